@@ -43,3 +43,28 @@ class UnknownNameError(ProblemgenError, KeyError):
 
     def __str__(self) -> str:
         return f"unknown {self.kind} {self.name!r}; use one of: {', '.join(self.known)}"
+
+
+class BankError(ProblemgenError):
+    """A bank or template file that cannot be used, located by file and key path.
+
+    ``In banks/driving-force/nernst.toml, key parts.E.unit: 'mv' is not a unit; use e.g. mV``.
+    """
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        super().__init__(path, key, problem)
+
+    def __str__(self) -> str:
+        where = f"In {self.path}" + (f", key {self.key}" if self.key else "")
+        return f"{where}: {self.problem}"
+
+
+class SchemaVersionError(BankError):
+    """A file written for another ``schema_version`` than this problemgen reads."""
+
+
+class SamplingError(ProblemgenError):
+    """A template cannot supply the variants asked for (constraints or uniqueness)."""

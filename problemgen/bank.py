@@ -1,0 +1,327 @@
+"""Load and check banks of problem templates (TOML, ``schema_version = 1``).
+
+Every problem is reported as ``In <file>, key <path>: <what is wrong>; <how to fix>``. The
+format is documented for authors in ``banks/README.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from problemgen import expr
+from problemgen.errors import BankError, ProblemgenError, SchemaVersionError
+from problemgen.functions import CONSTANTS, FUNCTIONS
+from problemgen.model import Bank, Param, Part, SolveFor, Template
+
+SCHEMA_VERSION = 1
+PARAM_KINDS = ("choice", "ion", "range", "preset", "derived")
+PART_KINDS = ("numeric", "choice", "symbolic")
+DIFFICULTIES = (1, 2, 3)
+_TEMPLATE_KEYS = {"schema_version", "id", "title", "topic", "section", "difficulty", "surface_model", "tags",
+                  "params", "constraints", "parts", "statement", "solution", "figure"}
+_PARAM_KEYS = {"choice", "ion", "range", "preset", "derived", "step", "unit", "cell", "side", "sigfigs",
+               "decimals", "hidden"}
+_PART_KEYS = {"name", "kind", "label", "prompt", "value", "solve", "unit", "sigfigs", "tolerance",
+              "misconceptions", "options", "option_labels", "distractors", "variables", "constants", "points"}
+
+
+def builtin_banks_dir() -> Path:
+    """The folder holding the banks shipped with problemgen (inside the installed package)."""
+    return Path(str(importlib.resources.files("problemgen.banks")))
+
+
+def unit_factor(unit: str) -> float:
+    """SI factor of a display unit; ``degC`` is kept as a plain number (use ``kelvin()``)."""
+    if unit in ("", "degC"):
+        return 1.0
+    from problemgen.units import parse_unit
+
+    return float(parse_unit(unit).factor)
+
+
+def _unit_symbol_value(symbol: str) -> float | None:
+    try:
+        return unit_factor(symbol)
+    except (ProblemgenError, ValueError):
+        return None
+
+
+class _Reader:
+    """Typed access to one TOML table with located errors."""
+
+    def __init__(self, path: str, prefix: str, table: dict[str, Any], allowed: set[str]) -> None:
+        self.path, self.prefix, self.table = path, prefix, table
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            raise BankError(path, self.key(unknown[0]), f"unknown key; allowed keys here: {', '.join(sorted(allowed))}")
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, problem: str) -> BankError:
+        return BankError(self.path, self.key(name), problem)
+
+    def get(self, name: str, kind: type | tuple[type, ...], default: Any = ..., describe: str = "") -> Any:
+        if name not in self.table:
+            if default is ...:
+                raise self.fail(name, f"missing; add {describe or name}")
+            return default
+        value = self.table[name]
+        if isinstance(value, bool) and kind in (int, float, (int, float)):
+            raise self.fail(name, f"must be {describe or _kind_name(kind)}, got {value!r}")
+        if not isinstance(value, kind):
+            raise self.fail(name, f"must be {describe or _kind_name(kind)}, got {value!r}")
+        return value
+
+    def expression(self, name: str, source: str, variables: set[str]) -> expr.Node:
+        try:
+            node = expr.parse(source, _unit_symbol_value)
+            expr.check_names(node, source, variables | set(CONSTANTS), FUNCTIONS)
+        except expr.ExpressionError as error:
+            raise error.located(f"In {self.path}, key {self.key(name)}") from None
+        return node
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table", bool: "true or false"}
+    if isinstance(kind, tuple):
+        return " or ".join(names.get(k, k.__name__) for k in kind)
+    return names.get(kind, kind.__name__)
+
+
+def _check_unit(reader: _Reader, name: str, unit: str) -> None:
+    try:
+        unit_factor(unit)
+    except (ProblemgenError, ValueError) as error:
+        raise reader.fail(name, f"{unit!r} is not a unit ({error}); use a symbol such as mV, mM, nS, pA, um") from None
+
+
+def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[str]) -> Param:
+    if not isinstance(table, dict):
+        raise BankError(path, f"params.{name}", "must be a table such as { range = [1, 10], step = 1, unit = \"mM\" }")
+    r = _Reader(path, f"params.{name}", table, _PARAM_KEYS)
+    kinds = [k for k in PARAM_KINDS if k in table and not (k == "ion" and "preset" in table)]
+    if len(kinds) != 1:
+        raise r.fail("", f"give exactly one of {', '.join(PARAM_KINDS)}") if not kinds else \
+            r.fail(kinds[1], f"give exactly one of {', '.join(PARAM_KINDS)}, not both {kinds[0]} and {kinds[1]}")
+    kind = kinds[0]
+    unit = r.get("unit", str, "")
+    _check_unit(r, "unit", unit)
+    common = dict(name=name, kind=kind, unit=unit, sigfigs=r.get("sigfigs", int, None),
+                  decimals=r.get("decimals", int, None), hidden=r.get("hidden", bool, False))
+    if kind == "choice":
+        choices = r.get("choice", list, describe="a non-empty list")
+        if not choices:
+            raise r.fail("choice", "must list at least one value")
+        return Param(choices=tuple(choices), **common)
+    if kind == "ion":
+        from problemgen.physics import ion as lookup
+
+        symbols = r.get("ion", (list, str), describe="an ion symbol or a list of them")
+        symbols = [symbols] if isinstance(symbols, str) else symbols
+        try:
+            return Param(choices=tuple(lookup(s).symbol for s in symbols), **common)
+        except ProblemgenError as error:
+            raise r.fail("ion", str(error)) from None
+    if kind == "range":
+        bounds = r.get("range", list, describe="[low, high]")
+        if len(bounds) != 2 or not all(isinstance(b, (int, float)) for b in bounds) or bounds[0] > bounds[1]:
+            raise r.fail("range", f"must be [low, high] with low <= high, got {bounds!r}")
+        step = r.get("step", (int, float), describe="a positive step, e.g. step = 0.5")
+        if step <= 0:
+            raise r.fail("step", f"must be > 0, got {step!r}")
+        return Param(low=float(bounds[0]), high=float(bounds[1]), step=float(step), **common)
+    if kind == "preset":
+        from problemgen.physics import cell_type
+
+        cell = r.get("preset", str, describe="a cell type such as \"neuron\"")
+        try:
+            cell_type(cell)
+        except ProblemgenError as error:
+            raise r.fail("preset", str(error)) from None
+        ion_name = r.get("ion", str, describe="an ion symbol or the name of an ion parameter")
+        if ion_name not in ion_params:
+            try:
+                cell_type(cell).typical(ion_name)
+            except ProblemgenError as error:
+                raise r.fail("ion", str(error)) from None
+        side = r.get("side", str, describe="\"inside\" or \"outside\"")
+        if side not in ("inside", "outside"):
+            raise r.fail("side", f"must be \"inside\" or \"outside\", got {side!r}")
+        step = r.get("step", (int, float), describe="a positive step in the display unit")
+        return Param(cell=cell, ion=ion_name, side=side, step=float(step), **common)
+    source = r.get("derived", str, describe="an expression")
+    return Param(expression=source, node=r.expression("derived", source, known), **common)
+
+
+def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
+    if not isinstance(table, dict):
+        raise BankError(path, f"parts[{index}]", "must be a table ([[parts]])")
+    name = table.get("name", f"#{index + 1}")
+    r = _Reader(path, f"parts.{name}", table, _PART_KEYS)
+    name = r.get("name", str, describe="a short identifier such as \"E\"")
+    kind = r.get("kind", str, "numeric")
+    if kind not in PART_KINDS:
+        raise r.fail("kind", f"must be one of {', '.join(PART_KINDS)}, got {kind!r}")
+    unit = r.get("unit", str, "")
+    _check_unit(r, "unit", unit)
+    tolerance = r.get("tolerance", dict, {})
+    t = _Reader(path, r.key("tolerance"), tolerance, {"rtol", "atol"})
+    fields: dict[str, Any] = dict(
+        name=name, kind=kind, label=r.get("label", str, name), prompt=r.get("prompt", str, ""), unit=unit,
+        sigfigs=r.get("sigfigs", int, None), rtol=float(t.get("rtol", (int, float), 0.01)),
+        atol=float(t.get("atol", (int, float), 0.0)), points=float(r.get("points", (int, float), 1.0)),
+        misconceptions=tuple(r.get("misconceptions", list, [])),
+        distractors=r.get("distractors", int, 0), options=tuple(r.get("options", list, [])),
+        option_labels=dict(r.get("option_labels", dict, {})),
+        variables=dict(r.get("variables", dict, {})), constants=dict(r.get("constants", dict, {})),
+    )
+    if not 0 <= fields["distractors"] <= 4:
+        raise r.fail("distractors", f"must be between 0 and 4, got {fields['distractors']}")
+    if kind == "symbolic":
+        fields["expression"] = r.get("value", str, describe="the expected expression")
+        if not fields["variables"]:
+            raise r.fail("variables", "missing; declare each symbol with its domain, e.g. { c_out = \"positive\" }")
+        return Part(**fields)
+    if "solve" in table:
+        fields["solve"] = _solve_for(r, r.get("solve", dict), variables)
+    else:
+        source = r.get("value", str, describe="an expression of the givens, or a solve table")
+        fields["expression"] = source
+        fields["node"] = r.expression("value", source, variables)
+    if kind == "choice" and not fields["options"] and not fields["distractors"]:
+        raise r.fail("options", "missing; list the words to choose from, or set distractors = 1..4 for numeric options")
+    return Part(**fields)
+
+
+def _solve_for(r: _Reader, table: dict[str, Any], variables: set[str]) -> SolveFor:
+    from problemgen.physics import RELATIONS
+
+    s = _Reader(r.path, r.key("solve"), table, {"relation", "unknown", "known"})
+    name = s.get("relation", str, describe="a relation name such as \"nernst\"")
+    if name not in RELATIONS:
+        raise s.fail("relation", f"unknown relation {name!r}; use one of: {', '.join(sorted(RELATIONS))}")
+    relation = RELATIONS[name]
+    names = [v.name for v in (relation.output, *relation.inputs)]
+    unknown = s.get("unknown", str, describe="the variable to solve for")
+    if unknown not in names:
+        raise s.fail("unknown", f"{unknown!r} is not a variable of {name}; use one of: {', '.join(names)}")
+    known = s.get("known", dict, describe="a table giving every other variable as an expression")
+    missing = [n for n in names if n != unknown and n not in known]
+    if missing:
+        raise s.fail("known", f"missing {', '.join(missing)}; give every variable of {name} except {unknown}")
+    k = _Reader(r.path, s.key("known"), known, set(names) - {unknown})
+    nodes = {n: k.expression(n, k.get(n, str, describe="an expression"), variables) for n in known}
+    return SolveFor(name, unknown, dict(known), nodes)
+
+
+def load_template(path: str | Path, label: str | None = None) -> Template:
+    """Read and check one template file; ``label`` is the path shown in messages."""
+    path = Path(path)
+    shown = label or str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise BankError(shown, "", f"not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BankError(shown, "", f"cannot be read: {error}") from None
+    return template_from_dict(data, shown)
+
+
+def _check_schema(data: dict[str, Any], shown: str) -> None:
+    version = data.get("schema_version")
+    if version is None:
+        raise SchemaVersionError(shown, "schema_version", f"missing; add schema_version = {SCHEMA_VERSION}")
+    if version != SCHEMA_VERSION:
+        newer = isinstance(version, int) and version > SCHEMA_VERSION
+        fix = "upgrade problemgen (pip install -U problemgen)" if newer else f"update the file to schema_version = {SCHEMA_VERSION}"
+        raise SchemaVersionError(shown, "schema_version", f"is {version!r} but this problemgen reads {SCHEMA_VERSION}; {fix}")
+
+
+def template_from_dict(data: dict[str, Any], shown: str) -> Template:
+    """Check a parsed template table and build the :class:`Template`."""
+    _check_schema(data, shown)
+    r = _Reader(shown, "", data, _TEMPLATE_KEYS)
+    params_table = r.get("params", dict, describe="a [params] table")
+    params: list[Param] = []
+    known: set[str] = set()
+    ion_params: set[str] = set()
+    for name, spec in params_table.items():
+        param = _param(shown, name, spec, known, ion_params)
+        params.append(param)
+        known.add(name)
+        if param.kind == "ion":
+            ion_params.add(name)
+    parts_list = r.get("parts", list, describe="at least one [[parts]] table")
+    if not parts_list:
+        raise r.fail("parts", "must contain at least one part")
+    parts = tuple(_part(shown, i, table, known) for i, table in enumerate(parts_list))
+    seen: set[str] = set()
+    for part in parts:
+        if part.name in seen or part.name in known:
+            raise BankError(shown, f"parts.{part.name}", "name used twice; give each part and parameter its own name")
+        seen.add(part.name)
+    constraints = tuple(
+        (source, r.expression(f"constraints[{i}]", source, known | seen))
+        for i, source in enumerate(r.get("constraints", list, []))
+    )
+    difficulty = r.get("difficulty", int, describe="1, 2 or 3")
+    if difficulty not in DIFFICULTIES:
+        raise r.fail("difficulty", f"must be 1, 2 or 3, got {difficulty}")
+    return Template(
+        id=r.get("id", str, describe="a unique id such as \"nernst-cation\""), title=r.get("title", str),
+        topic=r.get("topic", str), section=r.get("section", str, describe="the seed section it teaches"),
+        difficulty=difficulty, params=tuple(params), constraints=constraints, parts=parts,
+        statement=r.get("statement", str), solution=r.get("solution", str), path=shown,
+        surface_model=r.get("surface_model", str, ""), tags=tuple(r.get("tags", list, [])),
+        figure=dict(r.get("figure", dict, {})),
+    )
+
+
+def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) -> Bank:
+    """Load ``bank.toml`` and every template ``*.toml`` beside it (sorted by file name)."""
+    folder = Path(folder)
+    shown = label or (lambda p: str(p))
+    meta_path = folder / "bank.toml"
+    if not meta_path.is_file():
+        raise BankError(shown(folder), "", "has no bank.toml; a bank is a folder with bank.toml and one TOML file per template")
+    try:
+        meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise BankError(shown(meta_path), "", f"not valid TOML: {error}") from None
+    _check_schema(meta, shown(meta_path))
+    r = _Reader(shown(meta_path), "", meta, {"schema_version", "id", "title", "description", "sections"})
+    sections = {s["id"]: s.get("title", s["id"]) for s in r.get("sections", list, [])}
+    templates: dict[str, Template] = {}
+    for path in sorted(folder.glob("*.toml")):
+        if path.name == "bank.toml":
+            continue
+        template = load_template(path, shown(path))
+        if template.id in templates:
+            raise BankError(shown(path), "id", f"{template.id!r} is already used by {templates[template.id].path}")
+        if sections and template.section not in sections:
+            raise BankError(shown(path), "section", f"{template.section!r} is not a section of this bank; use one of: {', '.join(sections)}")
+        templates[template.id] = template
+    return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
+
+
+def builtin_banks() -> dict[str, Bank]:
+    """Every bank shipped with problemgen, by id."""
+    root = builtin_banks_dir()
+    banks = [load_bank(p, lambda x: f"banks/{x.relative_to(root)}") for p in sorted(root.iterdir()) if (p / "bank.toml").is_file()]
+    return {bank.id: bank for bank in banks}
+
+
+def find_template(name: str) -> Template:
+    """A template by id from the built-in banks, or from a TOML file path."""
+    if name.endswith(".toml") and Path(name).is_file():
+        return load_template(name)
+    for bank in builtin_banks().values():
+        if name in bank.templates:
+            return bank.templates[name]
+    known = sorted(t for bank in builtin_banks().values() for t in bank.templates)
+    raise BankError("banks", "", f"no template {name!r}; known templates: {', '.join(known)}")
