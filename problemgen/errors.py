@@ -68,3 +68,41 @@ class SchemaVersionError(BankError):
 
 class SamplingError(ProblemgenError):
     """A template cannot supply the variants asked for (constraints or uniqueness)."""
+
+
+class UnitError(ProblemgenError, ValueError):
+    """A unit string that does not parse, or a conversion between different dimensions.
+
+    ``problem`` is a self-contained sentence (it never repeats the whole input), so the grader can
+    show it to a student after escaping; ``str()`` adds the input and, when known, the column:
+    ``unit 'mv', column 1: 'mv' is not a unit; did you mean 'mV'?``.
+    """
+
+    def __init__(self, text: str, problem: str, column: int | None = None) -> None:
+        self.text = text
+        self.problem = problem
+        self.column = column
+        super().__init__(text, problem, column)
+
+    def __str__(self) -> str:
+        where = f"unit {self.text!r}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.problem}"
+
+
+class DimensionError(UnitError):
+    """A conversion between units of different dimensions, naming both.
+
+    ``cannot convert mV (voltage) to mM (concentration)``.
+    """
+
+    def __init__(self, from_unit: str, to_unit: str, from_dimension: str, to_dimension: str) -> None:
+        self.from_unit = from_unit
+        self.to_unit = to_unit
+        self.from_dimension = from_dimension
+        self.to_dimension = to_dimension
+        problem = f"cannot convert {from_unit or '(dimensionless)'} ({from_dimension}) to {to_unit or '(dimensionless)'} ({to_dimension})"
+        super().__init__(from_unit, problem)
+        self.args = (from_unit, to_unit, from_dimension, to_dimension)
+
+    def __str__(self) -> str:
+        return self.problem
