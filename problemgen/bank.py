@@ -56,6 +56,10 @@ class _Reader:
     def __init__(self, path: str, prefix: str, table: dict[str, Any], allowed: set[str]) -> None:
         self.path, self.prefix, self.table = path, prefix, table
         unknown = sorted(set(table) - allowed)
+        if unknown and prefix and unknown[0] in _TEMPLATE_KEYS:
+            # TOML puts every key written after a [table] header into that table.
+            raise BankError(path, self.key(unknown[0]), f"{unknown[0]!r} belongs to the template, not to "
+                            f"{prefix}; move it above the first [table] or [[table]] header")
         if unknown:
             raise BankError(path, self.key(unknown[0]), f"unknown key; allowed keys here: {', '.join(sorted(allowed))}")
 
@@ -259,11 +263,14 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
     parts_list = r.get("parts", list, describe="at least one [[parts]] table")
     if not parts_list:
         raise r.fail("parts", "must contain at least one part")
-    parts = tuple(_part(shown, i, table, known) for i, table in enumerate(parts_list))
+    # A part may use the answers of the parts before it (e.g. DF = Vm - E).
+    parts: list[Part] = []
     seen: set[str] = set()
-    for part in parts:
+    for i, table in enumerate(parts_list):
+        part = _part(shown, i, table, known | seen)
         if part.name in seen or part.name in known:
             raise BankError(shown, f"parts.{part.name}", "name used twice; give each part and parameter its own name")
+        parts.append(part)
         seen.add(part.name)
     constraints = tuple(
         (source, r.expression(f"constraints[{i}]", source, known | seen))
@@ -275,7 +282,7 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
     return Template(
         id=r.get("id", str, describe="a unique id such as \"nernst-cation\""), title=r.get("title", str),
         topic=r.get("topic", str), section=r.get("section", str, describe="the seed section it teaches"),
-        difficulty=difficulty, params=tuple(params), constraints=constraints, parts=parts,
+        difficulty=difficulty, params=tuple(params), constraints=constraints, parts=tuple(parts),
         statement=r.get("statement", str), solution=r.get("solution", str), path=shown,
         surface_model=r.get("surface_model", str, ""), tags=tuple(r.get("tags", list, [])),
         figure=dict(r.get("figure", dict, {})),

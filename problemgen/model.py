@@ -78,9 +78,9 @@ class SolveFor:
     nodes: dict[str, Node]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Template:
-    """A problem template loaded from a bank TOML file."""
+    """A problem template loaded from a bank TOML file (compared and hashed by identity)."""
 
     id: str
     title: str
@@ -136,6 +136,8 @@ class Answer:
     misconceptions: dict[str, float]
     """Misconception name -> wrong value in the display unit (only those distinct from the answer)."""
     options: tuple[str, ...] = ()
+    arguments: tuple[float, ...] = ()
+    """SI values of the relation's inputs when the answer is one physics call (for worked steps)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,209 @@
+"""Generation engine: from a template and variant keys to solved variants.
+
+Stage order (NB: constraints may read answers, so they are checked after solving, and
+uniqueness only among variants that satisfy every constraint):
+
+1. draw every random given from its grid with the variant's seeded words;
+2. solve derived parameters and answers for the whole batch at once;
+3. reject variants that break a constraint or repeat another student's givens, and redraw
+   only those with the next attempt's words;
+4. compute misconception values and choice options for the accepted batch.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from problemgen.errors import SamplingError
+from problemgen.model import Answer, Part, Template, Variant, VariantKey
+from problemgen.sampling import Grid, draw, enumerate_grid, param_grid, random_params, random_words, variant_seed
+from problemgen import expr
+from problemgen.functions import FUNCTIONS
+from problemgen.solve import TemplateSolver, distinct_from, worked_call
+
+MAX_TRIES = 200
+ENUMERATION_LIMIT = 200_000
+FALLBACK_DISTRACTORS = (("sign_error", -1.0), ("factor_of_10", 10.0), ("factor_of_0.1", 0.1))
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(template: Template) -> tuple[TemplateSolver, dict[str, Grid]]:
+    return TemplateSolver(template), {p.name: param_grid(template, p) for p in random_params(template)}
+
+
+def prepared(template: Template) -> tuple[TemplateSolver, dict[str, Grid]]:
+    """The template's solver and grids, built once per template."""
+    return _prepared(template)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many distinct variants a template can supply."""
+
+    combinations: int | None
+    """Size of the parameter grid (``None``: larger than the enumeration limit)."""
+    accepted: int | None
+    """Combinations that satisfy every constraint and give finite answers (``None``: unknown)."""
+
+
+def capacity(template: Template) -> Capacity:
+    """Count the distinct variants exactly when the grid is small enough to enumerate."""
+    solver, grids = prepared(template)
+    everything = enumerate_grid(template, grids, ENUMERATION_LIMIT)
+    if everything is None:
+        return Capacity(None, None)
+    if everything.indices.shape[0] == 0:
+        return Capacity(0, 0)
+    solved = solver.solve(everything.values)
+    return Capacity(everything.indices.shape[0], int(np.count_nonzero(solved.accepted)))
+
+
+def generate(template: Template, keys: Sequence[VariantKey], secret: bytes, *, unique: bool = True,
+             max_tries: int = MAX_TRIES) -> list[Variant]:
+    """Solved variants of ``template``, one per key, reproducible from the secret and the keys."""
+    seeds = [variant_seed(secret, key) for key in keys]
+    return generate_from_seeds(template, seeds, keys, unique=unique, max_tries=max_tries)
+
+
+def generate_from_seeds(template: Template, seeds: Sequence[bytes], keys: Sequence[VariantKey | None],
+                        *, unique: bool = True, max_tries: int = MAX_TRIES) -> list[Variant]:
+    """Like :func:`generate`, from explicit 32-byte seeds (previews use a seed number)."""
+    solver, grids = prepared(template)
+    n = len(seeds)
+    if unique and n > 1:
+        supply = capacity(template)
+        if supply.accepted is not None and supply.accepted < n:
+            raise SamplingError(_too_small(template, supply, n))
+    params = random_params(template)
+    chosen: dict[str, np.ndarray] = {}
+    chosen_rows = np.zeros(n, dtype=bool)
+    taken: set[bytes] = set()
+    pending = np.arange(n)
+    failures: dict[str, int] = {}
+    for attempt in range(max_tries):
+        if pending.size == 0:
+            break
+        words = random_words([seeds[i] for i in pending], attempt, len(params))
+        batch = draw(template, grids, words)
+        solved = solver.solve(batch.values)
+        for source, failed in solved.failures.items():
+            failures[source] = failures.get(source, 0) + int(np.count_nonzero(failed))
+        still = []
+        for row, index in enumerate(pending):
+            identity = batch.indices[row].tobytes()
+            if not solved.accepted[row] or (unique and identity in taken):
+                still.append(index)
+                continue
+            taken.add(identity)
+            chosen_rows[index] = True
+            for name, values in batch.values.items():
+                if name not in chosen:
+                    chosen[name] = np.empty(n, dtype=values.dtype if values.dtype.kind != "U" else object)
+                chosen[name][index] = values[row]
+        pending = np.array(still, dtype=np.int64)
+    if pending.size:
+        worst = max(failures, key=failures.get) if failures else "uniqueness"
+        raise SamplingError(
+            f"template {template.id!r} ({template.path}): {pending.size} of {n} variants found no acceptable "
+            f"givens in {max_tries} tries; the condition that fails most is {worst!r}. Widen the parameter "
+            "ranges or relax the constraint")
+    values = {name: (array.astype(str) if array.dtype == object else array) for name, array in chosen.items()}
+    return _assemble(template, solver, values, seeds, keys)
+
+
+def _too_small(template: Template, supply: Capacity, n: int) -> str:
+    return (f"template {template.id!r} ({template.path}) can supply only {supply.accepted} distinct variants "
+            f"({supply.combinations} combinations of its givens, {supply.accepted} satisfy its constraints), "
+            f"but {n} are needed; widen a range, refine a step or add choices")
+
+
+def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
+              keys: Sequence[VariantKey | None]) -> list[Variant]:
+    solved = solver.solve(values)
+    env = solved.env
+    n = len(seeds)
+    wrong: dict[str, dict[str, np.ndarray]] = {}
+    for part in template.parts:
+        if part.misconceptions and part.kind != "symbolic" and not part.options:
+            correct = np.broadcast_to(np.asarray(env[part.name], dtype=float), (n,))
+            wrong[part.name] = {}
+            for name in part.misconceptions:
+                values_wrong = solver.misconception_values(part, values, name)
+                wrong[part.name][name] = np.where(distinct_from(correct, values_wrong, part), values_wrong, np.nan)
+    arguments: dict[str, list[np.ndarray]] = {}
+    for part in template.parts:
+        call = worked_call(part)
+        if call is not None:
+            with np.errstate(all="ignore"):
+                arguments[part.name] = [np.broadcast_to(np.asarray(expr.compile_expression(a, FUNCTIONS)(env), dtype=float), (n,))
+                                        for a in call.args]
+    givens_order = [p for p in template.params if not p.hidden]
+    variants = []
+    for i in range(n):
+        givens = {}
+        for param in givens_order:
+            if param.kind == "derived":
+                factor = solver.factors[param.name]
+                givens[param.name] = float(np.asarray(env[param.name]).ravel()[i if np.size(env[param.name]) > 1 else 0]) / factor
+            else:
+                value = values[param.name][i]
+                givens[param.name] = value.item() if hasattr(value, "item") else value
+        answers = tuple(_answer(part, env, wrong.get(part.name, {}), solver, i, seeds[i],
+                                tuple(float(a[i]) for a in arguments.get(part.name, ())))
+                        for part in template.parts)
+        variants.append(Variant(template.id, keys[i], seeds[i].hex(), givens, answers))
+    return variants
+
+
+def _pick(value: object, i: int) -> object:
+    array = np.asarray(value)
+    return array.item() if array.ndim == 0 else array.ravel()[i].item()
+
+
+def _answer(part: Part, env: dict, wrong: dict[str, np.ndarray], solver: TemplateSolver, i: int, seed: bytes,
+            arguments: tuple[float, ...]) -> Answer:
+    if part.kind == "symbolic":
+        return Answer(part.name, "symbolic", part.expression, part.expression, "", {})
+    if part.kind == "choice" and part.options:
+        word = str(_pick(env[part.name], i))
+        option = part.option_labels.get(word, word)
+        return Answer(part.name, "choice", option, option, "", {}, part.options)
+    factor = solver.part_factors[part.name]
+    value = float(_pick(env[part.name], i))
+    display = value / factor
+    mistakes = {name: float(array[i]) / factor for name, array in wrong.items() if np.isfinite(array[i])}
+    if part.kind == "choice":
+        options, answer = numeric_options(part, display, mistakes, seed)
+        return Answer(part.name, "choice", answer, answer, part.unit, mistakes, options)
+    return Answer(part.name, "numeric", value, display, part.unit, mistakes, arguments=arguments)
+
+
+def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed: bytes) -> tuple[tuple[str, ...], str]:
+    """The correct value and up to ``part.distractors`` misconception values, as shown options.
+
+    Distractors are taken in the order the part lists misconceptions, skipping any whose
+    shown text repeats another option or that lies within tolerance of an option already
+    taken; sign and factor-of-ten slips fill the remaining places. The order is shuffled by
+    the variant's seed.
+    """
+    from problemgen.numbers import format_sig
+
+    figures = part.sigfigs or 3
+    texts = [format_sig(display, figures)]
+    kept = [display]
+    candidates = list(mistakes.values()) + [display * factor for _, factor in FALLBACK_DISTRACTORS]
+    for value in candidates:
+        if len(texts) > part.distractors:
+            break
+        text = format_sig(value, figures)
+        if text in texts or any(abs(value - k) <= part.rtol * abs(k) + part.atol for k in kept):
+            continue
+        texts.append(text)
+        kept.append(value)
+    order = np.argsort(np.frombuffer(hashlib.blake2b(b"options", key=seed, digest_size=8 * len(texts)).digest(), dtype="<u8"))
+    return tuple(texts[j] for j in order), texts[0]

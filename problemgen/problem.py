@@ -1,0 +1,168 @@
+"""Turn a solved variant into a rendered problem: statement, parts, worked solution.
+
+The statement sees only the givens; answers exist only in the solution's context, so a
+statement that mentions an answer fails to render instead of leaking it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from problemgen import expr
+from problemgen.model import Answer, Param, Part, Template, Variant
+from problemgen.render import Quantity, markdown_to_html, render_text, unit_tex
+
+
+@dataclass(frozen=True)
+class RenderedPart:
+    """One answer box as a student sees it (and its key)."""
+
+    name: str
+    label: str
+    prompt: str
+    unit: str
+    """Display unit of the expected answer (``""``: none, or a choice)."""
+    options: tuple[str, ...]
+    answer: str
+    """The key as displayed (never shown to students)."""
+    points: float
+
+
+@dataclass(frozen=True)
+class RenderedProblem:
+    """A variant rendered to Markdown with LaTeX math (convert with :meth:`html`)."""
+
+    template: str
+    title: str
+    statement: str
+    parts: tuple[RenderedPart, ...]
+    solution: str
+
+    def html(self, text: str) -> str:
+        """HTML with MathML for one of this problem's Markdown texts."""
+        return markdown_to_html(text)
+
+
+def _literal_decimals(value: float) -> int:
+    return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
+
+
+def given_quantity(param: Param, value: Any) -> Any:
+    """The displayed form of one given: a :class:`Quantity`, or the string itself."""
+    if isinstance(value, str):
+        return value
+    if param.kind == "range" or param.kind == "preset":
+        assert param.step is not None
+        return Quantity(float(value), param.unit, decimals=_literal_decimals(param.step) if param.low is None
+                        else max(_literal_decimals(param.step), _literal_decimals(param.low)))
+    if param.kind == "choice":
+        return Quantity(float(value), param.unit, decimals=_literal_decimals(value))
+    if param.decimals is not None:
+        return Quantity(float(value), param.unit, decimals=param.decimals)
+    return Quantity(float(value), param.unit, sigfigs=param.sigfigs or 3)
+
+
+def answer_quantity(part: Part, answer: Answer) -> Any:
+    """The displayed form of one answer."""
+    if answer.kind == "numeric":
+        return Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
+    return answer.display
+
+
+def givens_context(template: Template, variant: Variant) -> dict[str, Any]:
+    """Jinja context of the statement: every given (hidden helpers too, for prose)."""
+    return {p.name: given_quantity(p, variant.givens[p.name]) for p in template.params if p.name in variant.givens}
+
+
+def render_problem(template: Template, variant: Variant) -> RenderedProblem:
+    """Render statement, part prompts and worked solution of one variant."""
+    context = givens_context(template, variant)
+    where = f"{template.path}"
+    statement = render_text(template.statement, context, f"{where}, statement")
+    answers = {a.part: a for a in variant.answers}
+    parts = []
+    for part in template.parts:
+        answer = answers[part.name]
+        prompt = render_text(part.prompt, context, f"{where}, parts.{part.name}.prompt") if part.prompt else ""
+        parts.append(RenderedPart(part.name, part.label, prompt, part.unit if part.kind == "numeric" else "",
+                                  answer.options, str(answer_quantity(part, answer)), part.points))
+    solution_context = dict(context)
+    solution_context["answers"] = {p.name: answer_quantity(p, answers[p.name]) for p in template.parts}
+    solution_context.update(solution_context["answers"])
+    solution_context["work"] = {p.name: worked_steps(template, p, variant) for p in template.parts}
+    solution = render_text(template.solution, solution_context, f"{where}, solution")
+    return RenderedProblem(template.id, template.title, statement, tuple(parts), solution)
+
+
+# --- worked steps from the physics core --------------------------------------------------------
+@functools.lru_cache(maxsize=512)
+def _relation_pattern(relation_name: str) -> tuple[str, str, tuple[str, ...]]:
+    """LaTeX of a relation, and of its right-hand side with numbered placeholders per input."""
+    import sympy
+
+    from problemgen.physics import relation
+
+    rel = relation(relation_name)
+    symbols = rel.symbols()
+    names = rel.latex_names()
+    placeholders = {symbols[v.name]: f"PGSLOT{i}X" for i, v in enumerate(rel.inputs)}
+    from problemgen.physics.relations import sympy_backend
+
+    m = sympy_backend()
+    constants = {m.R: r"8.314\,\mathrm{J\,mol^{-1}\,K^{-1}}", m.F: r"96\,485\,\mathrm{C\,mol^{-1}}",
+                 m.e: r"1.602\times10^{-19}\,\mathrm{C}", m.k_B: r"1.381\times10^{-23}\,\mathrm{J\,K^{-1}}",
+                 m.N_A: r"6.022\times10^{23}\,\mathrm{mol^{-1}}", m.eps0: r"8.854\times10^{-12}\,\mathrm{F\,m^{-1}}"}
+    substituted = sympy.latex(rel.expression(), symbol_names={**names, **placeholders, **constants},
+                              ln_notation=True, mul_symbol="dot")
+    return rel.latex(), substituted, tuple(v.unit for v in rel.inputs)
+
+
+_SI_DISPLAY = {"V": "mV", "mol/m^3": "mM", "K": "K", "m/s": "cm/s", "S": "nS", "A": "pA", "m": "um",
+               "F/m^2": "uF/cm^2", "C/m^2": "C/m^2", "A/m^2": "uA/cm^2"}
+
+
+def worked_steps(template: Template, part: Part, variant: Variant) -> str:
+    """Markdown: the relation, the substitution with this variant's numbers, the result.
+
+    Available when the answer is one physics call (``nernst(...)``) or a solve table; other
+    answers get an empty string and their template writes the steps itself.
+    """
+    from problemgen.physics import RELATIONS
+
+    answer = next(a for a in variant.answers if a.part == part.name)
+    if answer.kind != "numeric":
+        return ""
+    node = part.node
+    if part.solve is not None:
+        result = Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
+        from problemgen.physics import relation
+
+        equation, _, _ = _relation_pattern(part.solve.relation)
+        return f"$${equation}$$\n\nSolving for ${relation(part.solve.relation).symbols()[part.solve.unknown]}$ gives " \
+               f"${result.tex}$."
+    if not isinstance(node, expr.Call) or node.function not in RELATIONS or not answer.arguments:
+        return ""
+    equation, pattern, units = _relation_pattern(node.function)
+    for i, (value, unit) in enumerate(zip(answer.arguments, units)):
+        shown = _si_tex(value, unit)
+        pattern = pattern.replace(f"PGSLOT{i}X", rf"\left({shown}\right)" if value < 0 else shown)
+    result = Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
+    return f"$${equation}$$\n\n$${pattern} = {result.tex}$$"
+
+
+def _si_tex(value: float, si_unit: str) -> str:
+    """An argument as substituted into a formula: its exact value (at most 6 figures) and unit."""
+    from problemgen.bank import unit_factor
+
+    shown = _SI_DISPLAY.get(si_unit, si_unit)
+    number = value / unit_factor(shown) if shown else value
+    exact = Decimal(repr(float(number))).normalize()
+    figures = min(6, max(1, len(exact.as_tuple().digits)))
+    text = Quantity(float(exact), "", sigfigs=figures).number(style="latex", minus="-")
+    if "times" not in text and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    unit = unit_tex(shown)
+    return rf"{text}\,{unit}" if unit else text

@@ -1,0 +1,186 @@
+"""Rendering: one sandboxed jinja2 environment for bank text, and Markdown/LaTeX -> HTML/MathML.
+
+Bank statements and solutions are Markdown with LaTeX math (``$...$``, ``$$...$$``), written as
+jinja2 templates. They render in a :class:`~jinja2.sandbox.SandboxedEnvironment` with
+``StrictUndefined``, so a typo is an error, never a blank. Givens and answers arrive as
+:class:`Quantity` objects: ``{{ c_out }}`` prints ``150 mM`` and ``{{ c_out.tex }}`` prints
+``150\\,\\mathrm{mM}`` for use inside math. Markdown and TeX keep the LaTeX; HTML gets MathML.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from problemgen.errors import ProblemgenError
+
+MINUS = "\u2212"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its display unit and precision, as shown on a sheet."""
+
+    value: float
+    unit: str = ""
+    sigfigs: int | None = None
+    decimals: int | None = None
+
+    def number(self, style: str = "unicode", minus: str = MINUS) -> str:
+        """The number as displayed: fixed decimals for givens on a grid, else significant figures.
+
+        ``style`` is ``unicode`` (``6.90 × 10⁻⁵``, U+2212 minus) or ``latex`` (``6.90 \\times 10^{-5}``).
+        """
+        from problemgen.numbers import format_decimals, format_sig
+
+        if self.decimals is not None:
+            return format_decimals(self.value, self.decimals, minus=minus)
+        return format_sig(self.value, self.sigfigs or 3, minus=minus, style=style)
+
+    def __str__(self) -> str:
+        unit = unit_text(self.unit)
+        return f"{self.number()} {unit}" if unit else self.number()
+
+    @property
+    def tex(self) -> str:
+        """LaTeX for use inside math: ``-65\\,\\mathrm{mV}``."""
+        number = self.number(style="latex", minus="-")
+        unit = unit_tex(self.unit)
+        return rf"{number}\,{unit}" if unit else number
+
+    def to(self, unit: str, sigfigs: int | None = None) -> Quantity:
+        """The same quantity in another unit (shown with significant figures)."""
+        from problemgen.bank import unit_factor
+
+        value = self.value * unit_factor(self.unit) / unit_factor(unit)
+        return Quantity(value, unit, sigfigs or self.sigfigs or 3)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def unit_text(unit: str) -> str:
+    """Display form of a unit for text (``uF/cm^2`` -> ``µF/cm²``)."""
+    if unit == "degC":
+        return "°C"
+    if not unit:
+        return ""
+    from problemgen.units import unit_display
+
+    return unit_display(unit, "unicode")
+
+
+def unit_tex(unit: str) -> str:
+    """LaTeX form of a unit (``\\mathrm{mV}``)."""
+    if unit == "degC":
+        return r"{}^\circ\mathrm{C}"
+    if not unit:
+        return ""
+    from problemgen.units import unit_display
+
+    return unit_display(unit, "latex")
+
+
+def _ion(symbol: str, style: str = "unicode") -> str:
+    from problemgen.physics import ion
+
+    found = ion(symbol)
+    return {"unicode": found.unicode, "latex": found.latex, "plain": found.plain, "name": found.name}[style]
+
+
+def _relation_latex(name: str) -> str:
+    from problemgen.physics import relation
+
+    return relation(name).latex()
+
+
+def _q(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str:
+    if not isinstance(value, Quantity):
+        value = Quantity(float(value), unit or "", sigfigs)
+    elif unit:
+        value = value.to(unit, sigfigs)
+    elif sigfigs:
+        value = Quantity(value.value, value.unit, sigfigs)
+    return str(value)
+
+
+def _tex(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str:
+    if not isinstance(value, Quantity):
+        value = Quantity(float(value), unit or "", sigfigs)
+    elif unit:
+        value = value.to(unit, sigfigs)
+    return value.tex
+
+
+@functools.cache
+def environment() -> SandboxedEnvironment:
+    """The one jinja2 environment for bank text (sandboxed, strict, no autoescape: output is Markdown)."""
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
+                               trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(q=_q, tex=_tex, ion=_ion)
+    env.globals.update(relation=_relation_latex)
+    return env
+
+
+class RenderError(ProblemgenError):
+    """A statement or solution that does not render (undefined name, syntax error)."""
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_text(source: str, where: str) -> jinja2.Template:
+    """Compile bank text once; syntax errors name the template and line."""
+    try:
+        return environment().from_string(source)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{where}, line {error.lineno}: {error.message}") from None
+
+
+def render_text(source: str, context: dict[str, Any], where: str) -> str:
+    """Render bank text with a context; undefined names are located errors."""
+    try:
+        return compile_text(source, where).render(context).strip()
+    except jinja2.UndefinedError as error:
+        raise RenderError(f"{where}: {error.message}; define it under [params] or fix the name") from None
+    except jinja2.TemplateError as error:
+        raise RenderError(f"{where}: {error}") from None
+
+
+# --- Markdown + LaTeX -> HTML + MathML -----------------------------------------------------------
+def _math_renderer(display: bool) -> Any:
+    def render(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        return latex_to_mathml(tokens[idx].content, display)
+    return render
+
+
+@functools.cache
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    # html=False: raw HTML in bank text is escaped, never passed through.
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).use(dollarmath_plugin, double_inline=True)
+    md.add_render_rule("math_inline", _math_renderer(False))
+    md.add_render_rule("math_inline_double", _math_renderer(True))
+    md.add_render_rule("math_block", _math_renderer(True))
+    return md
+
+
+@functools.lru_cache(maxsize=4096)
+def latex_to_mathml(latex: str, display: bool = False) -> str:
+    """MathML for one formula (latex2mathml); an unconvertible formula is shown as escaped text."""
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(latex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - any converter failure degrades to visible source, never a crash
+        return f'<code class="math-error">{html.escape(latex)}</code>'
+
+
+def markdown_to_html(text: str) -> str:
+    """HTML (with MathML for math) from bank Markdown."""
+    return _markdown().render(text)

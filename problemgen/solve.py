@@ -1,0 +1,216 @@
+"""Solve templates: derive once per template, evaluate every variant at once with numpy.
+
+Explicit answers are already closed forms: their parsed expression compiles once into a numpy
+closure. "Solve relation R for unknown X" parts are solved symbolically by sympy once per
+(relation, unknown) and lambdified. Misconception values re-evaluate the same expressions
+with one physics function swapped for its wrong twin from
+:mod:`problemgen.physics.misconceptions`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from problemgen import expr
+from problemgen.bank import unit_factor
+from problemgen.errors import ProblemgenError, SamplingError
+from problemgen.functions import CONSTANTS, FUNCTIONS
+from problemgen.model import Part, Template
+from problemgen.physics import misconceptions_for
+
+Functions = Mapping[str, Callable[..., Any]]
+
+
+@functools.cache
+def solved_relation(relation: str, unknown: str) -> tuple[tuple[str, ...], tuple[Callable[..., Any], ...]]:
+    """Solve a relation for ``unknown`` with sympy (once) and lambdify every solution.
+
+    Returns the argument names (the relation's other variables, in order) and one numpy
+    function per symbolic solution.
+    """
+    import sympy
+
+    from problemgen.physics import relation as lookup
+    from problemgen.physics.relations import constant_values
+
+    rel = lookup(relation)
+    symbols = rel.symbols()
+    names = tuple(v.name for v in (rel.output, *rel.inputs) if v.name != unknown)
+    solutions = rel.solve_for(unknown)
+    if not solutions:
+        raise SamplingError(f"sympy found no solution of {relation} for {unknown}")
+    args = [symbols[n] for n in names]
+    return names, tuple(sympy.lambdify(args, s.subs(constant_values()), modules="numpy") for s in solutions)
+
+
+def misconception_table(name: str, used: set[str]) -> dict[str, Callable[..., Any]]:
+    """The function table with every used function that has misconception ``name`` swapped."""
+    swapped = {f: misconceptions_for(f)[name].wrong for f in used if name in misconceptions_for(f)}
+    return {**FUNCTIONS, **swapped}
+
+
+def applicable_functions(name: str, used: set[str]) -> list[str]:
+    """Functions among ``used`` that define misconception ``name``."""
+    return sorted(f for f in used if name in misconceptions_for(f))
+
+
+@dataclass(frozen=True)
+class Solved:
+    """Everything computed for a batch of variants (arrays over variants)."""
+
+    env: dict[str, Any]
+    """Name -> SI value: parameters, derived parameters and numeric answers (words for choices)."""
+    accepted: np.ndarray
+    """Boolean per variant: every constraint holds and every answer is finite."""
+    failures: dict[str, np.ndarray]
+    """Constraint source (or ``answer <part>``) -> boolean per variant where it failed."""
+
+
+class TemplateSolver:
+    """A template compiled once: expressions parsed, closures built, dependencies known."""
+
+    def __init__(self, template: Template) -> None:
+        self.template = template
+        self.factors = {p.name: unit_factor(p.unit) for p in template.params}
+        self.part_factors = {p.name: unit_factor(p.unit) for p in template.parts}
+        self._compiled: dict[str, dict[str, expr.Evaluator]] = {}
+        self.uses = self._dependencies()
+
+    def _dependencies(self) -> dict[str, set[str]]:
+        """Part or derived name -> every function it calls, through derived params and parts."""
+        uses: dict[str, set[str]] = {}
+        for param in self.template.params:
+            if param.node is not None:
+                uses[param.name] = expr.functions_used(param.node) | set().union(
+                    *(uses.get(n, set()) for n in expr.names_used(param.node)))
+        for part in self.template.parts:
+            nodes = [part.node] if part.node is not None else list(part.solve.nodes.values()) if part.solve else []
+            called: set[str] = set()
+            for node in nodes:
+                called |= expr.functions_used(node) | set().union(*(uses.get(n, set()) for n in expr.names_used(node)))
+            if part.solve:
+                called.add(part.solve.relation)
+            uses[part.name] = called
+        return uses
+
+    def closures(self, table_key: str, table: Functions) -> dict[str, expr.Evaluator]:
+        """Compiled closures of every expression for one function table (cached by key)."""
+        if table_key not in self._compiled:
+            compiled: dict[str, expr.Evaluator] = {}
+            for param in self.template.params:
+                if param.node is not None:
+                    compiled[param.name] = expr.compile_expression(param.node, table)
+            for part in self.template.parts:
+                if part.node is not None:
+                    compiled[part.name] = expr.compile_expression(part.node, table)
+                elif part.solve is not None:
+                    for name, node in part.solve.nodes.items():
+                        compiled[f"{part.name}.{name}"] = expr.compile_expression(node, table)
+            for i, (_, node) in enumerate(self.template.constraints):
+                compiled[f"constraint {i}"] = expr.compile_expression(node, table)
+            self._compiled[table_key] = compiled
+        return self._compiled[table_key]
+
+    def evaluate(self, values: Mapping[str, np.ndarray], table_key: str = "", table: Functions = FUNCTIONS,
+                 stop_after: str | None = None) -> dict[str, Any]:
+        """Evaluate derived parameters and answers for displayed random values (arrays)."""
+        from problemgen.numbers import round_sig
+
+        closures = self.closures(table_key, table)
+        env: dict[str, Any] = dict(CONSTANTS)
+        for param in self.template.params:
+            if param.kind != "derived":
+                raw = values[param.name]
+                env[param.name] = raw * self.factors[param.name] if raw.dtype.kind in "fiu" else raw
+                continue
+            value = np.asarray(closures[param.name](env), dtype=float)
+            if param.sigfigs or param.decimals is not None:
+                # What the sheet shows is what the answers use.
+                display = value / self.factors[param.name]
+                display = round_sig(display, param.sigfigs) if param.sigfigs else np.round(display, param.decimals)
+                value = display * self.factors[param.name]
+            env[param.name] = value
+        for part in self.template.parts:
+            env[part.name] = self._answer(part, env, closures)
+            if part.name == stop_after:
+                break
+        return env
+
+    def _answer(self, part: Part, env: dict[str, Any], closures: dict[str, expr.Evaluator]) -> Any:
+        if part.kind == "symbolic":
+            return part.expression
+        if part.solve is None:
+            return closures[part.name](env)
+        names, functions = solved_relation(part.solve.relation, part.solve.unknown)
+        args = [closures[f"{part.name}.{n}"](env) for n in names]
+        candidates = []
+        for function in functions:
+            with np.errstate(all="ignore"):
+                candidates.append(np.asarray(function(*args), dtype=complex))
+        for candidate in candidates:
+            if np.all(np.isfinite(candidate)) and np.all(np.abs(candidate.imag) <= 1e-12 * np.abs(candidate.real)):
+                return candidate.real
+        return candidates[0].real if candidates else np.nan
+
+    def solve(self, values: Mapping[str, np.ndarray]) -> Solved:
+        """Evaluate a batch and check constraints and finiteness."""
+        with np.errstate(all="ignore"):
+            env = self.evaluate(values)
+            closures = self.closures("", FUNCTIONS)
+            n = len(next(iter(values.values()))) if values else 1
+            failures: dict[str, np.ndarray] = {}
+            for i, (source, _) in enumerate(self.template.constraints):
+                holds = np.broadcast_to(np.asarray(closures[f"constraint {i}"](env), dtype=bool), (n,))
+                failures[source] = ~holds
+            for part in self.template.parts:
+                value = env[part.name]
+                if part.kind != "symbolic" and np.asarray(value).dtype.kind in "fc":
+                    failures[f"answer {part.name}"] = ~np.isfinite(np.broadcast_to(value, (n,)))
+        accepted = np.ones(n, dtype=bool)
+        for failed in failures.values():
+            accepted &= ~failed
+        return Solved(env, accepted, failures)
+
+    def misconception_values(self, part: Part, values: Mapping[str, np.ndarray], name: str) -> np.ndarray:
+        """Wrong answers (SI) of one part under one misconception; NaN where it cannot be computed."""
+        table = misconception_table(name, self.uses[part.name])
+        n = len(next(iter(values.values())))
+        try:
+            with np.errstate(all="ignore"):
+                wrong = self.evaluate(values, name, table, stop_after=part.name)[part.name]
+            return np.broadcast_to(np.asarray(wrong, dtype=float), (n,)).copy()
+        except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
+            pass
+        # A wrong formula can be undefined for some variants (°C as K at 0 °C): go one by one.
+        out = np.full(n, np.nan)
+        for i in range(n):
+            row = {k: v[i:i + 1] for k, v in values.items()}
+            try:
+                with np.errstate(all="ignore"):
+                    out[i] = float(np.asarray(self.evaluate(row, name, table, stop_after=part.name)[part.name]).ravel()[0])
+            except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
+                continue
+        return out
+
+
+def worked_call(part: Part) -> expr.Call | None:
+    """The physics call a part's answer consists of, if it is exactly one relation call."""
+    from problemgen.physics import RELATIONS
+
+    node = part.node
+    if (isinstance(node, expr.Call) and node.function in RELATIONS and not node.kwargs
+            and not any(isinstance(a, (expr.ListExpr, expr.Str)) for a in node.args)
+            and len(node.args) == len(RELATIONS[node.function].inputs)):
+        return node
+    return None
+
+
+def distinct_from(correct: np.ndarray, wrong: np.ndarray, part: Part) -> np.ndarray:
+    """True where a wrong value lies outside the part's tolerance around the correct one."""
+    width = part.atol * unit_factor(part.unit) + part.rtol * np.abs(correct)
+    return np.isfinite(wrong) & (np.abs(wrong - correct) > width * (1 + 1e-9))
