@@ -1,0 +1,50 @@
+"""Listings for the CLI: banks with their templates, coverage per section, validation summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def bank_listing(coverage: bool = False) -> str:
+    """Text table of the built-in banks: templates with topic, section and difficulty.
+
+    With ``coverage``, one line per section of each bank: how many templates teach it, and at
+    which difficulties.
+    """
+    from problemgen.bank import builtin_banks
+
+    lines: list[str] = []
+    for bank in builtin_banks().values():
+        lines.append(f"{bank.id} — {bank.title} ({len(bank.templates)} templates)")
+        if coverage:
+            lines.append(f"  {'section':24} {'templates':>9}  difficulty 1/2/3  title")
+            for section, title in bank.sections.items():
+                members = [t for t in bank.templates.values() if t.section == section]
+                levels = "/".join(str(sum(t.difficulty == d for t in members)) for d in (1, 2, 3))
+                lines.append(f"  {section:24} {len(members):>9}  {levels:>16}  {title}")
+            continue
+        lines.append(f"  {'template':32} {'topic':24} {'section':22} diff  parts")
+        for template in sorted(bank.templates.values(), key=lambda t: (list(bank.sections).index(t.section)
+                                                                      if t.section in bank.sections else 99, t.id)):
+            lines.append(f"  {template.id:32} {template.topic:24} {template.section:22} {template.difficulty:>4}  "
+                         f"{len(template.parts):>5}")
+    return "\n".join(lines)
+
+
+def validation_summary(paths: Sequence[str], samples: int) -> tuple[str, bool]:
+    """Validate paths (default: the built-in banks); return the report text and whether all passed."""
+    from problemgen.bank import builtin_banks_dir
+    from problemgen.validate import validate_paths
+
+    targets = list(paths) or [str(p) for p in sorted(builtin_banks_dir().iterdir()) if (p / "bank.toml").is_file()]
+    reports = validate_paths(targets, samples)
+    lines = []
+    for report in reports:
+        status = "ok  " if report.ok else "FAIL"
+        capacity = "?" if report.capacity is None else str(report.capacity)
+        lines.append(f"{status} {report.template:32} accepted {report.acceptance:6.1%}  distinct variants {capacity:>8}")
+        lines.extend(f"     {finding}" for finding in report.findings)
+    failed = sum(not r.ok for r in reports)
+    lines.append(f"{len(reports)} templates checked with {samples} samples each: "
+                 + ("all passed" if not failed else f"{failed} failed"))
+    return "\n".join(lines), not failed

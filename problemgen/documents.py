@@ -1,0 +1,38 @@
+"""Documents from packaged jinja2 templates (``templates/``): previews now, sheets and keys later.
+
+Packaged templates are trusted, so they use a normal environment, with autoescape on for HTML
+and XML and ``StrictUndefined`` everywhere; bank text never reaches this environment unrendered.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jinja2
+
+
+@functools.cache
+def document_environment() -> jinja2.Environment:
+    """The environment for files in the ``problemgen.templates`` package."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_templates_dir()),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2"]),
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    from problemgen.render import markdown_to_html
+
+    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(markdown_to_html(text))
+    return env
+
+
+def _templates_dir() -> str:
+    import importlib.resources
+
+    return str(importlib.resources.files("problemgen.templates"))
+
+
+def render_document(name: str, **context: Any) -> str:
+    """Render a packaged template (``preview.md.j2``) with a context."""
+    return document_environment().get_template(name).render(**context)

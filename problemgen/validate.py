@@ -1,0 +1,340 @@
+"""``problemgen validate``: check every template of a bank before students see it.
+
+For each template: it loads (schema, expressions, units), its grid is non-empty, its
+constraints accept a reasonable share of draws, its answers are finite, answer dimensions match
+the declared units, every listed misconception applies and lies outside the tolerance, the
+statement and solution render for many samples with no undefined name and no LaTeX left in
+the HTML, every given appears in the statement, and choice answers are among the options.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from problemgen import expr
+from problemgen.errors import ProblemgenError
+from problemgen.functions import RESULT_UNITS
+from problemgen.model import Part, Template
+
+MIN_ACCEPTANCE = 0.02
+Dims = tuple[Fraction, ...]
+_ZERO: Dims = (Fraction(0),) * 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a template."""
+
+    path: str
+    key: str
+    message: str
+    severity: str = "error"
+    """``error`` fails validation; ``warning`` is reported only."""
+
+    def __str__(self) -> str:
+        where = f"In {self.path}" + (f", key {self.key}" if self.key else "")
+        return f"{self.severity}: {where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class TemplateReport:
+    """Validation result of one template."""
+
+    template: str
+    path: str
+    findings: tuple[Finding, ...]
+    samples: int
+    acceptance: float
+    capacity: int | None
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error."""
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def _dims(unit: str) -> Dims:
+    from problemgen.units import parse_unit
+
+    if unit in ("", "degC"):
+        return _ZERO
+    return tuple(Fraction(d) for d in parse_unit(unit).dims)
+
+
+def infer_dims(node: expr.Node, names: dict[str, Dims | None]) -> Dims | None:
+    """SI dimensions of an expression, or ``None`` where they cannot be known."""
+    if isinstance(node, expr.Num):
+        return _dims_of_unit_symbol(node.unit)
+    if isinstance(node, expr.Name):
+        return names.get(node.id)
+    if isinstance(node, expr.Unary):
+        return infer_dims(node.operand, names) if node.op != "not" else None
+    if isinstance(node, expr.Binary):
+        left, right = infer_dims(node.left, names), infer_dims(node.right, names)
+        if node.op in ("+", "-"):
+            return left if left is not None and (right is None or left == right) else (None if left is None else _mismatch(node, left, right))
+        if left is None or right is None:
+            return None
+        if node.op == "*":
+            return tuple(a + b for a, b in zip(left, right))
+        if node.op == "/":
+            return tuple(a - b for a, b in zip(left, right))
+        if node.op == "^" and isinstance(node.right, expr.Num):
+            return tuple(a * Fraction(node.right.value).limit_denominator(12) for a in left)
+        return None
+    if isinstance(node, expr.Call):
+        args = [infer_dims(a, names) for a in node.args]
+        if node.function in ("abs", "min", "max", "sign"):
+            return args[0] if node.function != "sign" else _ZERO
+        if node.function == "sqrt" and args and args[0] is not None:
+            return tuple(a / 2 for a in args[0])
+        if node.function in ("exp", "ln", "log", "log10", "sinh", "asinh", "percent"):
+            return _ZERO
+        if node.function == "ionic_current" and args and args[0] is not None:
+            return tuple(a + b for a, b in zip(args[0], _dims("V")))
+        if node.function == "capacitive_charge" and args and args[0] is not None:
+            return tuple(a + b for a, b in zip(args[0], _dims("V")))
+        unit = RESULT_UNITS.get(node.function)
+        return _dims(unit) if unit is not None else None
+    return None
+
+
+class _DimensionMismatch(Exception):
+    def __init__(self, node: expr.Binary, left: Dims, right: Dims | None) -> None:
+        self.node, self.left, self.right = node, left, right
+
+
+def _mismatch(node: expr.Binary, left: Dims, right: Dims | None) -> Dims:
+    raise _DimensionMismatch(node, left, right)
+
+
+def _dims_of_unit_symbol(unit: str) -> Dims:
+    return _dims(unit) if unit else _ZERO
+
+
+def _dimension_name(dims: Dims) -> str:
+    from problemgen.units_table import dimension_name
+
+    if any(d.denominator != 1 for d in dims):
+        return "*".join(f"{n}^{d}" for n, d in zip(("m", "kg", "s", "A", "K", "mol"), dims) if d)
+    return dimension_name(tuple(int(d) for d in dims))
+
+
+def _check_dimensions(template: Template) -> list[Finding]:
+    findings: list[Finding] = []
+    names: dict[str, Dims | None] = {}
+    for param in template.params:
+        if param.kind in ("ion",) or (param.kind == "choice" and any(isinstance(c, str) for c in param.choices)):
+            names[param.name] = None
+        elif param.kind == "derived" and param.node is not None:
+            try:
+                found = infer_dims(param.node, names)
+            except _DimensionMismatch as error:
+                findings.append(_mismatch_finding(template, f"params.{param.name}.derived", param.expression, error))
+                found = None
+            declared = _dims(param.unit)
+            if found is not None and param.unit and found != declared and param.unit != "degC":
+                findings.append(Finding(template.path, f"params.{param.name}.unit",
+                                        f"the expression gives a {_dimension_name(found)} but the unit {param.unit!r} is a "
+                                        f"{_dimension_name(declared)}; fix the unit or the expression"))
+            names[param.name] = declared if param.unit else found
+        else:
+            names[param.name] = _dims(param.unit)
+    for part in template.parts:
+        declared = _dims(part.unit)
+        if part.kind == "numeric" or (part.kind == "choice" and not part.options):
+            node = part.node
+            found: Dims | None = None
+            if node is not None:
+                try:
+                    found = infer_dims(node, names)
+                except _DimensionMismatch as error:
+                    findings.append(_mismatch_finding(template, f"parts.{part.name}.value", part.expression, error))
+            elif part.solve is not None:
+                from problemgen.physics import relation
+
+                variable = next(v for v in (relation(part.solve.relation).output, *relation(part.solve.relation).inputs)
+                                if v.name == part.solve.unknown)
+                found = _dims(variable.unit)
+            if found is not None and found != declared:
+                findings.append(Finding(template.path, f"parts.{part.name}.unit",
+                                        f"the answer is a {_dimension_name(found)} but the unit {part.unit!r} is a "
+                                        f"{_dimension_name(declared)}; use a unit of {_dimension_name(found)}"))
+            names[part.name] = declared
+        else:
+            names[part.name] = None
+    return findings
+
+
+def _mismatch_finding(template: Template, key: str, source: str, error: _DimensionMismatch) -> Finding:
+    right = "unknown" if error.right is None else _dimension_name(error.right)
+    return Finding(template.path, key, f"column {error.node.column}: cannot {'add' if error.node.op == '+' else 'subtract'} "
+                   f"a {right} and a {_dimension_name(error.left)} in {source!r}; convert one side")
+
+
+_LATEX_LEFT = re.compile(r"\\[A-Za-z]+|\$")
+
+
+def _statement_names(template: Template) -> set[str]:
+    from jinja2 import meta
+
+    from problemgen.render import environment
+
+    env = environment()
+    names: set[str] = set()
+    for text in [template.statement, *(p.prompt for p in template.parts)]:
+        names |= meta.find_undeclared_variables(env.parse(text))
+    return names
+
+
+def validate_template(template: Template, samples: int = 200) -> TemplateReport:
+    """Check one template over ``samples`` seeded variants."""
+    from problemgen.engine import capacity, generate_from_seeds, prepared
+    from problemgen.problem import render_problem
+    from problemgen.sampling import draw, random_params, random_words
+
+    findings = list(_check_dimensions(template))
+    shown = _statement_names(template)
+    for param in template.params:
+        if not param.hidden and param.name not in shown:
+            findings.append(Finding(template.path, f"params.{param.name}",
+                                    "is never shown in the statement or a prompt; use it, or mark it hidden = true if it is a helper"))
+    solver, grids = prepared(template)
+    for name, grid in grids.items():
+        if any(len(values) == 0 for values in grid.values.values()) or not grid.values:
+            findings.append(Finding(template.path, f"params.{name}", "has no values to draw from; check its range and step"))
+    seeds = [hashlib.sha256(f"validate/{template.id}/{i}".encode()).digest() for i in range(samples)]
+    words = random_words(seeds, 0, len(random_params(template)))
+    solved = solver.solve(draw(template, grids, words).values)
+    acceptance = float(np.mean(solved.accepted)) if samples else 1.0
+    if acceptance < MIN_ACCEPTANCE:
+        worst = max(solved.failures, key=lambda k: int(np.count_nonzero(solved.failures[k])))
+        findings.append(Finding(template.path, "constraints", f"only {acceptance:.1%} of draws are accepted; "
+                                f"{worst!r} fails most often; widen the ranges or relax the constraint"))
+    for source, failed in solved.failures.items():
+        if source.startswith("answer ") and np.any(failed):
+            findings.append(Finding(template.path, f"parts.{source[7:]}", f"is not finite for {np.count_nonzero(failed)} of "
+                                    f"{samples} draws; add a constraint that excludes them", "warning"))
+    supply = capacity(template)
+    try:
+        variants = generate_from_seeds(template, seeds, [None] * samples, unique=False)
+    except ProblemgenError as error:
+        findings.append(Finding(template.path, "", str(error)))
+        return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
+    findings += _check_misconceptions(template, variants)
+    findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
+    for part in template.parts:
+        if part.kind == "choice" and part.options:
+            for variant in variants:
+                answer = next(a for a in variant.answers if a.part == part.name)
+                if answer.display not in part.options:
+                    findings.append(Finding(template.path, f"parts.{part.name}.options",
+                                            f"the answer {answer.display!r} is not an option; add it, or map it with option_labels"))
+                    break
+    return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
+
+
+def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
+    from problemgen.engine import prepared
+    from problemgen.physics import misconceptions_for
+    from problemgen.solve import applicable_functions
+
+    solver, _ = prepared(template)
+    findings = []
+    for part in template.parts:
+        used = solver.uses.get(part.name, set())
+        for name in part.misconceptions:
+            if not applicable_functions(name, used):
+                known = sorted({m for f in used for m in misconceptions_for(f)})
+                findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
+                                        f"{name!r} does not apply to this answer; misconceptions of the functions it uses: "
+                                        f"{', '.join(known) or 'none'}"))
+                continue
+            answers = [next(a for a in v.answers if a.part == part.name) for v in variants]
+            distinct = sum(name in a.misconceptions for a in answers)
+            if distinct == 0:
+                findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
+                                        f"{name!r} never differs from the right answer by more than the tolerance; remove it"))
+        if part.kind == "choice" and not part.options:
+            short = sum(len(next(a for a in v.answers if a.part == part.name).options) < 2 for v in variants)
+            if short:
+                findings.append(Finding(template.path, f"parts.{part.name}.distractors",
+                                        f"{short} variants have no distractor; list misconceptions that apply"))
+    return findings
+
+
+def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:
+    findings = []
+    for variant in variants:
+        try:
+            problem = render_problem(template, variant)  # type: ignore[operator]
+        except ProblemgenError as error:
+            return [Finding(template.path, "", str(error))]
+        for label, text in [("statement", problem.statement), ("solution", problem.solution),
+                            *((f"parts.{p.name}.prompt", p.prompt) for p in problem.parts)]:
+            html = re.sub(r"<math.*?</math>", "", problem.html(text), flags=re.S)
+            left = _LATEX_LEFT.search(html)
+            if left:
+                findings.append(Finding(template.path, label, f"LaTeX {left.group()!r} survives in the HTML; "
+                                        "put math between $...$"))
+                return findings
+    return findings
+
+
+def _load_finding(error: ProblemgenError, path: Path) -> Finding:
+    from problemgen.errors import BankError
+
+    if isinstance(error, BankError):
+        return Finding(error.path, error.key, error.problem)
+    return Finding(str(path), "", str(error))
+
+
+def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[TemplateReport]:
+    """Validate banks (folders) and template files; a file that does not load is one failed report.
+
+    Each file of a bank is loaded on its own, so one broken template does not hide the others.
+    """
+    from problemgen.bank import load_bank, load_template
+
+    reports: list[TemplateReport] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            try:
+                load_bank(path)
+            except ProblemgenError as error:
+                # Bank-level problems (no bank.toml, duplicate ids, unknown sections) are reported
+                # once; templates that load on their own are still validated.
+                reports.append(TemplateReport(path.name, str(path), (_load_finding(error, path),), 0, 0.0, None))
+                if not (path / "bank.toml").is_file():
+                    continue
+            files = sorted(p for p in path.glob("*.toml") if p.name != "bank.toml")
+        else:
+            files = [path]
+        for file in files:
+            try:
+                template = load_template(file)
+            except ProblemgenError as error:
+                reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None))
+                continue
+            reports.append(validate_template(template, samples))
+    return _without_repeats(reports)
+
+
+def _without_repeats(reports: list[TemplateReport]) -> list[TemplateReport]:
+    """Drop a bank-level report whose finding a template's own report already gives."""
+    seen: set[str] = set()
+    kept = []
+    for report in reversed(reports):
+        texts = {str(f) for f in report.findings}
+        if report.samples == 0 and texts and texts <= seen:
+            continue
+        seen |= texts
+        kept.append(report)
+    return kept[::-1]
