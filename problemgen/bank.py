@@ -84,7 +84,7 @@ class _Reader:
     def expression(self, name: str, source: str, variables: set[str]) -> expr.Node:
         try:
             node = expr.parse(source, _unit_symbol_value)
-            expr.check_names(node, source, variables | set(CONSTANTS), FUNCTIONS)
+            expr.check_names(node, source, variables, FUNCTIONS, CONSTANTS)
         except expr.ExpressionError as error:
             raise error.located(f"In {self.path}, key {self.key(name)}") from None
         return node
@@ -98,10 +98,13 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 
 def _check_unit(reader: _Reader, name: str, unit: str) -> None:
-    try:
-        unit_factor(unit)
-    except (ProblemgenError, ValueError) as error:
-        raise reader.fail(name, f"{unit!r} is not a unit ({error}); use a symbol such as mV, mM, nS, pA, um") from None
+    from problemgen.units import UnitFormatError, try_parse_unit
+
+    if unit in ("", "degC"):
+        return
+    parsed = try_parse_unit(unit)
+    if isinstance(parsed, UnitFormatError):
+        raise reader.fail(name, f"{parsed.problem} (units are case-sensitive SI symbols such as mV, mM, nS, pA, um)")
 
 
 def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[str]) -> Param:

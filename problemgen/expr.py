@@ -17,7 +17,7 @@ into a closure over numpy arrays, so one call evaluates every variant at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -322,10 +322,15 @@ def functions_used(node: Node) -> set[str]:
     return {n.function for n in walk(node) if isinstance(n, Call)}
 
 
-def check_names(node: Node, source: str, variables: set[str], functions: Mapping[str, Any]) -> None:
-    """Raise :class:`ExpressionError` at the first unknown name or function."""
+def check_names(node: Node, source: str, variables: set[str], functions: Mapping[str, Any],
+                constants: Iterable[str] = ()) -> None:
+    """Raise :class:`ExpressionError` at the first unknown name or function.
+
+    The message lists the template's own ``variables``; ``constants`` are allowed too.
+    """
+    allowed = set(variables) | set(constants)
     for n in walk(node):
-        if isinstance(n, Name) and n.id not in variables:
+        if isinstance(n, Name) and n.id not in allowed:
             known = ", ".join(sorted(variables)) or "none"
             raise ExpressionError(source, n.column, f"unknown name {n.id!r}; defined here: {known}")
         if isinstance(n, Call) and n.function not in functions:

@@ -1,0 +1,126 @@
+"""Loading and validating templates: a table of broken files, each with its exact located message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from problemgen.bank import load_template
+from problemgen.errors import BankError, ProblemgenError
+from problemgen.validate import validate_paths
+
+VALID = '''schema_version = 1
+id = "tiny"
+title = "Tiny"
+topic = "nernst"
+section = "equilibrium-potential"
+difficulty = 1
+statement = "K+ is {{ c_out }} outside and {{ c_in }} inside at 37 °C."
+solution = "{{ work.E }}"
+constraints = []
+
+[params]
+c_out = { range = [3, 5], step = 1, unit = "mM" }
+c_in = { range = [120, 150], step = 10, unit = "mM" }
+
+[[parts]]
+name = "E"
+value = "nernst(c_out, c_in, 1, kelvin(37))"
+unit = "mV"
+sigfigs = 3
+misconceptions = ["inverted_ratio"]
+'''
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tiny.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_base_template_is_valid(tmp_path: Path) -> None:
+    (report,) = validate_paths([write(tmp_path, VALID)], samples=50)
+    assert report.ok, [str(f) for f in report.findings]
+    assert report.capacity == 3 * 4
+
+
+# GIVEN a valid template with one edit, WHEN it is loaded, THEN the error names file, key and fix.
+LOAD_ERRORS = [
+    ("toml-syntax", ('unit = "mM" }', 'unit = "mM"'),
+     "In {path}: not valid TOML: Unclosed inline table (at line 12, column 48)"),
+    ("unknown-param-key", ('c_out = { range', 'c_out = { rnage'),
+     "In {path}, key params.c_out.rnage: unknown key; allowed keys here: cell, choice, decimals, derived, hidden, "
+     "ion, preset, range, side, sigfigs, step, unit"),
+    ("unknown-function", ('value = "nernst(', 'value = "nernstt('),
+     "In {path}, key parts.E.value, column 1: unknown function 'nernstt'; see the function list in banks/README.md\n"
+     "    nernstt(c_out, c_in, 1, kelvin(37))\n    ^"),
+    ("unknown-name", ('nernst(c_out, c_in', 'nernst(c_outside, c_in'),
+     "In {path}, key parts.E.value, column 8: unknown name 'c_outside'; defined here: c_in, c_out\n"
+     "    nernst(c_outside, c_in, 1, kelvin(37))\n           ^"),
+    ("bad-unit", ('unit = "mV"', 'unit = "mv"'),
+     "In {path}, key parts.E.unit: 'mv' is not a unit; did you mean 'mV'? (units are case-sensitive SI symbols such as "
+     "mV, mM, nS, pA, um)"),
+    ("schema-too-new", ("schema_version = 1", "schema_version = 2"),
+     "In {path}, key schema_version: is 2 but this problemgen reads 1; upgrade problemgen (pip install -U problemgen)"),
+    ("schema-missing", ("schema_version = 1\n", ""), "In {path}, key schema_version: missing; add schema_version = 1"),
+    ("bad-difficulty", ("difficulty = 1", "difficulty = 5"), "In {path}, key difficulty: must be 1, 2 or 3, got 5"),
+    ("bad-range", ("range = [3, 5]", "range = [5, 3]"),
+     "In {path}, key params.c_out.range: must be [low, high] with low <= high, got [5, 3]"),
+    ("two-kinds", ('c_in = { range', 'c_in = { choice = [1], range'),
+     "In {path}, key params.c_in.range: give exactly one of choice, ion, range, preset, derived, not both choice and range"),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [case[1:] for case in LOAD_ERRORS], ids=[case[0] for case in LOAD_ERRORS])
+def test_broken_templates_fail_to_load_with_a_located_message(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    old, new = edit
+    assert old in VALID
+    path = write(tmp_path, VALID.replace(old, new, 1))
+    with pytest.raises(ProblemgenError) as caught:
+        load_template(path)
+    assert str(caught.value) == message.format(path=path)
+
+
+def test_a_statement_written_after_a_table_is_explained(tmp_path: Path) -> None:
+    text = VALID.replace('statement = "K+ is {{ c_out }} outside and {{ c_in }} inside at 37 °C."\n', "") + \
+        'statement = "late"\n'
+    with pytest.raises(BankError) as caught:
+        load_template(write(tmp_path, text))
+    assert str(caught.value).endswith("key parts.E.statement: 'statement' belongs to the template, not to parts.E; "
+                                      "move it above the first [table] or [[table]] header")
+
+
+# GIVEN a template that loads, WHEN it is validated, THEN the finding is located and says how to fix.
+VALIDATION_ERRORS = [
+    ("undefined-jinja-variable", ("{{ c_in }} inside", "{{ c_inside }} inside"),
+     "error: In {path}: {path}, statement: 'c_inside' is undefined; define it under [params] or fix the name"),
+    ("unsatisfiable-constraint", ("constraints = []", 'constraints = ["c_out > 10 mM"]'),
+     "error: In {path}, key constraints: only 0.0% of draws are accepted; 'c_out > 10 mM' fails most often; "
+     "widen the ranges or relax the constraint"),
+    ("unit-mismatch", ('unit = "mV"', 'unit = "mM"'),
+     "error: In {path}, key parts.E.unit: the answer is a voltage but the unit 'mM' is a concentration; use a unit of voltage"),
+    ("misconception-does-not-apply", ('["inverted_ratio"]', '["circle_area"]'),
+     "error: In {path}, key parts.E.misconceptions: 'circle_area' does not apply to this answer; misconceptions of the "
+     "functions it uses: anion_sign, celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, "
+     "room_temperature_slope, thermal_voltage_25mV, valence_dropped, wrong_absolute_zero"),
+    ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
+     "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never differs from the right answer by more "
+     "than the tolerance; remove it"),
+    ("given-not-shown", ("and {{ c_in }} inside", "and plenty inside"),
+     "error: In {path}, key params.c_in: is never shown in the statement or a prompt; use it, or mark it hidden = true "
+     "if it is a helper"),
+    ("latex-outside-math", ('solution = "{{ work.E }}"', 'solution = "so \\\\frac{1}{2}"'),
+     "error: In {path}, key solution: LaTeX '\\\\frac' survives in the HTML; put math between $...$"),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [case[1:] for case in VALIDATION_ERRORS],
+                         ids=[case[0] for case in VALIDATION_ERRORS])
+def test_validation_findings_are_located(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    old, new = edit
+    assert old in VALID
+    path = write(tmp_path, VALID.replace(old, new, 1))
+    (report,) = validate_paths([path], samples=50)
+    assert not report.ok
+    assert message.format(path=path) in [str(f) for f in report.findings]
