@@ -1,0 +1,131 @@
+"""The generation engine: seeds, determinism, uniqueness, capacity, displayed values."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import problemgen.physics as p
+from problemgen.bank import find_template, load_template
+from problemgen.engine import capacity, generate
+from problemgen.errors import SamplingError
+from problemgen.model import VariantKey
+from problemgen.problem import render_problem
+from problemgen.sampling import variant_seed
+
+SECRET = b"instructor secret"
+
+
+def keys(n: int, exam: str = "midterm", slot: str = "1") -> list[VariantKey]:
+    return [VariantKey(exam, f"s{i:04d}", slot) for i in range(n)]
+
+
+def test_variant_seed_is_hmac_sha256_of_the_ids() -> None:
+    # GIVEN the DESIGN.md contract, WHEN a seed is derived, THEN it is HMAC-SHA256 over the joined ids.
+    key = VariantKey("midterm", "alice", "3")
+    expected = hmac.new(SECRET, b"problemgen/v1\x1fmidterm\x1falice\x1f3", hashlib.sha256).digest()
+    assert variant_seed(SECRET, key) == expected
+
+
+def test_same_inputs_give_identical_variants_and_renderings() -> None:
+    template = find_template("nernst-cation")
+    first = generate(template, keys(20), SECRET)
+    second = generate(template, keys(20), SECRET)
+    assert first == second
+    assert [render_problem(template, v) for v in first] == [render_problem(template, v) for v in second]
+
+
+def test_another_secret_gives_other_variants() -> None:
+    template = find_template("nernst-cation")
+    ours = [v.givens for v in generate(template, keys(20), SECRET)]
+    theirs = [v.givens for v in generate(template, keys(20), b"a guess")]
+    assert sum(a == b for a, b in zip(ours, theirs)) < 5
+
+
+def test_a_student_keeps_their_variant_when_the_roster_grows() -> None:
+    template = find_template("nernst-cation")
+    small = generate(template, keys(10), SECRET)
+    large = generate(template, keys(200), SECRET)
+    # Without collisions among the first ten, each keeps the draw of their own seed.
+    assert [v.givens for v in small] == [v.givens for v in large[:10]]
+
+
+def test_no_two_of_a_thousand_students_share_givens() -> None:
+    template = find_template("nernst-cation")
+    variants = generate(template, keys(1000), SECRET)
+    assert len({tuple(sorted(v.givens.items())) for v in variants}) == 1000
+
+
+def test_answers_are_computed_from_the_displayed_values() -> None:
+    template = find_template("nernst-cation")
+    for variant in generate(template, keys(50), SECRET):
+        g = variant.givens
+        expected = p.nernst(g["c_out"], g["c_in"], p.ion(g["ion"]).z, p.kelvin(g["temp_C"]))
+        (answer,) = [a for a in variant.answers if a.part == "E"]
+        assert answer.value == pytest.approx(expected, rel=1e-14, abs=0)
+        assert answer.display == pytest.approx(expected * 1000, rel=1e-14, abs=0)
+        # The sheet shows exactly these numbers (one decimal: the preset's step is 0.5 mM).
+        statement = render_problem(template, variant).statement
+        assert f"{g['c_out']:.1f} mM outside and {g['c_in']:.1f} mM inside" in statement
+
+
+def test_misconception_values_are_kept_only_outside_the_tolerance() -> None:
+    template = find_template("nernst-cation")
+    for variant in generate(template, keys(100), SECRET):
+        answer = next(a for a in variant.answers if a.part == "E")
+        assert "inverted_ratio" in answer.misconceptions
+        assert answer.misconceptions["inverted_ratio"] == pytest.approx(-answer.display, rel=1e-12)
+        for wrong in answer.misconceptions.values():
+            assert abs(wrong - answer.display) > 0.01 * abs(answer.display)
+
+
+SMALL = '''schema_version = 1
+id = "small"
+title = "Small"
+topic = "t"
+section = "s"
+difficulty = 1
+statement = "{{ a }} and {{ b }}"
+solution = "."
+constraints = ["a != b"]
+
+[params]
+a = { range = [1, 4], step = 1, unit = "mM" }
+b = { choice = [1, 2, 3], unit = "mM" }
+
+[[parts]]
+name = "x"
+value = "a + b"
+unit = "mM"
+'''
+
+
+def test_capacity_counts_the_combinations_that_satisfy_the_constraints(tmp_path: Path) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    supply = capacity(load_template(path))
+    assert (supply.combinations, supply.accepted) == (12, 9)
+
+
+def test_a_template_too_small_for_the_roster_says_how_many_it_can_supply(tmp_path: Path) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL, encoding="utf-8")
+    template = load_template(path)
+    assert len({tuple(v.givens.items()) for v in generate(template, keys(9), SECRET)}) == 9
+    with pytest.raises(SamplingError) as caught:
+        generate(template, keys(10), SECRET)
+    assert str(caught.value) == (
+        f"template 'small' ({path}) can supply only 9 distinct variants (12 combinations of its givens, 9 satisfy "
+        "its constraints), but 10 are needed; widen a range, refine a step or add choices")
+
+
+def test_range_grids_hold_exactly_the_displayed_values(tmp_path: Path) -> None:
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL.replace("range = [1, 4], step = 1", "range = [0.1, 0.3], step = 0.1"), encoding="utf-8")
+    values = {v.givens["a"] for v in generate(load_template(path), keys(9), SECRET)}
+    assert values == {0.1, 0.2, 0.3}
+    assert all(np.float64(v).item() == v for v in values)
