@@ -153,6 +153,7 @@ def worked_steps(template: Template, part: Part, variant: Variant) -> str:
     return f"$${equation}$$\n\n$${pattern} = {result.tex}$$"
 
 
+@functools.lru_cache(maxsize=65536)
 def _si_tex(value: float, si_unit: str) -> str:
     """An argument as substituted into a formula: its exact value (at most 6 figures) and unit."""
     from problemgen.bank import unit_factor

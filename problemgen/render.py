@@ -36,11 +36,7 @@ class Quantity:
 
         ``style`` is ``unicode`` (``6.90 × 10⁻⁵``, U+2212 minus) or ``latex`` (``6.90 \\times 10^{-5}``).
         """
-        from problemgen.numbers import format_decimals, format_sig
-
-        if self.decimals is not None:
-            return format_decimals(self.value, self.decimals, minus=minus)
-        return format_sig(self.value, self.sigfigs or 3, minus=minus, style=style)
+        return _format_number(self.value, self.decimals, self.sigfigs or 3, style, minus)
 
     def __str__(self) -> str:
         unit = unit_text(self.unit)
@@ -64,6 +60,17 @@ class Quantity:
         return format(str(self), spec)
 
 
+@functools.lru_cache(maxsize=65536)
+def _format_number(value: float, decimals: int | None, sigfigs: int, style: str, minus: str) -> str:
+    # Givens repeat across students (they come from grids), so formatting is cached.
+    from problemgen.numbers import format_decimals, format_sig
+
+    if decimals is not None:
+        return format_decimals(value, decimals, minus=minus)
+    return format_sig(value, sigfigs, minus=minus, style=style)
+
+
+@functools.lru_cache(maxsize=1024)
 def unit_text(unit: str) -> str:
     """Display form of a unit for text (``uF/cm^2`` -> ``µF/cm²``)."""
     if unit == "degC":
@@ -75,6 +82,7 @@ def unit_text(unit: str) -> str:
     return unit_display(unit, "unicode")
 
 
+@functools.lru_cache(maxsize=1024)
 def unit_tex(unit: str) -> str:
     """LaTeX form of a unit (``\\mathrm{mV}``)."""
     if unit == "degC":
