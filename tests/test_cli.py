@@ -1,0 +1,50 @@
+"""The command line: exit codes and messages (the library is tested elsewhere)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from problemgen.cli import main
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (["--help"], 0, "Unique, auto-graded problem sets"),
+        (["banks"], 0, "nernst-cation"),
+        (["banks", "--coverage"], 0, "equilibrium-potential"),
+        (["preview", "nernst-cation", "--seed", "2"], 0, "## Worked solution"),
+        (["preview", "nernst-cation", "--student", "alice", "--format", "html"], 0, "<math"),
+        (["preview", "no-such-template"], 1, "Error: In banks: no template 'no-such-template'; known templates:"),
+        (["preview", "nernst-cation", "--seed", "1", "--student", "a"], 2, "give --student or --seed, not both"),
+        (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
+    ],
+    ids=["help", "banks", "coverage", "preview", "preview-html", "unknown-template", "seed-and-student", "bad-samples"],
+)
+def test_commands(args: list[str], code: int, text: str) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == code, result.output
+    assert text in result.output
+
+
+def test_validate_fails_on_a_broken_template(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("schema_version = 1\nid = 'x'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "FAIL broken " in result.output
+    assert f"error: In {path}, key params: missing; add a [params] table" in result.output
+
+
+def test_help_does_not_import_the_heavy_libraries() -> None:
+    # `problemgen --help` must start fast: numpy, sympy and jinja2 load only inside commands.
+    code = "import sys; from problemgen.cli import main; sys.argv=['problemgen','--help']\n" \
+           "try:\n    main()\nexcept SystemExit:\n    pass\n" \
+           "print(sorted(m for m in ('numpy', 'sympy', 'jinja2') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,56 @@
+"""Rendering: the sandbox, strict undefined names, quantity filters, Markdown to HTML with MathML."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from problemgen.render import Quantity, RenderError, markdown_to_html, render_text
+
+
+@pytest.mark.parametrize(
+    ("source", "context", "expected"),
+    [
+        ("{{ c }}", {"c": Quantity(150.0, "mM", decimals=0)}, "150 mM"),
+        ("{{ c | q('M') }}", {"c": Quantity(150.0, "mM", decimals=0)}, "0.150 M"),
+        ("{{ v }}", {"v": Quantity(-65.0, "mV", decimals=0)}, "\u221265 mV"),
+        ("{{ v.tex }}", {"v": Quantity(-65.0, "mV", decimals=0)}, r"-65\,\mathrm{mV}"),
+        ("{{ x }}", {"x": Quantity(6.9e-5, "", sigfigs=3)}, "6.90 × 10⁻⁵"),
+        ("{{ x.tex }}", {"x": Quantity(6.9e-5, "", sigfigs=3)}, r"6.90 \times 10^{-5}"),
+        ("{{ g }}", {"g": Quantity(1.0, "uF/cm^2", decimals=1)}, "1.0 µF/cm²"),
+        ("{{ t }}", {"t": Quantity(37.0, "degC", decimals=0)}, "37 °C"),
+        ("{{ 'Ca2+' | ion }} / {{ 'Cl-' | ion('latex') }}", {}, r"Ca²⁺ / \mathrm{Cl^-}"),
+        ("{{ 0.0123 | q('mV', 2) }}", {}, "0.012 mV"),
+    ],
+    ids=["given", "converted", "unicode-minus", "tex", "scientific", "tex-scientific", "unit-display", "celsius", "ions",
+         "plain-number"],
+)
+def test_filters_and_quantities(source: str, context: dict, expected: str) -> None:
+    assert render_text(source, context, "test") == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("{{ c_outside }}", "test: 'c_outside' is undefined; define it under [params] or fix the name"),
+        ("{{ ''.__class__.__mro__ }}", "test: access to attribute '__class__' of 'str' object is unsafe."),
+        ("{% for %}", "test, line 1: Expected an expression, got 'end of statement block'"),
+    ],
+    ids=["undefined", "sandbox", "syntax"],
+)
+def test_bank_text_is_strict_and_sandboxed(source: str, message: str) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_text(source, {}, "test")
+    assert str(caught.value) == message
+
+
+def test_math_becomes_mathml_and_no_latex_survives() -> None:
+    html = markdown_to_html(r"So $E = \frac{RT}{zF}\ln\frac{c_o}{c_i}$ and $$V_m = -65\,\mathrm{mV}$$")
+    assert html.count("<math") == 2
+    assert 'display="block"' in html
+    assert not re.search(r"\\[A-Za-z]+", html)
+
+
+def test_raw_html_in_bank_text_is_escaped() -> None:
+    assert markdown_to_html("<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
