@@ -106,3 +106,20 @@ class DimensionError(UnitError):
 
     def __str__(self) -> str:
         return self.problem
+
+
+class GradingSpecError(ProblemgenError, ValueError):
+    """An ``expected`` answer specification the grader cannot use (a bank or manifest bug).
+
+    Student text never raises; this is about the *key*: ``expected['rtol']: must be >= 0.0,
+    got -1``.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        self.problem = problem
+        super().__init__(key, problem)
+
+    def __str__(self) -> str:
+        return f"expected[{self.key!r}]: {self.problem}"
+

@@ -1,0 +1,224 @@
+"""Numeric answers: the number grammar (grading rules §3) and the comparison (§4-§6).
+
+:func:`parse_number` turns normalised text into a :class:`ParsedNumber` (exact ``Decimal``
+value, the mantissa as typed for figure counting, the unit text) or a :class:`Rejected`;
+:func:`grade_numeric` judges it against an ``expected`` dict. Nothing here imports sympy.
+
+Decisions where the rules leave a choice:
+
+- a space-grouped integer (``2 750``) takes at most one decimal separator after it, which is
+  then never ambiguous (``2 750,500`` is 2750.5); mixing spaces with ``,``/``.`` grouping is
+  invalid;
+- ``1,`` is a decimal comma with no decimals (like ``1.``);
+- *misrounded* means the figure count is right and the value misses the half-unit window but
+  lies within one unit in the last place; farther away it is a wrong value, diagnosed below;
+- a wrong value is diagnosed in this order: named misconception, sign error, factor of 10^k;
+  a misconception comes first because some (an inverted ratio) are exactly a sign flip;
+- ``value`` in the result is ``None`` when the unit has the wrong dimension (it cannot be
+  expressed in the expected unit).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Mapping
+from typing import Any
+
+from problemgen.grading import feedback as fb
+from problemgen.grading.normalize import Rejected, normalize
+from problemgen.grading.spec import NumericSpec, numeric_spec
+from problemgen.numbers import count_sigfigs, sigfig_window
+from problemgen.units import UnitFormatError, try_parse_unit
+
+MAX_LENGTH = 200
+MAX_EXPONENT_DIGITS = 4
+_LARGEST_DOUBLE = Decimal("1.7976931348623157e308")
+
+_NUMBER = re.compile(
+    r"""(?P<sign>[+-])?[ ]?
+        (?P<mantissa>[0-9]{1,3}(?:[ ][0-9]{3})+(?:[.,][0-9]*)?(?![0-9])   # ISO space grouping
+                    |[0-9.,]+)
+        (?:[eE](?P<e>[+-]?[0-9]+)|[ ]?[*x][ ]?10\^(?P<ten>[+-]?[0-9]+))?
+        (?P<rest>.*)""",
+    re.VERBOSE | re.DOTALL,
+)
+# Text after the number that tries to be a power of ten (6.4e -2, 3.2x10-4, 0x40, 10^5).
+_EXPONENT_ATTEMPT = re.compile(r"[eE][ ]*[+-]?[ ]*[0-9]|[*x][ ]*10|x[0-9]|\^")
+_ARITHMETIC = frozenset("+-*/%±=<>")
+
+
+@dataclass(frozen=True)
+class ParsedNumber:
+    """A well-formed numeric answer, before any comparison."""
+
+    value: Decimal
+    """The number as typed, exactly (in the typed unit)."""
+    mantissa: str
+    """Sign, digits and decimal point as typed, separators normalised (``-0.0641``, ``4200.``)."""
+    unit: str
+    """The unit text after the number (``""`` when none was typed)."""
+
+
+def _mantissa(blob: str) -> str | Rejected:
+    """Digits with one ``.`` as decimal point, from a run of digits, ``.``, ``,`` and spaces."""
+    grouping = fb.INVALID_GROUPING.format(text=fb.echo(blob))
+    spaced = " " in blob
+    blob = blob.replace(" ", "")
+    dots, commas = blob.count("."), blob.count(",")
+    if not any(char.isdigit() for char in blob):
+        return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(blob)))
+    if spaced and dots + commas > 1:
+        return Rejected(grouping)
+    if dots and commas:
+        separator = "." if blob.rfind(".") > blob.rfind(",") else ","
+        group = "," if separator == "." else "."
+        integer, _, fraction = blob.rpartition(separator)
+        groups = integer.split(group)
+        if separator in integer or not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+            return Rejected(grouping)
+        return "".join(groups) + "." + fraction
+    if dots > 1 or commas > 1:
+        return Rejected(grouping)  # 1,234,567: the rules leave it open; we ask for no grouping
+    if commas:
+        integer, _, fraction = blob.partition(",")
+        if len(fraction) == 3 and integer.strip("0") and not spaced:
+            return Rejected(grouping)  # 2,750: thousands or decimals? Ask.
+        return integer + "." + fraction
+    return blob
+
+
+def _rest_problem(rest: str, text: str) -> Rejected | None:
+    """Why ``rest`` (after the number in ``text``) is not a unit, if it plainly is not one."""
+    if _EXPONENT_ATTEMPT.match(rest):
+        return Rejected(fb.INVALID_EXPONENT_FORM)
+    first = rest[0]
+    if rest.startswith("1/"):
+        return None  # the unit 1/s
+    if first in _ARITHMETIC or first.isdigit():
+        return Rejected(fb.INVALID_ONE_NUMBER)
+    if not (first.isalpha() or first in "(°"):  # ° reaches the unit grammar, which explains °C
+        return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(text)))
+    return None
+
+
+def parse_number(text: str) -> ParsedNumber | Rejected:
+    """Parse normalised text (see :func:`~problemgen.grading.normalize.normalize`) as number + unit."""
+    match = _NUMBER.match(text)
+    if match is None:
+        return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(text)))
+    mantissa = _mantissa(match.group("mantissa"))
+    if isinstance(mantissa, Rejected):
+        return mantissa
+    exponent = match.group("e") or match.group("ten") or ""
+    if len(exponent.lstrip("+-")) > MAX_EXPONENT_DIGITS:
+        return Rejected(fb.INVALID_EXPONENT_RANGE)  # before Decimal: e123456789 never allocates
+    rest = match.group("rest").lstrip(" ")
+    if rest:
+        problem = _rest_problem(rest, text)
+        if problem is not None:
+            return problem
+    signed = (match.group("sign") or "") + mantissa
+    try:
+        value = Decimal(signed + ("e" + exponent if exponent else ""))
+    except InvalidOperation:
+        return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(text)))
+    if abs(value) > _LARGEST_DOUBLE:
+        return Rejected(fb.INVALID_NOT_FINITE)
+    return ParsedNumber(value, signed, rest)
+
+
+# --- comparison ---------------------------------------------------------------------------------
+def _read(parsed: ParsedNumber, spec: NumericSpec) -> Decimal | dict[str, Any]:
+    """The student's value in the expected unit, or the invalid/incorrect result that stops here."""
+    if not parsed.unit:
+        if spec.unit_required:
+            return fb.invalid(fb.INVALID_UNIT_REQUIRED)
+        return parsed.value
+    if spec.dimensionless:
+        return fb.invalid(fb.INVALID_NO_UNIT_EXPECTED)
+    unit = try_parse_unit(parsed.unit)
+    if isinstance(unit, UnitFormatError):
+        return fb.invalid(fb.INVALID_UNIT.format(problem=fb.echo(unit.problem, 120)))
+    if unit.dims != spec.unit.dims:
+        # Dimension first (rules §5.1): wrong even when the magnitude is 0.
+        return fb.incorrect(fb.INCORRECT_DIMENSION.format(
+            unit=fb.echo(parsed.unit), found=unit.dimension, expected=spec.unit.dimension))
+    return parsed.value * unit.factor / spec.unit.factor
+
+
+def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dict[str, Any] | None:
+    """Correct, a figure-count or rounding mistake, or None (a wrong value, diagnosed later)."""
+    n, t = spec.sigfigs, spec.value
+    assert n is not None
+    low, high = count_sigfigs(parsed.mantissa)
+    if spec.sigfig_rule == "at_least":
+        count_ok, given = high >= n, high
+        rounded = [_round(s, n, mode) for mode in (ROUND_HALF_UP, ROUND_HALF_DOWN)]
+        accurate = any(abs(r - t) <= sigfig_window(t, n) for r in rounded)
+    else:
+        count_ok = low <= n <= high if spec.sigfig_rule == "exact" else low == n
+        given = low if (spec.sigfig_rule == "strict" or n < low) else high
+        accurate = abs(s - t) <= sigfig_window(t, n)
+    if count_ok and accurate:
+        return fb.correct(float(s))
+    if count_ok:
+        if abs(s - t) <= 2 * sigfig_window(t, n):
+            return fb.incorrect(fb.INCORRECT_MISROUNDED, value=float(s))
+        return None
+    # Wrong count: is the value right at the coarser of the two precisions?
+    if abs(s - t) <= sigfig_window(t, min(given, n)):
+        template = fb.INCORRECT_TOO_MANY_FIGURES if given > n else fb.INCORRECT_TOO_FEW_FIGURES
+        return fb.incorrect(template.format(given=given, needed=n), value=float(s))
+    return None
+
+
+def _round(value: Decimal, n: int, mode: str) -> Decimal:
+    if value.is_zero():
+        return value
+    return value.quantize(Decimal(1).scaleb(value.adjusted() - n + 1), rounding=mode)
+
+
+def _close(a: Decimal, target: Decimal, spec: NumericSpec) -> bool:
+    """``a`` matches ``target`` under the answer's accuracy rule (tolerance or figure window)."""
+    if spec.sigfigs is not None:
+        return abs(a - target) <= sigfig_window(target, spec.sigfigs)
+    return abs(a - target) <= spec.atol + spec.rtol * abs(target)
+
+
+def _diagnose(s: Decimal, spec: NumericSpec) -> dict[str, Any]:
+    """Feedback for a wrong value: misconception, sign error, factor of 10^k, or plain wrong."""
+    value, t = float(s), spec.value
+    for name, wrong in spec.misconceptions:
+        if _close(s, wrong, spec):
+            return fb.incorrect(fb.INCORRECT_MISCONCEPTION.format(text=spec.misconception_text(name)),
+                                value=value, misconception=name, score=spec.credit(name))
+    if t and _close(-s, t, spec):
+        return fb.incorrect(fb.INCORRECT_SIGN, value=value)
+    if t and s and (s > 0) == (t > 0):
+        k = int((s / t).log10().to_integral_value())
+        if k and _close(s.scaleb(-k), t, spec):
+            return fb.incorrect(fb.INCORRECT_FACTOR_OF_TEN.format(k=k), value=value)
+    return fb.incorrect(fb.INCORRECT, value=value)
+
+
+def grade_numeric(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
+    """Grade one numeric answer (issue 5 §1); never raises on ``submitted``."""
+    spec = numeric_spec(expected)
+    text = normalize(submitted, limit=MAX_LENGTH, what="number and unit")
+    if isinstance(text, Rejected):
+        return fb.invalid(text.feedback)
+    parsed = parse_number(text)
+    if isinstance(parsed, Rejected):
+        return fb.invalid(parsed.feedback)
+    s = _read(parsed, spec)
+    if isinstance(s, dict):
+        return s
+    if spec.sigfigs is not None:
+        verdict = _figures_verdict(parsed, s, spec)
+        if verdict is not None:
+            return verdict
+    elif abs(s - spec.value) <= spec.atol + spec.rtol * abs(spec.value):
+        return fb.correct(float(s))
+    return _diagnose(s, spec)

@@ -1,0 +1,92 @@
+"""Choice answers: light normalisation, exact match with options and aliases, never fuzzy (rules §8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from problemgen.errors import GradingSpecError
+from problemgen.grading import check_answer
+from problemgen.grading import feedback as fb
+from problemgen.grading.choice import fold
+
+FLUX: dict[str, Any] = {
+    "kind": "choice", "answer": "influx", "options": ["influx", "efflux"],
+    "aliases": {"influx": ["inward flux", "in-flux"], "efflux": ["outward flux"]},
+}
+NOT_AN_OPTION = "'{text}' is not one of the options; answer with exactly one of: influx, efflux."
+
+CHOICES = [
+    ("influx", "correct"), ("Influx", "correct"), ("INFLUX", "correct"), ("  influx  ", "correct"),
+    ("influx.", "correct"), ("ｉｎｆｌｕｘ", "correct"), ("inward flux", "correct"), ("Inward  Flux.", "correct"),
+    ("in-flux", "correct"),
+    ("efflux", "incorrect"), ("Outward flux", "incorrect"),
+    ("influx or efflux", "invalid"), ("not influx", "invalid"), ("influx!", "invalid"), ("influx..", "invalid"),
+    ("in flux", "invalid"), ("influxx", "invalid"), ("flux", "invalid"), ("inward", "invalid"),
+    ("the influx", "invalid"), ("ınflux", "invalid"), ("іnflux", "invalid"), ("in\u200bflux", "invalid"),
+    ("influx\n", "invalid"), ("", "invalid"), ("influx" * 40, "invalid"),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict"), CHOICES, ids=[repr(row[0])[:30] for row in CHOICES])
+def test_choice_table(text: str, verdict: str) -> None:
+    result = check_answer(text, FLUX)
+    assert result["verdict"] == verdict
+    assert result["score"] == (1.0 if verdict == "correct" else 0.0)
+    assert result["value"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "feedback"),
+    [
+        pytest.param("influx", fb.CORRECT, id="correct"),
+        pytest.param("efflux", fb.INCORRECT_CHOICE, id="incorrect"),
+        pytest.param("influx or efflux", NOT_AN_OPTION.format(text="influx or efflux"), id="hedge"),
+        pytest.param("<i>influx</i>", NOT_AN_OPTION.format(text="&lt;i&gt;influx&lt;/i&gt;"), id="escaped"),
+        pytest.param("", fb.INVALID_EMPTY, id="empty"),
+        pytest.param("x" * 201, "Your answer is longer than 200 characters; enter a single option.", id="too-long"),
+    ],
+)
+def test_choice_feedback(text: str, feedback: str) -> None:
+    assert check_answer(text, FLUX)["feedback"] == feedback
+
+
+def test_direction_words_and_misconception_options() -> None:
+    expected = {"kind": "choice", "answer": "inward", "options": ["inward", "outward", "none"],
+                "misconceptions": {"reversed_driving_force": "outward"}, "misconception_credit": 0.25,
+                "misconception_feedback": {"reversed_driving_force": "you took E − Vm as the driving force"}}
+    assert check_answer("Inward.", expected)["verdict"] == "correct"
+    assert check_answer("outward", expected) == {
+        "verdict": "incorrect", "score": 0.25, "misconception": "reversed_driving_force", "value": None,
+        "feedback": "Your answer matches a known mistake: you took E − Vm as the driving force."}
+    assert check_answer("none", expected)["misconception"] is None
+
+
+def test_numeric_options() -> None:
+    expected = {"kind": "choice", "answer": "-64 mV", "options": ["-64 mV", "+64 mV", "-28 mV"]}
+    assert check_answer("-64 mV", expected)["verdict"] == "correct"
+    assert check_answer("-64  MV", expected)["verdict"] == "correct"  # case-folded: choice boxes are words
+    assert check_answer("+64 mV", expected)["verdict"] == "incorrect"
+    assert check_answer("-64", expected)["verdict"] == "invalid"
+
+
+def test_fold() -> None:
+    assert fold("  Inward\u00a0 Flux. ") == "inward flux"
+    assert fold("Straße") == "strasse"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param({"answer": "diffusion"}, "expected['answer']: must be one of the options ['influx', 'efflux'], got 'diffusion'", id="answer"),
+        pytest.param({"options": []}, "expected['options']: must be a non-empty list of strings, got []", id="options"),
+        pytest.param({"aliases": {"influx": ["efflux"]}}, "expected['aliases.efflux']: 'efflux' also spells option 'influx'", id="clash"),
+        pytest.param({"aliases": {"influx": "inward"}}, "expected['aliases.influx']: must be a list of strings", id="alias-string"),
+        pytest.param({"aliases": {"diffusion": ["d"]}}, "expected['aliases']: 'diffusion' is not one of the options", id="alias-option"),
+    ],
+)
+def test_bad_choice_spec(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(GradingSpecError) as info:
+        check_answer("influx", {**FLUX, **changes})
+    assert str(info.value) == message
