@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -78,6 +79,73 @@ def preview(template: str, student: str | None, seed: int | None, fmt: str) -> N
     if student is not None and seed is not None:
         raise click.UsageError("give --student or --seed, not both")
     click.echo(render(template, seed=seed, student=student, fmt=fmt))
+
+
+@main.command()
+@click.argument("exam", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Roster CSV (id,name[,email], or a Canvas/Moodle gradebook export). Default: the demo roster.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder. Default: ./problemgen-demo for the demo, else the config's name.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "pdf"]),
+              help="Formats to write (repeatable). Default: the config's formats.")
+@click.option("--force", is_flag=True, help="Replace an existing build in the output folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@_reports_errors
+def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: tuple[str, ...], force: bool,
+             quiet: bool) -> None:
+    """Build an exam: one sheet, answer form and key per student, a master key and a manifest.
+
+    With no EXAM it builds the built-in demo (8 problems, 30 students) into ./problemgen-demo.
+    """
+    from problemgen.build import build_exam
+
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=1, label="Building", file=sys.stderr, show_pos=True) if show else _NoBar() as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        summary = build_exam(exam, roster, out, tuple(formats) or None, force, progress)
+    click.echo(f"Built {summary.students} students × {summary.problems} problems: {summary.files} files in "
+               f"{summary.seconds:.1f} s")
+    click.echo(f"  sheets and answer forms: {summary.out / 'students'}/<id>/")
+    click.echo(f"  keys and master key:     {summary.out / 'keys'}/")
+    click.echo(f"  manifest (for grading):  {summary.out / 'manifest.json'}")
+    if (summary.out / "print" / "all-sheets.pdf").exists():
+        click.echo(f"  all sheets to print:     {summary.out / 'print' / 'all-sheets.pdf'}")
+    click.echo(f"  secret ({'created' if summary.secret_created else 'reused'}; keep it private): {summary.secret_file}")
+    for line in summary.capacity:
+        click.echo(f"  {line}")
+    if summary.pdf_note:
+        click.echo(f"Note: {summary.pdf_note}", err=True)
+
+
+class _NoBar:
+    """Stands in for a progress bar when output is not a terminal or --quiet is given."""
+
+    length = 0
+    pos = 0
+
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, steps: int) -> None:
+        self.pos += steps
+
+
+@main.command("init-exam")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="exam.toml")
+@_reports_errors
+def init_exam(path: Path) -> None:
+    """Write a commented example exam config to PATH (default exam.toml) to start from."""
+    from problemgen.exam import write_example
+
+    write_example(path)
+    click.echo(f"Wrote {path}; edit it, then run: problemgen generate {path} --roster roster.csv")
 
 
 @main.command()

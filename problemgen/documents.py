@@ -7,6 +7,7 @@ and XML and ``StrictUndefined`` everywhere; bank text never reaches this environ
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,10 +22,27 @@ def document_environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2"]),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
+    from markupsafe import Markup
+
     from problemgen.render import markdown_to_html
 
-    env.filters["markdown"] = lambda text: jinja2.utils.markupsafe.Markup(markdown_to_html(text))
+    env.filters["markdown"] = lambda text: Markup(markdown_to_html(text))
+    env.filters["markdown_inline"] = lambda text: Markup(_strip_paragraph(markdown_to_html(text)))
+    env.filters["points"] = _points
+    env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env
+
+
+def _strip_paragraph(html: str) -> str:
+    html = html.strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+def _points(value: float) -> str:
+    number = f"{value:g}" if float(value).is_integer() else f"{value:.2f}".rstrip("0")
+    return f"{number} point" + ("" if float(value) == 1 else "s")
 
 
 def _templates_dir() -> str:

@@ -123,3 +123,10 @@ class GradingSpecError(ProblemgenError, ValueError):
     def __str__(self) -> str:
         return f"expected[{self.key!r}]: {self.problem}"
 
+
+class ConfigError(BankError):
+    """An exam config or roster that cannot be used, located by file and key or row."""
+
+
+class BuildError(ProblemgenError):
+    """An exam build that cannot proceed (output exists, a browser failed, ...)."""

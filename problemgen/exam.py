@@ -1,0 +1,230 @@
+"""Exam configs (TOML, ``schema_version = 1``): which problems, for whom, in which formats.
+
+An exam names its problems either as a template id with points, or as "draw k templates from
+a pool" per student. Per-problem overrides change tolerance, significant figures and the
+partial credit a recognised misconception earns. ``problemgen init-exam`` writes a commented
+example (``templates/exam.example.toml``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from problemgen.errors import ConfigError
+from problemgen.model import Template
+
+SCHEMA_VERSION = 1
+FORMATS = ("html", "md", "pdf")
+DEFAULT_FORMATS = ("html", "md", "pdf")
+_EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
+              "grading", "problems"}
+_PROBLEM_KEYS = {"template", "draw", "pool", "topic", "section", "points", "tolerance", "sigfigs",
+                 "misconception_credit", "title"}
+_GRADING_KEYS = {"misconception_credit", "show_solutions", "sigfig_rule", "unit_required"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One numbered problem of an exam: a fixed template or a per-student draw from a pool."""
+
+    number: int
+    """1-based position on the sheet."""
+    candidates: tuple[str, ...]
+    """Template ids: one for a fixed problem, the pool for a draw."""
+    draw: int
+    """How many templates each student gets from the pool (1 for a fixed problem)."""
+    points: float
+    """Points of the problem, shared equally by its parts (per drawn template)."""
+    rtol: float | None = None
+    atol: float | None = None
+    sigfigs: int | None = None
+    misconception_credit: float | None = None
+
+    def slots(self) -> list[str]:
+        """Slot ids (part of every seed): ``"3"``, or ``"3.1"``, ``"3.2"`` when two are drawn."""
+        return [str(self.number)] if self.draw == 1 else [f"{self.number}.{i + 1}" for i in range(self.draw)]
+
+
+@dataclass(frozen=True)
+class ExamConfig:
+    """A parsed exam config."""
+
+    id: str
+    title: str
+    course: str
+    date: str
+    instructions: str
+    problems: tuple[Problem, ...]
+    formats: tuple[str, ...]
+    secret_file: Path
+    path: str
+    """Where the config came from (shown in messages)."""
+    misconception_credit: float = 0.0
+    show_solutions: bool = True
+    sigfig_rule: str = "exact"
+    unit_required: bool = True
+    banks: tuple[Path, ...] = field(default_factory=tuple)
+
+
+def demo_dir() -> Path:
+    """The built-in demo exam and roster (shipped in the package)."""
+    return Path(str(importlib.resources.files("problemgen.templates"))) / "demo"
+
+
+def example_config() -> str:
+    """The commented example exam config written by ``problemgen init-exam``."""
+    return (Path(str(importlib.resources.files("problemgen.templates"))) / "exam.example.toml").read_text(encoding="utf-8")
+
+
+def write_example(path: Path) -> None:
+    """Write the example config to ``path``; an existing file is never overwritten."""
+    from problemgen.errors import BuildError
+
+    if path.exists():
+        raise BuildError(f"{path} already exists; choose another file name")
+    path.write_text(example_config(), encoding="utf-8")
+
+
+def _fail(path: str, key: str, problem: str) -> ConfigError:
+    return ConfigError(path, key, problem)
+
+
+def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any, path: str, prefix: str = "") -> Any:
+    full = f"{prefix}{key}"
+    if key not in table:
+        if default is ...:
+            raise _fail(path, full, "missing")
+        return default
+    value = table[key]
+    if isinstance(value, bool) and kind is not bool:
+        raise _fail(path, full, f"must be {getattr(kind, '__name__', kind)}, got {value!r}")
+    if not isinstance(value, kind):
+        names = kind if isinstance(kind, tuple) else (kind,)
+        raise _fail(path, full, f"must be {' or '.join(k.__name__ for k in names)}, got {value!r}")
+    return value
+
+
+def load_exam(path: str | Path, templates: dict[str, Template]) -> ExamConfig:
+    """Read and check an exam config against the available templates (id -> template)."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise _fail(shown, "", f"not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(shown, "", f"cannot be read: {error}") from None
+    return exam_from_dict(data, shown, path.parent, templates)
+
+
+def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict[str, Template]) -> ExamConfig:
+    """Check a parsed exam table; relative paths are resolved against ``base``."""
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        problem = f"missing; add schema_version = {SCHEMA_VERSION}" if version is None else \
+            f"is {version!r} but this problemgen reads {SCHEMA_VERSION}"
+        raise _fail(shown, "schema_version", problem)
+    unknown = sorted(set(data) - _EXAM_KEYS)
+    if unknown:
+        raise _fail(shown, unknown[0], f"unknown key; allowed keys: {', '.join(sorted(_EXAM_KEYS))}")
+    exam_id = _get(data, "id", str, ..., shown)
+    if not exam_id.strip():
+        raise _fail(shown, "id", "must not be blank; it is part of every student's seed")
+    formats = tuple(_get(data, "formats", list, list(DEFAULT_FORMATS), shown))
+    for i, name in enumerate(formats):
+        if name not in FORMATS:
+            raise _fail(shown, f"formats[{i}]", f"unknown format {name!r}; use some of: {', '.join(FORMATS)}")
+    grading = _get(data, "grading", dict, {}, shown)
+    bad = sorted(set(grading) - _GRADING_KEYS)
+    if bad:
+        raise _fail(shown, f"grading.{bad[0]}", f"unknown key; allowed keys: {', '.join(sorted(_GRADING_KEYS))}")
+    credit = float(_get(grading, "misconception_credit", (int, float), 0.0, shown, "grading."))
+    _check_credit(credit, shown, "grading.misconception_credit")
+    rule = _get(grading, "sigfig_rule", str, "exact", shown, "grading.")
+    if rule not in ("exact", "strict", "at_least"):
+        raise _fail(shown, "grading.sigfig_rule", f"must be exact, strict or at_least, got {rule!r}")
+    problems_table = _get(data, "problems", list, ..., shown)
+    if not problems_table:
+        raise _fail(shown, "problems", "must list at least one problem ([[problems]] with template = \"...\")")
+    problems = tuple(_problem(shown, i, table, templates) for i, table in enumerate(problems_table))
+    secret = Path(_get(data, "secret_file", str, Path(shown).stem + ".secret", shown))
+    banks = tuple(base / b for b in _get(data, "banks", list, [], shown))
+    return ExamConfig(
+        id=exam_id, title=_get(data, "title", str, ..., shown), course=_get(data, "course", str, "", shown),
+        date=str(_get(data, "date", (str, object), "", shown)), instructions=_get(data, "instructions", str, "", shown),
+        problems=problems, formats=formats, secret_file=secret if secret.is_absolute() else base / secret, path=shown,
+        misconception_credit=credit, show_solutions=_get(grading, "show_solutions", bool, True, shown, "grading."),
+        sigfig_rule=rule, unit_required=_get(grading, "unit_required", bool, True, shown, "grading."), banks=banks,
+    )
+
+
+def _check_credit(value: float, shown: str, key: str) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise _fail(shown, key, f"must be between 0 and 1 (a share of the part's points), got {value}")
+
+
+def _problem(shown: str, index: int, table: Any, templates: dict[str, Template]) -> Problem:
+    prefix = f"problems[{index}]."
+    if not isinstance(table, dict):
+        raise _fail(shown, f"problems[{index}]", "must be a table ([[problems]])")
+    unknown = sorted(set(table) - _PROBLEM_KEYS)
+    if unknown:
+        raise _fail(shown, prefix + unknown[0], f"unknown key; allowed keys: {', '.join(sorted(_PROBLEM_KEYS))}")
+    points = float(_get(table, "points", (int, float), 1.0, shown, prefix))
+    if points <= 0:
+        raise _fail(shown, prefix + "points", f"must be > 0, got {points}")
+    tolerance = _get(table, "tolerance", dict, {}, shown, prefix)
+    credit = _get(table, "misconception_credit", (int, float), None, shown, prefix)
+    if credit is not None:
+        _check_credit(float(credit), shown, prefix + "misconception_credit")
+    common = dict(number=index + 1, points=points, rtol=tolerance.get("rtol"), atol=tolerance.get("atol"),
+                  sigfigs=_get(table, "sigfigs", int, None, shown, prefix),
+                  misconception_credit=None if credit is None else float(credit))
+    if "template" in table:
+        name = _get(table, "template", str, ..., shown, prefix)
+        if name not in templates:
+            raise _fail(shown, prefix + "template", f"no template {name!r}; see `problemgen banks` for the ids")
+        return Problem(candidates=(name,), draw=1, **common)
+    count = _get(table, "draw", int, ..., shown, prefix)
+    pool = _pool(table, shown, prefix, templates)
+    if not 1 <= count <= len(pool):
+        raise _fail(shown, prefix + "draw", f"must be between 1 and the pool size {len(pool)}, got {count}")
+    return Problem(candidates=tuple(pool), draw=count, **common)
+
+
+def _pool(table: dict[str, Any], shown: str, prefix: str, templates: dict[str, Template]) -> list[str]:
+    if "pool" in table:
+        pool = _get(table, "pool", list, ..., shown, prefix)
+        for i, name in enumerate(pool):
+            if name not in templates:
+                raise _fail(shown, f"{prefix}pool[{i}]", f"no template {name!r}; see `problemgen banks` for the ids")
+        return list(dict.fromkeys(pool))
+    for key in ("topic", "section"):
+        if key in table:
+            wanted = _get(table, key, str, ..., shown, prefix)
+            pool = sorted(t.id for t in templates.values() if getattr(t, key) == wanted)
+            if not pool:
+                raise _fail(shown, prefix + key, f"no template has {key} {wanted!r}; see `problemgen banks`")
+            return pool
+    raise _fail(shown, prefix.rstrip("."), "give template = \"id\", or draw = k with pool = [...], topic = \"...\" "
+                "or section = \"...\"")
+
+
+def apply_overrides(template: Template, problem: Problem) -> Template:
+    """The template with the problem's tolerance and significant-figure overrides applied."""
+    if problem.rtol is None and problem.atol is None and problem.sigfigs is None:
+        return template
+    parts = tuple(
+        dataclasses.replace(
+            part,
+            rtol=part.rtol if problem.rtol is None else float(problem.rtol),
+            atol=part.atol if problem.atol is None else float(problem.atol),
+            sigfigs=part.sigfigs if problem.sigfigs is None or part.kind == "symbolic" else problem.sigfigs,
+        ) for part in template.parts)
+    return dataclasses.replace(template, parts=parts)
+

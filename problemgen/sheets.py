@@ -1,0 +1,115 @@
+"""What a sheet, a key and the manifest say about one student's variants.
+
+The student-facing objects (:class:`SheetProblem`, :class:`SheetPart`) are built from the
+givens only; answers, mistakes and solutions fill the key-only fields, which the sheet
+templates never read. The manifest entry of a part carries the ``expected`` dict of the
+grading contract (``problemgen.grading.check_answer``), so grading needs nothing else.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from problemgen.exam import ExamConfig, Problem
+from problemgen.model import Answer, Part, Template, Variant
+from problemgen.physics import misconceptions_for
+from problemgen.problem import render_problem
+from problemgen.render import Quantity, unit_text
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """One answer box: the student sees letter, prompt, unit and options; the key the rest."""
+
+    letter: str
+    form_label: str
+    """Label on the answer form, e.g. ``3b`` (problem 3, part b)."""
+    prompt: str
+    unit: str
+    """Display unit (``µA/cm²``); empty for choices."""
+    unit_plain: str
+    """Unit as a student types it (``uA/cm^2``)."""
+    options: tuple[str, ...]
+    points: float
+    answer: str
+    mistakes: tuple[dict[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """One problem on a student's sheet (and key)."""
+
+    number: str
+    title: str
+    points: float
+    statement: str
+    parts: tuple[SheetPart, ...]
+    solution: str
+
+
+def part_points(template: Template, total: float) -> list[float]:
+    """Split a problem's points over its parts in proportion to each part's ``points`` weight."""
+    weights = [part.points for part in template.parts]
+    return [total * w / sum(weights) for w in weights]
+
+
+def sheet_problem(template: Template, variant: Variant, number: str, points: float) -> SheetProblem:
+    """Render one variant for a sheet and its key."""
+    rendered = render_problem(template, variant)
+    answers = {a.part: a for a in variant.answers}
+    parts = []
+    for i, (part, shown, share) in enumerate(zip(template.parts, rendered.parts, part_points(template, points))):
+        letter = string.ascii_lowercase[i]
+        answer = answers[part.name]
+        mistakes = tuple({"value": str(Quantity(value, part.unit, part.sigfigs or 3)),
+                          "feedback": _feedback(template, part, name)}
+                         for name, value in answer.misconceptions.items())
+        unit = shown.unit
+        parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
+                               shown.answer, mistakes))
+    return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution)
+
+
+def _feedback(template: Template, part: Part, name: str) -> str:
+    from problemgen.engine import prepared
+
+    solver, _ = prepared(template)
+    for function in sorted(solver.uses.get(part.name, ())):
+        model = misconceptions_for(function).get(name)
+        if model is not None:
+            return model.feedback
+    return name.replace("_", " ")
+
+
+def expected(template: Template, part: Part, answer: Answer, exam: ExamConfig, problem: Problem) -> dict[str, Any]:
+    """The ``expected`` dict of the grading contract for one part of one variant."""
+    credit = exam.misconception_credit if problem.misconception_credit is None else problem.misconception_credit
+    if answer.kind == "numeric":
+        return {
+            "kind": "numeric", "value": float(answer.display), "unit": part.unit, "unit_required": exam.unit_required,
+            "rtol": part.rtol, "atol": part.atol, "atol_unit": None,
+            # Significant figures are graded only when the exam asks for them (a per-problem
+            # override); the template's sigfigs only set how the key is printed.
+            "sigfigs": problem.sigfigs, "sigfig_rule": exam.sigfig_rule,
+            "misconceptions": dict(answer.misconceptions),
+            "misconception_feedback": {n: _feedback(template, part, n) for n in answer.misconceptions},
+            "misconception_credit": credit,
+        }
+    if answer.kind == "choice":
+        return {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
+    return {"kind": "symbolic", "expression": part.expression, "variables": dict(part.variables),
+            "constants": dict(part.constants), "functions": [], "rtol": part.rtol, "atol": part.atol}
+
+
+def manifest_problem(template: Template, variant: Variant, problem: Problem, number: str, exam: ExamConfig) -> dict[str, Any]:
+    """The manifest entry of one problem of one student: givens, and each part's expected answer."""
+    answers = {a.part: a for a in variant.answers}
+    parts = []
+    for i, (part, share) in enumerate(zip(template.parts, part_points(template, problem.points))):
+        answer = answers[part.name]
+        parts.append({"label": f"{number}{string.ascii_lowercase[i]}", "name": part.name, "points": share,
+                      "expected": expected(template, part, answer, exam, problem)})
+    return {"slot": number, "template": template.id, "title": template.title, "points": problem.points,
+            "seed": variant.seed_hex, "givens": variant.givens, "parts": parts}
