@@ -58,7 +58,12 @@ class BankError(ProblemgenError):
         super().__init__(path, key, problem)
 
     def __str__(self) -> str:
-        where = f"In {self.path}" + (f", key {self.key}" if self.key else "")
+        if not self.key:
+            where = f"In {self.path}"
+        elif self.key.startswith("row "):  # rosters are located by spreadsheet row
+            where = f"In {self.path}, {self.key}"
+        else:
+            where = f"In {self.path}, key {self.key}"
         return f"{where}: {self.problem}"
 
 

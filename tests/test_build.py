@@ -1,0 +1,297 @@
+"""Exams end to end: config + roster -> files; determinism, goldens, leaks, atomicity, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from problemgen.build import build_exam
+from problemgen.errors import BuildError, ConfigError
+from problemgen.numbers import format_sig
+
+DATA = Path(__file__).parent / "data" / "small-exam"
+TEXT_FORMATS = ("html", "md")
+
+
+@pytest.fixture
+def exam_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    return folder
+
+
+def build(exam_dir: Path, out: str = "out", **kwargs: object) -> Path:
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / out,
+                         kwargs.pop("formats", TEXT_FORMATS), **kwargs)  # type: ignore[arg-type]
+    return summary.out
+
+
+def test_a_build_writes_every_file_of_the_layout(exam_dir: Path) -> None:
+    out = build(exam_dir)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["schema_version"] == 1
+    assert [s["id"] for s in manifest["students"]] == ["a1", "b2", "c3"]
+    for student in manifest["students"]:
+        for name in ("sheet.html", "sheet.md", "answers.txt"):
+            assert (out / "students" / student["folder"] / name).is_file()
+        for name in ("key.html", "key.md"):
+            assert (out / "keys" / student["folder"] / name).is_file()
+        labels = [p["label"] for problem in student["problems"] for p in problem["parts"]]
+        assert labels == ["1a", "2a", "2b", "2c"]
+    rows = (out / "keys" / "master-key.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "student_id,student_name,label,slot,template,part,kind,answer,unit,rtol,atol,sigfigs,points"
+    assert len(rows) == 1 + 3 * 4
+    assert rows[1].startswith('a1,"Doe, Jane",1a,1,test-nernst,E,numeric,')
+    assert not list(exam_dir.glob(".out.partial-*"))
+
+
+def test_the_manifest_carries_the_grading_contract(exam_dir: Path) -> None:
+    out = build(exam_dir)
+    student = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["students"][0]
+    nernst, driving = student["problems"]
+    expected = nernst["parts"][0]["expected"]
+    assert expected["kind"] == "numeric" and expected["unit"] == "mV" and expected["rtol"] == 0.01
+    assert expected["misconception_credit"] == 0.5
+    assert set(expected["misconceptions"]) <= {"inverted_ratio", "log10_without_factor"}
+    # The problem's override tolerance reaches every part of that problem.
+    assert [p["expected"].get("rtol") for p in driving["parts"]] == [0.02, 0.02, None]
+    assert driving["parts"][2]["expected"] == {"kind": "choice", "answer": driving["parts"][2]["expected"]["answer"],
+                                               "options": ["influx", "efflux", "no net movement"], "aliases": {}}
+    assert sum(p["points"] for p in driving["parts"]) == pytest.approx(3.0)
+
+
+def test_the_same_config_roster_and_secret_rebuild_identical_files(exam_dir: Path) -> None:
+    first, second = build(exam_dir, "one"), build(exam_dir, "two")
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    for relative in files:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+@pytest.mark.parametrize("name", ["students/a1/sheet.md", "students/a1/answers.txt", "keys/a1/key.md"])
+def test_small_exam_goldens(exam_dir: Path, golden, name: str) -> None:
+    out = build(exam_dir)
+    golden(f"small-exam/{name.replace('/', '__')}", (out / name).read_text(encoding="utf-8"))
+
+
+def _answer_strings(expected: dict) -> set[str]:
+    """Every way a numeric answer is displayed (key precision, both minus signs)."""
+    value = expected["value"]
+    texts = set()
+    for figures in (3, 4):
+        text = format_sig(value, figures)
+        texts |= {text, text.replace("-", "\u2212"), text.rstrip(".")}
+    return {t for t in texts if len(t.strip("-\u2212").replace(".", "").lstrip("0")) >= 3}
+
+
+def _numbers_in(text: str) -> set[str]:
+    return set(re.findall(r"[-\u2212]?\d[\d.]*", text))
+
+
+def test_no_student_file_contains_an_answer_or_the_secret(exam_dir: Path) -> None:
+    # GIVEN a built exam, WHEN every student file is scanned, THEN none shows an answer of its
+    # own student (numeric answers, at the key's precision, either minus sign) or the secret.
+    out = build(exam_dir)
+    secret = (exam_dir / "small.secret").read_text().strip()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    checked = 0
+    for student in manifest["students"]:
+        files = list((out / "students" / student["folder"]).iterdir())
+        givens = {json.dumps(v) for problem in student["problems"] for v in problem["givens"].values()}
+        for path in files:
+            text = path.read_text(encoding="utf-8")
+            assert secret not in text
+            numbers = _numbers_in(text)
+            for problem in student["problems"]:
+                for part in problem["parts"]:
+                    if part["expected"]["kind"] != "numeric":
+                        continue  # a choice's answer is, by design, one of the options shown
+                    for shown in _answer_strings(part["expected"]) - givens:
+                        assert shown not in numbers, f"{path} shows the answer {shown} of {part['label']}"
+                        checked += 1
+    assert checked > 50
+
+
+def test_an_existing_build_is_never_silently_overwritten(exam_dir: Path) -> None:
+    out = build(exam_dir)
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir)
+    assert str(caught.value) == (f"{out} already exists; use --force to replace it (the previous build stays until "
+                                 "the new one is complete), or choose another --out")
+    (exam_dir / "notes").mkdir()
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir, "notes", force=True)
+    assert "is not a problemgen build (no manifest.json); it is never replaced" in str(caught.value)
+
+
+def test_a_failed_build_leaves_the_previous_build_untouched(exam_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = build(exam_dir)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    import problemgen.documents as documents
+
+    calls = {"n": 0}
+    real = documents.render_document
+
+    def failing(name: str, **context: object) -> str:
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise KeyboardInterrupt  # an interrupted build
+        return real(name, **context)
+
+    monkeypatch.setattr(documents, "render_document", failing)
+    (exam_dir / "roster.csv").write_text("id,name\nz9,Someone Else\nz8,Another\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        build(exam_dir, force=True)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in exam_dir.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_the_secret_is_created_private_and_reused(exam_dir: Path) -> None:
+    (exam_dir / "small.secret").unlink()
+    build(exam_dir, "one")
+    mode = stat.S_IMODE((exam_dir / "small.secret").stat().st_mode)
+    assert mode == 0o600
+    secret = (exam_dir / "small.secret").read_text()
+    build(exam_dir, "two")
+    assert (exam_dir / "small.secret").read_text() == secret
+    assert (exam_dir / "one" / "manifest.json").read_bytes() == (exam_dir / "two" / "manifest.json").read_bytes()
+
+
+def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
+    path = exam_dir / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+CONFIG_ERRORS = [
+    ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
+     "key problems[0].template: no template 'test-nernstt'; see `problemgen banks` for the ids"),
+    ("bad-format", ('formats = ["html", "md"]', 'formats = ["html", "docx"]'),
+     "key formats[1]: unknown format 'docx'; use some of: html, md, pdf"),
+    ("draw-too-many", ('template = "test-nernst"', 'draw = 3\npool = ["test-nernst", "test-driving"]'),
+     "key problems[0].draw: must be between 1 and the pool size 2, got 3"),
+    ("bad-credit", ("misconception_credit = 0.5", "misconception_credit = 2"),
+     "key grading.misconception_credit: must be between 0 and 1 (a share of the part's points), got 2.0"),
+    ("schema", ("schema_version = 1", "schema_version = 7"),
+     "key schema_version: is 7 but this problemgen reads 1"),
+    ("unknown-key", ("course =", "cours ="),
+     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, problems, "
+     "schema_version, secret_file, title"),
+    ("blank-id", ('id = "small-exam"', 'id = " "'),
+     "key id: must not be blank; it is part of every student's seed"),
+]
+
+
+@pytest.mark.parametrize(("edit", "message"), [c[1:] for c in CONFIG_ERRORS], ids=[c[0] for c in CONFIG_ERRORS])
+def test_bad_exam_configs_are_located(exam_dir: Path, edit: tuple[str, str], message: str) -> None:
+    _edit(exam_dir, "exam.toml", *edit)
+    with pytest.raises(ConfigError) as caught:
+        build(exam_dir)
+    assert str(caught.value) == f"In {exam_dir / 'exam.toml'}, {message}"
+
+
+ROSTER_ERRORS = [
+    ("duplicate-id", "id,name\na1,A\nb2,B\na1,C\n", "row 4: repeats the id 'a1' of row 2; ids must be unique"),
+    ("blank-id", "id,name\na1,A\n,B\n", "row 3: has a blank id; every student needs an id"),
+    ("missing-columns", "student_number,full_name\n1,A\n",
+     "row 1: has columns student_number, full_name; a roster needs columns id and name (optionally email), "
+     "or a Canvas or Moodle gradebook export"),
+    ("empty", "id,name\n", "lists no students"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [c[1:] for c in ROSTER_ERRORS], ids=[c[0] for c in ROSTER_ERRORS])
+def test_bad_rosters_are_located(exam_dir: Path, text: str, message: str) -> None:
+    (exam_dir / "roster.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        build(exam_dir)
+    where = exam_dir / "roster.csv"
+    assert str(caught.value) == (f"In {where}, {message}" if message.startswith("row") else f"In {where}: {message}")
+
+
+def test_a_roster_that_is_not_utf8_names_the_row(exam_dir: Path) -> None:
+    (exam_dir / "roster.csv").write_bytes("id,name\na1,Ann\nb2,Jos\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        build(exam_dir)
+    assert str(caught.value) == (f"In {exam_dir / 'roster.csv'}, row 3: is not UTF-8 (byte 0xe9); save the roster as "
+                                 "\"CSV UTF-8\" and try again")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Student,ID,SIS User ID,SIS Login ID,Section,Midterm (123)\n"
+         "    Points Possible,,,,,10\n\"Doe, Jane\",1001,S1,jane@u.edu,Sec 1,\nTest Student,999,,,Sec 1,\n"
+         "Kim Lee,1002,S2,kim,Sec 1,\n",
+         [("1001", "Doe, Jane", "jane@u.edu", "S1"), ("1002", "Kim Lee", "", "S2")]),
+        ("First name,Last name,ID number,Institution,Department,Email address\n"
+         "Jane,Doe,20231,U,Bio,jane@u.edu\nKim,Lee,,U,Bio,kim@u.edu\n",
+         [("20231", "Jane Doe", "jane@u.edu", "20231"), ("kim@u.edu", "Kim Lee", "kim@u.edu", "")]),
+        ("id;name;email\nx1;Ann;ann@u.edu\n", [("x1", "Ann", "ann@u.edu", "")]),
+    ],
+    ids=["canvas-export", "moodle-export", "semicolons"],
+)
+def test_lms_exports_are_read(tmp_path: Path, text: str, expected: list[tuple[str, ...]]) -> None:
+    from problemgen.roster import load_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text(text, encoding="utf-8")
+    assert [(s.id, s.name, s.email, s.sis_id) for s in load_roster(path)] == expected
+
+
+def test_student_ids_become_safe_unique_folders() -> None:
+    from problemgen.build import student_folders
+    from problemgen.roster import Student
+
+    folders = student_folders([Student("a/b", "x"), Student("a_b", "y"), Student("..", "z")])
+    assert folders["a/b"] == "a_b"
+    assert folders["a_b"].startswith("a_b-") and len(set(folders.values())) == 3
+    assert all("/" not in f and f not in (".", "..") for f in folders.values())
+
+
+needs_browser = pytest.mark.skipif(
+    not (shutil.which("chromium") or shutil.which("google-chrome")) or not shutil.which("pdftotext"),
+    reason="needs Chromium and poppler-utils (pdftotext); .ci/run installs both")
+
+
+@needs_browser
+def test_pdfs_show_each_students_own_numbers(exam_dir: Path) -> None:
+    out = build(exam_dir, formats=("html", "md", "pdf"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for student in manifest["students"]:
+        folder = out / "students" / student["folder"]
+        text = subprocess.run(["pdftotext", "-layout", str(folder / "sheet.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert student["name"] in text
+        for problem in student["problems"]:
+            for name, value in problem["givens"].items():
+                if name in ("c_out", "c_in"):
+                    assert f"{value:.1f} mM" in text if problem["template"] == "test-nernst" else f"{value:g}" in text
+        key = subprocess.run(["pdftotext", str(out / "keys" / student["folder"] / "key.pdf"), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        assert "Worked solution" in key
+    pages = subprocess.run(["pdfinfo", str(out / "print" / "all-sheets.pdf")], capture_output=True, text=True,
+                           check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 3
+
+
+@needs_browser
+def test_the_html_sheet_renders_in_a_real_browser(exam_dir: Path, tmp_path: Path) -> None:
+    out = build(exam_dir)
+    browser = shutil.which("chromium") or shutil.which("google-chrome")
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--dump-dom", (out / "students" / "a1" / "sheet.html").as_uri()],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)}).stdout
+    assert "Doe, Jane (a1)" in dom
+    assert "<math" in dom and "\\frac" not in dom
