@@ -51,8 +51,9 @@ class Capacity:
     """Combinations that satisfy every constraint and give finite answers (``None``: unknown)."""
 
 
+@functools.lru_cache(maxsize=256)
 def capacity(template: Template) -> Capacity:
-    """Count the distinct variants exactly when the grid is small enough to enumerate."""
+    """Count the distinct variants exactly when the grid is small enough to enumerate (cached)."""
     solver, grids = prepared(template)
     everything = enumerate_grid(template, grids, ENUMERATION_LIMIT)
     if everything is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,17 +179,45 @@ def _markdown() -> Any:
     return md
 
 
-@functools.lru_cache(maxsize=4096)
+# Numbers in a formula are swapped for placeholders before conversion, so one conversion
+# serves every variant of a template ("V_m = -65 mV" and "V_m = -72 mV" share a shape).
+# Digits right after a letter, ^ or _ are single-token arguments (\frac12, x_2, 10^3) and are
+# left alone.
+_NUMBER = re.compile(r"(?<![A-Za-z\\\d.^_])\d+(?:\.\d*)?")
+_SLOT = "8086{:04d}6808"
+# latex2mathml draws a single letter in \mathrm{} in italics; \text{} keeps it upright.
+_UPRIGHT_LETTER = re.compile(r"\\mathrm\{([A-Za-z])\}")
+
+
 def latex_to_mathml(latex: str, display: bool = False) -> str:
-    """MathML for one formula (latex2mathml); an unconvertible formula is shown as escaped text."""
+    """MathML for one formula; an unconvertible formula is shown as escaped text, never a crash."""
+    numbers: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        numbers.append(match.group())
+        return _SLOT.format(len(numbers) - 1)
+
+    shape = _NUMBER.sub(slot, _UPRIGHT_LETTER.sub(r"\\text{\1}", latex))
+    mathml = _convert_shape(shape, display)
+    if mathml is None:
+        return f'<code class="math-error">{html.escape(latex)}</code>'
+    for index in range(len(numbers) - 1, -1, -1):
+        mathml = mathml.replace(_SLOT.format(index), numbers[index])
+    return mathml
+
+
+@functools.lru_cache(maxsize=8192)
+def _convert_shape(shape: str, display: bool) -> str | None:
     from latex2mathml.converter import convert
 
     try:
-        return convert(latex, display="block" if display else "inline")
-    except Exception:  # noqa: BLE001 - any converter failure degrades to visible source, never a crash
-        return f'<code class="math-error">{html.escape(latex)}</code>'
+        return convert(shape, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
+        return None
 
 
+@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def markdown_to_html(text: str) -> str:
     """HTML (with MathML for math) from bank Markdown."""
     return _markdown().render(text)

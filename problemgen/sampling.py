@@ -131,21 +131,36 @@ def draw(template: Template, grids: dict[str, Grid], words: np.ndarray) -> Draw:
 
 
 def enumerate_grid(template: Template, grids: dict[str, Grid], limit: int) -> Draw | None:
-    """Every combination of the random parameters, or ``None`` if there are more than ``limit``."""
+    """Every combination of the random parameters, or ``None`` if there are more than ``limit``.
+
+    Built column by column with numpy: each new parameter repeats every row once per value of
+    its grid (per ion for a preset that follows an ion parameter).
+    """
     params = random_params(template)
-    combos: list[dict[str, Any]] = [{}]
-    index_rows: list[list[int]] = [[]]
+    indices = np.zeros((1, 0), dtype=np.int64)
+    values: dict[str, np.ndarray] = {}
     for param in params:
         grid = grids[param.name]
-        new_combos: list[dict[str, Any]] = []
-        new_rows: list[list[int]] = []
-        for combo, row in zip(combos, index_rows):
-            table = grid.values[combo[grid.depends_on]] if grid.depends_on else grid.values[""]
-            for i, value in enumerate(table):
-                new_combos.append({**combo, param.name: value})
-                new_rows.append([*row, i])
-                if len(new_combos) > limit:
-                    return None
-        combos, index_rows = new_combos, new_rows
-    values = {p.name: np.array([c[p.name] for c in combos]) for p in params}
-    return Draw(np.array(index_rows, dtype=np.int64).reshape(len(combos), len(params)), values)
+        tables = ({key: grid.values[key] for key in grid.values} if grid.depends_on else {"": grid.values[""]})
+        follows = values[grid.depends_on] if grid.depends_on else None
+        new_indices, new_values, new_column = [], {name: [] for name in values}, []
+        for key, table in tables.items():
+            rows = np.arange(indices.shape[0]) if follows is None else np.flatnonzero(follows == key)
+            if rows.size == 0:
+                continue
+            repeated = np.repeat(rows, len(table))
+            if indices.shape[0] and repeated.size + sum(len(i) for i in new_indices) > limit:
+                return None
+            choice = np.tile(np.arange(len(table)), rows.size)
+            new_indices.append(np.column_stack([indices[repeated], choice]))
+            for name in values:
+                new_values[name].append(values[name][repeated])
+            new_column.append(table[choice])
+        if not new_indices:
+            return Draw(np.zeros((0, len(params)), dtype=np.int64), {p.name: np.array([]) for p in params})
+        indices = np.concatenate(new_indices)
+        values = {name: np.concatenate(parts) for name, parts in new_values.items()}
+        values[param.name] = np.concatenate(new_column)
+        if indices.shape[0] > limit:
+            return None
+    return Draw(indices, values)

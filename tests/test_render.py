@@ -54,3 +54,18 @@ def test_math_becomes_mathml_and_no_latex_survives() -> None:
 
 def test_raw_html_in_bank_text_is_escaped() -> None:
     assert markdown_to_html("<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n"
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [r"V_m = -65\,\mathrm{mV}", r"\frac12 + x_2 + 147.0 + 10^3 + 2.5^{2}", r"6.90 \times 10^{-5}",
+     r"E = \frac{8.314 \cdot 310.15}{96\,485} \ln\frac{150}{15}", r"\sqrt{2}\cdot 1.602\times10^{-19}\,\mathrm{C}"],
+)
+def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
+    from latex2mathml.converter import convert
+
+    from problemgen.render import latex_to_mathml
+
+    # A single letter in \mathrm{} becomes \text{} so browsers draw it upright (latex2mathml
+    # would emit an italic <mi>).
+    assert latex_to_mathml(latex) == convert(latex.replace(r"\mathrm{C}", r"\text{C}"))

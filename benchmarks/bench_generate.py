@@ -1,0 +1,87 @@
+"""Whole-process throughput of ``problemgen generate`` (issue targets in the comments).
+
+Run: ``python benchmarks/bench_generate.py [--students 1000 10000] [--problems 20] [--pdf 0]``.
+Each build runs as its own process (``problemgen generate ... --quiet``) with HTML + Markdown
+sheets, keys, manifest and master key; wall time and peak memory (max RSS) are reported, with
+``problemgen --help`` start-up time. The exam uses the first N templates of the built-in bank
+(repeating them if the bank has fewer) and a generated roster.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from problemgen.bank import builtin_banks
+
+
+def exam_config(folder: Path, problems: int, formats: list[str]) -> Path:
+    templates = sorted(t for bank in builtin_banks().values() for t in bank.templates)
+    chosen = [templates[i % len(templates)] for i in range(problems)]
+    lines = ["schema_version = 1", 'id = "bench"', 'title = "Benchmark"', f"formats = {formats!r}".replace("'", '"'),
+             'secret_file = "bench.secret"']
+    for template in chosen:
+        lines += ["[[problems]]", f'template = "{template}"', "points = 1"]
+    path = folder / "exam.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def roster(folder: Path, students: int) -> Path:
+    path = folder / f"roster-{students}.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("id,name,email\n")
+        for i in range(students):
+            handle.write(f"s{i:06d},Student {i},s{i}@example.edu\n")
+    return path
+
+
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(peak, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--problems", type=int, default=20)
+    parser.add_argument("--pdf", type=int, default=0, help="also time a build with PDFs for this many students")
+    args = parser.parse_args()
+    executable = shutil.which("problemgen") or sys.exit("problemgen is not installed")
+    helps = [run([executable, "--help"])[0] for _ in range(5)]
+    print(f"problemgen --help: {statistics.median(helps) * 1000:.0f} ms (median of 5; target <= 80 ms)")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        config = exam_config(folder, args.problems, ["html", "md"])
+        for students in args.students:
+            out = folder / f"out-{students}"
+            seconds, peak = run([executable, "generate", str(config), "--roster", str(roster(folder, students)),
+                                 "--out", str(out), "--quiet"])
+            files = sum(1 for _ in out.rglob("*") if _.is_file())
+            print(f"{students:>7} students × {args.problems} problems (HTML+MD, no PDF): {seconds:6.1f} s, "
+                  f"{seconds / students * 1000:.2f} ms/student, peak RSS {peak:.0f} MB, {files} files")
+            shutil.rmtree(out)
+        if args.pdf:
+            config = exam_config(folder, args.problems, ["html", "md", "pdf"])
+            out = folder / "out-pdf"
+            seconds, peak = run([executable, "generate", str(config), "--roster", str(roster(folder, args.pdf)),
+                                 "--out", str(out), "--quiet"])
+            print(f"{args.pdf:>7} students × {args.problems} problems with PDFs: {seconds:6.1f} s, peak RSS {peak:.0f} MB")
+
+
+
+if __name__ == "__main__":
+    main()
