@@ -97,11 +97,11 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     secret, created = load_or_create_secret(exam.secret_file)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
-    variants, capacity = generate_all(exam, templates, students, assignment, secret)
+    slotted, capacity = generate_all(exam, templates, students, assignment, secret)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     try:
-        files, pdf_note = _write(partial, exam, templates, students, assignment, variants, chosen, progress)
+        files, pdf_note = _write(partial, exam, templates, students, assignment, slotted, chosen, progress)
         _swap(partial, out)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -154,11 +154,25 @@ def assign_slots(exam: ExamConfig, students: list[Student], secret: bytes) -> di
     return assignment
 
 
+@dataclass(frozen=True)
+class Slotted:
+    """Where a student's variant of a slot lives: a batch and the student's row in it."""
+
+    template: Template
+    batch: Any
+    row: int
+
+    def variant(self) -> Variant:
+        """Build the student's variant from the batch."""
+        return self.batch.variant(self.row)
+
+
 def generate_all(exam: ExamConfig, templates: dict[str, Template], students: list[Student],
                  assignment: dict[str, list[tuple[Problem, str, str]]], secret: bytes
-                 ) -> tuple[dict[tuple[str, str], tuple[Template, Variant]], tuple[str, ...]]:
+                 ) -> tuple[dict[tuple[str, str], Slotted], tuple[str, ...]]:
     """Generate every variant, grouped by (slot, template) so each group is solved at once."""
-    from problemgen.engine import capacity, generate
+    from problemgen.engine import capacity, generate_batch
+    from problemgen.sampling import variant_seed
 
     groups: dict[tuple[str, str], list[Student]] = {}
     problems: dict[tuple[str, str], Problem] = {}
@@ -166,17 +180,18 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
         for problem, slot, template_id in assignment[student.id]:
             groups.setdefault((slot, template_id), []).append(student)
             problems[(slot, template_id)] = problem
-    variants: dict[tuple[str, str], tuple[Template, Variant]] = {}
+    slotted: dict[tuple[str, str], Slotted] = {}
     lines = []
     for (slot, template_id), members in groups.items():
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = [VariantKey(exam.id, s.id, slot) for s in members]
-        for student, variant in zip(members, generate(template, keys, secret)):
-            variants[(student.id, slot)] = (template, variant)
+        batch = generate_batch(template, [variant_seed(secret, k) for k in keys], keys)
+        for row, student in enumerate(members):
+            slotted[(student.id, slot)] = Slotted(template, batch, row)
         supply = capacity(template).accepted
         lines.append(f"slot {slot} {template_id}: {len(members)} distinct variants of "
                      f"{'more than 200,000' if supply is None else supply} available")
-    return variants, tuple(lines)
+    return slotted, tuple(lines)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -196,10 +211,11 @@ def student_folders(students: list[Student]) -> dict[str, str]:
 
 
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
-           assignment: dict[str, list[tuple[Problem, str, str]]], variants: dict, formats: tuple[str, ...],
-           progress: Progress | None) -> tuple[int, str]:
+           assignment: dict[str, list[tuple[Problem, str, str]]], slotted: dict[tuple[str, str], Slotted],
+           formats: tuple[str, ...], progress: Progress | None) -> tuple[int, str]:
+    """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.documents import render_document
-    from problemgen.pdf import INSTALL_HINT, ChromiumPrinter, find_chromium
+    from problemgen.pdf import INSTALL_HINT, find_chromium
     from problemgen.sheets import manifest_problem, sheet_problem
 
     folders = student_folders(students)
@@ -208,66 +224,110 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     want_pdf = "pdf" in formats
     browser = find_chromium() if want_pdf else None
     pdf_note = INSTALL_HINT if want_pdf and browser is None else ""
-    total = len(students) * (2 + (2 if browser else 0)) + (1 if browser else 0)
-    done = 0
-    files = 0
-    manifest_students = []
-    key_rows = []
-    print_sheets = []
+    total = len(students) * (1 + (2 if browser else 0)) + (1 if browser else 0)
+    done = files = 0
+    to_print: list[tuple[Path, Path]] = []
     (root / "students").mkdir(parents=True)
     (root / "keys").mkdir()
-    to_print: list[tuple[Path, Path]] = []
-    for student in students:
-        problems, entries = [], []
-        for problem, slot, _ in assignment[student.id]:
-            template, variant = variants[(student.id, slot)]
-            problems.append(sheet_problem(template, variant, slot, problem.points))
-            entries.append(manifest_problem(template, variant, problem, slot, exam))
-        who = {"id": student.id, "name": student.name}
-        sheet_dir, key_dir = root / "students" / folders[student.id], root / "keys" / folders[student.id]
-        sheet_dir.mkdir()
-        key_dir.mkdir()
-        context = dict(exam=exam_info, student=who, problems=problems)
-        written = {
-            sheet_dir / "answers.txt": render_document("answers.txt.j2", **context),
-        }
-        if "md" in formats:
-            written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
-            written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
-        if "html" in formats or browser:
-            written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
-            written[key_dir / "key.html"] = render_document("key.html.j2", **context)
-            if browser:
-                to_print += [(sheet_dir / "sheet.html", sheet_dir / "sheet.pdf"), (key_dir / "key.html", key_dir / "key.pdf")]
-        for path, text in written.items():
-            path.write_text(text, encoding="utf-8")
-        files += len(written)
-        print_sheets.append({"student": who, "problems": problems})
-        manifest_students.append({"id": student.id, "name": student.name, "email": student.email,
-                                  "sis_id": student.sis_id, "folder": folders[student.id], "problems": entries})
-        key_rows += [_key_row(student, entry, part) for entry in entries for part in entry["parts"]]
-        done += 2
-        if progress:
-            progress(done, total)
-    files += _write_master_key(root / "keys" / "master-key.csv", key_rows)
-    files += _write_manifest(root / "manifest.json", exam, manifest_students)
     if browser:
         (root / "print").mkdir()
-        combined = root / "print" / "all-sheets.html"
-        combined.write_text(render_document("print.html.j2", exam=exam_info, sheets=print_sheets), encoding="utf-8")
-        to_print.append((combined, root / "print" / "all-sheets.pdf"))
-        with ChromiumPrinter(browser) as printer:
-            for html, pdf in to_print:
-                printer.print_pdf(html, pdf)
-                done += 1
-                if progress:
-                    progress(min(done, total), total)
-        files += len(to_print) + 1
+    with _Streams(root, exam, bool(browser), exam_info) as streams:
+        for student in students:
+            problems, entries = [], []
+            for problem, slot, _ in assignment[student.id]:
+                where = slotted[(student.id, slot)]
+                variant = where.variant()
+                problems.append(sheet_problem(where.template, variant, slot, problem.points))
+                entries.append(manifest_problem(where.template, variant, problem, slot, exam))
+            who = {"id": student.id, "name": student.name}
+            sheet_dir, key_dir = root / "students" / folders[student.id], root / "keys" / folders[student.id]
+            sheet_dir.mkdir()
+            key_dir.mkdir()
+            context = dict(exam=exam_info, student=who, problems=problems)
+            written = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
+            if "md" in formats:
+                written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
+                written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
+            if "html" in formats or browser:
+                written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
+                written[key_dir / "key.html"] = render_document("key.html.j2", **context)
+            if browser:
+                to_print += [(sheet_dir / "sheet.html", sheet_dir / "sheet.pdf"),
+                             (key_dir / "key.html", key_dir / "key.pdf")]
+                streams.print_sheet(render_document("print_sheet.html.j2", **context))
+            for path, text in written.items():
+                path.write_text(text, encoding="utf-8")
+            files += len(written)
+            streams.student({"id": student.id, "name": student.name, "email": student.email,
+                             "sis_id": student.sis_id, "folder": folders[student.id], "problems": entries},
+                            [_key_row(student, entry, part) for entry in entries for part in entry["parts"]])
+            done += 1
+            if progress:
+                progress(done, total)
+    files += streams.files
+    if browser:
+        to_print.append((streams.print_path, root / "print" / "all-sheets.pdf"))
+        files += _print_pdfs(browser, to_print, done, total, progress)
         if "html" not in formats:
             for html, _ in to_print:
                 html.unlink()
-                files -= 1
+            files -= len(to_print)
     return files, pdf_note
+
+
+def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: int, progress: Progress | None) -> int:
+    from problemgen.pdf import ChromiumPrinter
+
+    with ChromiumPrinter(browser) as printer:
+        for html, pdf in jobs:
+            printer.print_pdf(html, pdf)
+            done += 1
+            if progress:
+                progress(min(done, total), total)
+    return len(jobs)
+
+
+class _Streams:
+    """The files that grow one student at a time: manifest, master key, combined print HTML."""
+
+    def __init__(self, root: Path, exam: ExamConfig, printing: bool, exam_info: dict[str, str]) -> None:
+        self.root, self.exam, self.printing, self.exam_info = root, exam, printing, exam_info
+        self.print_path = root / "print" / "all-sheets.html"
+        self.files = 2 + (1 if printing else 0)
+        self._first = True
+
+    def __enter__(self) -> _Streams:
+        from problemgen.documents import render_document
+
+        self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
+        header = _manifest_header(self.exam)
+        # "students" sorts last among the top-level keys, so the header can be written first.
+        self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
+        self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
+        self._key = csv.DictWriter(self._key_file, fieldnames=KEY_COLUMNS)
+        self._key.writeheader()
+        if self.printing:
+            self._print = self.print_path.open("w", encoding="utf-8")
+            self._print.write(render_document("print_head.html.j2", exam=self.exam_info))
+        return self
+
+    def student(self, entry: dict[str, Any], key_rows: list[dict[str, Any]]) -> None:
+        """Append one student's manifest entry and master-key rows."""
+        self._manifest.write(("" if self._first else ",\n") + json.dumps(entry, sort_keys=True, ensure_ascii=False))
+        self._first = False
+        self._key.writerows(key_rows)
+
+    def print_sheet(self, html: str) -> None:
+        """Append one student's sheet to the combined print file."""
+        self._print.write(html)
+
+    def __exit__(self, *exc: object) -> None:
+        self._manifest.write("\n]}\n")
+        self._manifest.close()
+        self._key_file.close()
+        if self.printing:
+            self._print.write("</body>\n</html>\n")
+            self._print.close()
 
 
 KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part", "kind", "answer", "unit", "rtol",
@@ -283,23 +343,10 @@ def _key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> d
             "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
 
 
-def _write_master_key(path: Path, rows: list[dict[str, Any]]) -> int:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=KEY_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    return 1
-
-
-def _write_manifest(path: Path, exam: ExamConfig, students: list[dict[str, Any]]) -> int:
-    manifest = {
+def _manifest_header(exam: ExamConfig) -> dict[str, Any]:
+    return {
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
         "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
         "grading": {"misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
                     "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},
-        "students": students,
     }
-    with path.open("w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=1, sort_keys=True, ensure_ascii=False)
-        handle.write("\n")
-    return 1

@@ -16,6 +16,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -74,6 +75,13 @@ def generate(template: Template, keys: Sequence[VariantKey], secret: bytes, *, u
 def generate_from_seeds(template: Template, seeds: Sequence[bytes], keys: Sequence[VariantKey | None],
                         *, unique: bool = True, max_tries: int = MAX_TRIES) -> list[Variant]:
     """Like :func:`generate`, from explicit 32-byte seeds (previews use a seed number)."""
+    batch = generate_batch(template, seeds, keys, unique=unique, max_tries=max_tries)
+    return [batch.variant(i) for i in range(len(batch))]
+
+
+def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[VariantKey | None],
+                   *, unique: bool = True, max_tries: int = MAX_TRIES) -> VariantBatch:
+    """Solved variants as a :class:`VariantBatch` (arrays; variants built on demand)."""
     solver, grids = prepared(template)
     n = len(seeds)
     if unique and n > 1:
@@ -123,8 +131,45 @@ def _too_small(template: Template, supply: Capacity, n: int) -> str:
             f"but {n} are needed; widen a range, refine a step or add choices")
 
 
+@dataclass(frozen=True)
+class VariantBatch:
+    """Solved variants of one template, kept as arrays; :meth:`variant` builds one on demand.
+
+    A build for 100,000 students holds batches, not millions of small objects.
+    """
+
+    template: Template
+    solver: TemplateSolver
+    values: dict[str, np.ndarray]
+    env: dict[str, Any]
+    wrong: dict[str, dict[str, np.ndarray]]
+    arguments: dict[str, list[np.ndarray]]
+    seeds: Sequence[bytes]
+    keys: Sequence[VariantKey | None]
+
+    def __len__(self) -> int:
+        return len(self.seeds)
+
+    def variant(self, i: int) -> Variant:
+        """The ``i``-th variant of the batch."""
+        template, solver, env = self.template, self.solver, self.env
+        givens: dict[str, Any] = {}
+        for param in template.params:
+            if param.hidden:
+                continue
+            if param.kind == "derived":
+                givens[param.name] = float(_pick(env[param.name], i)) / solver.factors[param.name]
+            else:
+                value = self.values[param.name][i]
+                givens[param.name] = value.item() if hasattr(value, "item") else value
+        answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, self.seeds[i],
+                                tuple(float(a[i]) for a in self.arguments.get(part.name, ())))
+                        for part in template.parts)
+        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers)
+
+
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
-              keys: Sequence[VariantKey | None]) -> list[Variant]:
+              keys: Sequence[VariantKey | None]) -> VariantBatch:
     solved = solver.solve(values)
     env = solved.env
     n = len(seeds)
@@ -143,22 +188,7 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
             with np.errstate(all="ignore"):
                 arguments[part.name] = [np.broadcast_to(np.asarray(expr.compile_expression(a, FUNCTIONS)(env), dtype=float), (n,))
                                         for a in call.args]
-    givens_order = [p for p in template.params if not p.hidden]
-    variants = []
-    for i in range(n):
-        givens = {}
-        for param in givens_order:
-            if param.kind == "derived":
-                factor = solver.factors[param.name]
-                givens[param.name] = float(np.asarray(env[param.name]).ravel()[i if np.size(env[param.name]) > 1 else 0]) / factor
-            else:
-                value = values[param.name][i]
-                givens[param.name] = value.item() if hasattr(value, "item") else value
-        answers = tuple(_answer(part, env, wrong.get(part.name, {}), solver, i, seeds[i],
-                                tuple(float(a[i]) for a in arguments.get(part.name, ())))
-                        for part in template.parts)
-        variants.append(Variant(template.id, keys[i], seeds[i].hex(), givens, answers))
-    return variants
+    return VariantBatch(template, solver, values, env, wrong, arguments, seeds, keys)
 
 
 def _pick(value: object, i: int) -> object:

@@ -216,8 +216,32 @@ def _convert_shape(shape: str, display: bool) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=8192)
+_TEXT_SLOT = "7097{:04d}7907"
+
+
 def markdown_to_html(text: str) -> str:
-    """HTML (with MathML for math) from bank Markdown."""
-    return _markdown().render(text)
+    """HTML (with MathML for math) from bank Markdown.
+
+    Like formulas, texts are converted once per shape: numbers become placeholders, the shape is
+    rendered (and cached), and the numbers are put back. Students' statements differ mostly in
+    their numbers, so a build renders each template's text only a few times.
+    """
+    numbers: list[str] = []
+
+    def slot(match: re.Match[str]) -> str:
+        start = match.start()
+        line_start = text.rfind("\n", 0, start) + 1
+        if not text[line_start:start].strip() and (match.group().endswith(".") or text[match.end():match.end() + 1] == ")"):
+            return match.group()  # an ordered-list marker ("1." or "3)") must keep its digits
+        numbers.append(match.group())
+        return _TEXT_SLOT.format(len(numbers) - 1)
+
+    html = _markdown_shape(_NUMBER.sub(slot, text))
+    for index in range(len(numbers) - 1, -1, -1):
+        html = html.replace(_TEXT_SLOT.format(index), numbers[index])
+    return html
+
+
+@functools.lru_cache(maxsize=8192)
+def _markdown_shape(shape: str) -> str:
+    return _markdown().render(shape)

@@ -69,3 +69,19 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
     # A single letter in \mathrm{} becomes \text{} so browsers draw it upright (latex2mathml
     # would emit an italic <mi>).
     assert latex_to_mathml(latex) == convert(latex.replace(r"\mathrm{C}", r"\text{C}"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. first at 37 °C\n2. second with $V_m = -65\\,\\mathrm{mV}$\n",
+        "K⁺ is **3.5 mM** outside and *148.0 mM* inside; x_2 and 10^3 stay as written.",
+        "$$E = \\frac{8.314 \\cdot 310.15}{96\\,485} \\ln\\frac{150}{15} = 61.5\\,\\mathrm{mV}$$",
+        "3) a list that starts at 3\n4) and goes on",
+    ],
+    ids=["ordered-list", "emphasis", "display-math", "list-start"],
+)
+def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
+    from problemgen.render import _markdown
+
+    assert markdown_to_html(text) == _markdown().render(text)
