@@ -21,7 +21,10 @@ def valence(ion: Any) -> Any:
     symbols = np.asarray(ion)
     if symbols.ndim == 0:
         return physics.ion(str(symbols)).z
-    return np.array([physics.ion(str(s)).z for s in symbols.ravel()], dtype=float).reshape(symbols.shape)
+    # Look up each distinct symbol once (a batch holds thousands of copies of a few ions).
+    distinct, inverse = np.unique(symbols.ravel(), return_inverse=True)
+    table = np.array([physics.ion(str(s)).z for s in distinct], dtype=float)
+    return table[inverse].reshape(symbols.shape)
 
 
 def _reduce(operation: Callable[..., Any]) -> Callable[..., Any]:

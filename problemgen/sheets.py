@@ -8,6 +8,7 @@ grading contract (``problemgen.grading.check_answer``), so grading needs nothing
 
 from __future__ import annotations
 
+import functools
 import string
 from dataclasses import dataclass
 from typing import Any
@@ -73,10 +74,16 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
 
 
 def _feedback(template: Template, part: Part, name: str) -> str:
+    return _feedback_text(template, part.name, name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _feedback_text(template: Template, part_name: str, name: str) -> str:
+    """The registry's feedback for misconception ``name`` of one part (cached per template)."""
     from problemgen.engine import prepared
 
     solver, _ = prepared(template)
-    for function in sorted(solver.uses.get(part.name, ())):
+    for function in sorted(solver.uses.get(part_name, ())):
         model = misconceptions_for(function).get(name)
         if model is not None:
             return model.feedback
