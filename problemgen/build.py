@@ -237,8 +237,9 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
             for problem, slot, _ in assignment[student.id]:
                 where = slotted[(student.id, slot)]
                 variant = where.variant()
-                problems.append(sheet_problem(where.template, variant, slot, problem.points))
-                entries.append(manifest_problem(where.template, variant, problem, slot, exam))
+                sheet = sheet_problem(where.template, variant, slot, problem.points)
+                problems.append(sheet)
+                entries.append(manifest_problem(where.template, variant, problem, sheet, exam))
             who = {"id": student.id, "name": student.name}
             sheet_dir, key_dir = root / "students" / folders[student.id], root / "keys" / folders[student.id]
             sheet_dir.mkdir()

@@ -110,13 +110,19 @@ def expected(template: Template, part: Part, answer: Answer, exam: ExamConfig, p
             "constants": dict(part.constants), "functions": [], "rtol": part.rtol, "atol": part.atol}
 
 
-def manifest_problem(template: Template, variant: Variant, problem: Problem, number: str, exam: ExamConfig) -> dict[str, Any]:
-    """The manifest entry of one problem of one student: givens, and each part's expected answer."""
+def manifest_problem(template: Template, variant: Variant, problem: Problem, sheet: SheetProblem,
+                     exam: ExamConfig) -> dict[str, Any]:
+    """The manifest entry of one problem of one student.
+
+    Givens; for each part its label, points, the displayed key and the ``expected`` dict of the
+    grading contract; and the worked solution (Markdown) for feedback.
+    """
     answers = {a.part: a for a in variant.answers}
     parts = []
-    for i, (part, share) in enumerate(zip(template.parts, part_points(template, problem.points))):
+    for part, shown in zip(template.parts, sheet.parts):
         answer = answers[part.name]
-        parts.append({"label": f"{number}{string.ascii_lowercase[i]}", "name": part.name, "points": share,
-                      "expected": expected(template, part, answer, exam, problem)})
-    return {"slot": number, "template": template.id, "title": template.title, "points": problem.points,
-            "seed": variant.seed_hex, "givens": variant.givens, "parts": parts}
+        parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
+                      "prompt": shown.prompt, "expected": expected(template, part, answer, exam, problem)})
+    return {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
+            "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
+            "solution": sheet.solution, "parts": parts}
