@@ -108,6 +108,9 @@ def _check_unit(reader: _Reader, name: str, unit: str) -> None:
 
 
 def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[str]) -> Param:
+    if name in _TEMPLATE_KEYS and not isinstance(table, dict):
+        raise BankError(path, f"params.{name}", f"{name!r} belongs to the template, not to params; move it above "
+                        "the first [table] or [[table]] header")
     if not isinstance(table, dict):
         raise BankError(path, f"params.{name}", "must be a table such as { range = [1, 10], step = 1, unit = \"mM\" }")
     r = _Reader(path, f"params.{name}", table, _PARAM_KEYS)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from problemgen import __version__
-from problemgen.errors import BuildError
+from problemgen.atomic import check_replaceable, writing_folder
 from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam
 from problemgen.model import Template, Variant, VariantKey
 from problemgen.roster import Student, demo_roster_path, load_roster
@@ -93,45 +93,15 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     exam, templates = _exam_and_templates(exam_path)
     students = load_roster(roster_path or demo_roster_path())
     out = (out or Path(DEMO_OUT if exam_path is None else Path(exam.path).stem)).resolve()
-    _check_out(out, force)
+    check_replaceable(out, force, "manifest.json", "build")
     secret, created = load_or_create_secret(exam.secret_file)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
-    partial = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    try:
+    with writing_folder(out) as partial:
         files, pdf_note = _write(partial, exam, templates, students, assignment, slotted, chosen, progress)
-        _swap(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity)
-
-
-def _check_out(out: Path, force: bool) -> None:
-    if not out.exists():
-        return
-    if not force:
-        raise BuildError(f"{out} already exists; use --force to replace it (the previous build stays until the "
-                         "new one is complete), or choose another --out")
-    if not (out / "manifest.json").is_file():
-        raise BuildError(f"{out} exists and is not a problemgen build (no manifest.json); it is never replaced, "
-                         "choose another --out")
-
-
-def _swap(partial: Path, out: Path) -> None:
-    backup = out.parent / f".{out.name}.previous-{os.getpid()}"
-    if out.exists():
-        out.rename(backup)
-    try:
-        partial.rename(out)
-    except OSError:
-        if backup.exists():
-            backup.rename(out)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
 
 
 def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Problem) -> list[str]:
@@ -227,7 +197,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     total = len(students) * (1 + (2 if browser else 0)) + (1 if browser else 0)
     done = files = 0
     to_print: list[tuple[Path, Path]] = []
-    (root / "students").mkdir(parents=True)
+    (root / "students").mkdir()
     (root / "keys").mkdir()
     if browser:
         (root / "print").mkdir()

@@ -7,6 +7,8 @@ and XML and ``StrictUndefined`` everywhere; bank text never reaches this environ
 from __future__ import annotations
 
 import functools
+import html
+import re
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,21 @@ def document_environment() -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(text))
     env.filters["markdown_inline"] = lambda text: Markup(_strip_paragraph(markdown_to_html(text)))
     env.filters["points"] = _points
+    # check_answer's feedback is already HTML-safe (echoed student text is escaped).
+    env.filters["safe_feedback"] = Markup
+    env.filters["feedback_text"] = lambda text: html.unescape(text)
+    env.filters["code_span"] = _code_span
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env
+
+
+def _code_span(text: str) -> str:
+    """Student text shown verbatim in Markdown: a code span long enough to hold any backticks."""
+    if not text:
+        return "(blank)"
+    longest = max((len(m) for m in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 def _strip_paragraph(html: str) -> str:

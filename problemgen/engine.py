@@ -154,18 +154,18 @@ class VariantBatch:
         """The ``i``-th variant of the batch."""
         template, solver, env = self.template, self.solver, self.env
         givens: dict[str, Any] = {}
+        hidden: dict[str, Any] = {}
         for param in template.params:
-            if param.hidden:
-                continue
+            shown = hidden if param.hidden else givens
             if param.kind == "derived":
-                givens[param.name] = float(_pick(env[param.name], i)) / solver.factors[param.name]
+                shown[param.name] = float(_pick(env[param.name], i)) / solver.factors[param.name]
             else:
                 value = self.values[param.name][i]
-                givens[param.name] = value.item() if hasattr(value, "item") else value
+                shown[param.name] = value.item() if hasattr(value, "item") else value
         answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, self.seeds[i],
                                 tuple(float(a[i]) for a in self.arguments.get(part.name, ())))
                         for part in template.parts)
-        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers)
+        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers, hidden)
 
 
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],

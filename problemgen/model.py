@@ -150,3 +150,5 @@ class Variant:
     givens: dict[str, Any]
     """Parameter -> displayed value (number in the display unit, or a string)."""
     answers: tuple[Answer, ...]
+    hidden: dict[str, Any] = field(default_factory=dict)
+    """Hidden helper parameters (display unit): for worked solutions only, never for the sheet."""

@@ -73,7 +73,7 @@ def answer_quantity(part: Part, answer: Answer) -> Any:
 
 
 def givens_context(template: Template, variant: Variant) -> dict[str, Any]:
-    """Jinja context of the statement: every given (hidden helpers too, for prose)."""
+    """Jinja context of the statement: the givens the sheet shows (hidden helpers are solution-only)."""
     return {p.name: given_quantity(p, variant.givens[p.name]) for p in template.params if p.name in variant.givens}
 
 
@@ -90,6 +90,8 @@ def render_problem(template: Template, variant: Variant) -> RenderedProblem:
         parts.append(RenderedPart(part.name, part.label, prompt, part.unit if part.kind == "numeric" else "",
                                   answer.options, str(answer_quantity(part, answer)), part.points))
     solution_context = dict(context)
+    solution_context.update({p.name: given_quantity(p, variant.hidden[p.name]) for p in template.params
+                             if p.name in variant.hidden})
     solution_context["answers"] = {p.name: answer_quantity(p, answers[p.name]) for p in template.parts}
     solution_context.update(solution_context["answers"])
     solution_context["work"] = {p.name: worked_steps(template, p, variant) for p in template.parts}
@@ -116,7 +118,7 @@ def _relation_pattern(relation_name: str) -> tuple[str, str, tuple[str, ...]]:
                  m.e: r"1.602\times10^{-19}\,\mathrm{C}", m.k_B: r"1.381\times10^{-23}\,\mathrm{J\,K^{-1}}",
                  m.N_A: r"6.022\times10^{23}\,\mathrm{mol^{-1}}", m.eps0: r"8.854\times10^{-12}\,\mathrm{F\,m^{-1}}"}
     substituted = sympy.latex(rel.expression(), symbol_names={**names, **placeholders, **constants},
-                              ln_notation=True, mul_symbol="dot")
+                              ln_notation=True, mul_symbol="dot", order="none")
     return rel.latex(), substituted, tuple(v.unit for v in rel.inputs)
 
 
@@ -145,22 +147,31 @@ def worked_steps(template: Template, part: Part, variant: Variant) -> str:
                f"${result.tex}$."
     if not isinstance(node, expr.Call) or node.function not in RELATIONS or not answer.arguments:
         return ""
+    from problemgen.solve import argument_units
+
     equation, pattern, units = _relation_pattern(node.function)
-    for i, (value, unit) in enumerate(zip(answer.arguments, units)):
-        shown = _si_tex(value, unit)
-        pattern = pattern.replace(f"PGSLOT{i}X", rf"\left({shown}\right)" if value < 0 else shown)
+    display = argument_units(template, node)
+    for i, (value, unit, shown_unit) in enumerate(zip(answer.arguments, units, display)):
+        shown = _si_tex(value, unit, shown_unit)
+        # Negative values, and any value raised to a power, go in parentheses: (16 µm)^2.
+        bracket = value < 0 or f"PGSLOT{i}X^" in pattern or f"PGSLOT{i}X}}^" in pattern
+        pattern = pattern.replace(f"PGSLOT{i}X", rf"\left({shown}\right)" if bracket else shown)
     result = Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
     return f"$${equation}$$\n\n$${pattern} = {result.tex}$$"
 
 
 @functools.lru_cache(maxsize=65536)
-def _si_tex(value: float, si_unit: str) -> str:
-    """An argument as substituted into a formula: its exact value (at most 6 figures) and unit."""
+def _si_tex(value: float, si_unit: str, display_unit: str | None = None) -> str:
+    """An argument as substituted into a formula: its value (at most 6 figures) in its display unit.
+
+    A given or an earlier answer keeps the unit the sheet shows; anything else is shown in the
+    usual physiological unit of the relation's SI unit.
+    """
     from problemgen.bank import unit_factor
 
-    shown = _SI_DISPLAY.get(si_unit, si_unit)
+    shown = display_unit if display_unit is not None and display_unit != "degC" else _SI_DISPLAY.get(si_unit, si_unit)
     number = value / unit_factor(shown) if shown else value
-    exact = Decimal(repr(float(number))).normalize()
+    exact = Decimal(f"{number:.6g}").normalize()
     figures = min(6, max(1, len(exact.as_tuple().digits)))
     text = Quantity(float(exact), "", sigfigs=figures).number(style="latex", minus="-")
     if "times" not in text and "." in text:

@@ -172,7 +172,8 @@ def _markdown() -> Any:
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
     # html=False: raw HTML in bank text is escaped, never passed through.
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).use(dollarmath_plugin, double_inline=True)
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    md.use(dollarmath_plugin, double_inline=True)
     md.add_render_rule("math_inline", _math_renderer(False))
     md.add_render_rule("math_inline_double", _math_renderer(True))
     md.add_render_rule("math_block", _math_renderer(True))

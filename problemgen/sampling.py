@@ -76,10 +76,14 @@ def param_grid(template: Template, param: Param) -> Grid:
     # A preset follows either a fixed ion or an ion parameter (one grid per ion it can take).
     follows = next((p for p in template.params if p.name == param.ion and p.kind == "ion"), None)
     symbols = follows.choices if follows else (param.ion,)
+    from problemgen.bank import unit_factor
+
     cell = cell_type(param.cell)
+    # Cell-type tables are in mM (= mol/m^3, SI); the grid is in the parameter's display unit.
+    to_display = 1.0 / unit_factor(param.unit or "mM")
     grids = {}
     for symbol in symbols:
-        typical = getattr(cell.typical(symbol), param.side)
+        typical = tuple(v * to_display for v in getattr(cell.typical(symbol), param.side))
         # Multiples of the step inside the typical range; a range narrower than one step
         # (a single tabulated value) gives that value rounded to the step's decimals.
         low = round(float(np.ceil(typical[0] / param.step - 1e-9) * param.step), _decimals(param.step))

@@ -179,10 +179,12 @@ class TemplateSolver:
     def misconception_values(self, part: Part, values: Mapping[str, np.ndarray], name: str) -> np.ndarray:
         """Wrong answers (SI) of one part under one misconception; NaN where it cannot be computed."""
         table = misconception_table(name, self.uses[part.name])
+        # Closures are cached per function table: the key names every function swapped.
+        key = f"{name}:{','.join(applicable_functions(name, self.uses[part.name]))}"
         n = len(next(iter(values.values())))
         try:
             with np.errstate(all="ignore"):
-                wrong = self.evaluate(values, name, table, stop_after=part.name)[part.name]
+                wrong = self.evaluate(values, key, table, stop_after=part.name)[part.name]
             return np.broadcast_to(np.asarray(wrong, dtype=float), (n,)).copy()
         except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
             pass
@@ -192,7 +194,7 @@ class TemplateSolver:
             row = {k: v[i:i + 1] for k, v in values.items()}
             try:
                 with np.errstate(all="ignore"):
-                    out[i] = float(np.asarray(self.evaluate(row, name, table, stop_after=part.name)[part.name]).ravel()[0])
+                    out[i] = float(np.asarray(self.evaluate(row, key, table, stop_after=part.name)[part.name]).ravel()[0])
             except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
                 continue
         return out
@@ -208,6 +210,12 @@ def worked_call(part: Part) -> expr.Call | None:
             and len(node.args) == len(RELATIONS[node.function].inputs)):
         return node
     return None
+
+
+def argument_units(template: Template, call: expr.Call) -> tuple[str | None, ...]:
+    """Display unit of each argument of a worked call that is a given or an earlier answer."""
+    units = {p.name: p.unit for p in template.params} | {p.name: p.unit for p in template.parts}
+    return tuple(units.get(a.id) if isinstance(a, expr.Name) else None for a in call.args)
 
 
 def distinct_from(correct: np.ndarray, wrong: np.ndarray, part: Part) -> np.ndarray:

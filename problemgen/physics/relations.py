@@ -138,7 +138,9 @@ class Relation:
         import sympy
 
         names = self.latex_names()
-        return f"{self.output.latex} = " + sympy.latex(self.expression(), symbol_names=names, ln_notation=True)
+        # order="none" keeps the terms as the formula writes them (V_m - E_X, not -E_X + V_m).
+        return f"{self.output.latex} = " + sympy.latex(self.expression(), symbol_names=names, ln_notation=True,
+                                                        order="none")
 
 
 # --- variables used by several relations ----------------------------------------------------
