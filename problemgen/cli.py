@@ -137,6 +137,32 @@ class _NoBar:
         self.pos += steps
 
 
+@main.command()
+@click.argument("exam_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder. Default: EXAM_DIR/grades.")
+@click.option("--force", is_flag=True, help="Replace earlier results in the results folder.")
+@_reports_errors
+def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool) -> None:
+    """Grade SUBMISSIONS (a CSV, a folder of answers.txt forms, or JSON) against the build in EXAM_DIR."""
+    from problemgen.results import grade_exam
+
+    summary = grade_exam(exam_dir, submissions, out, force)
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in summary.verdicts.items()) or "no answers"
+    click.echo(f"Graded {summary.graded} students ({summary.missing} without a submission) in {summary.seconds:.1f} s: "
+               f"mean {summary.mean_points:.2f} of {summary.max_points:g} points; answers: {counts}")
+    click.echo(f"  grades:   {summary.out / 'grades.csv'}")
+    click.echo(f"  feedback: {summary.out / 'feedback'}/<id>/feedback.html")
+    click.echo(f"  LMS:      {summary.out / 'canvas-gradebook.csv'}, {summary.out / 'moodle-grades.csv'}")
+    click.echo(f"  report:   {summary.out / 'report.html'}")
+    if summary.notices:
+        click.echo(f"{len(summary.notices)} notices (also in {summary.out / 'summary.txt'}):", err=True)
+        for notice in summary.notices[:20]:
+            click.echo(f"  {notice}", err=True)
+        if len(summary.notices) > 20:
+            click.echo(f"  ... and {len(summary.notices) - 20} more", err=True)
+
+
 @main.command("init-exam")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="exam.toml")
 @_reports_errors

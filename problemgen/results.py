@@ -1,0 +1,153 @@
+"""``problemgen grade``: grade a pile of submissions and write every result file at once.
+
+Writes, into one folder moved into place only when complete: ``grades.csv`` (student × part),
+``feedback/<id>/feedback.html`` and ``.md``, ``canvas-gradebook.csv`` and ``moodle-grades.csv``
+(formats in ``reference/formats.md`` §6), ``report.html`` (histogram, item analysis,
+misconceptions) and ``summary.txt`` (every notice). Earlier results are replaced only with
+``--force``. Re-grading the same inputs gives the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from problemgen.atomic import check_replaceable, writing_folder
+from problemgen.batch import Notice, StudentResult, grade_all, load_manifest, read_submissions
+
+GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
+                  "submitted"]
+
+
+@dataclass(frozen=True)
+class GradeSummary:
+    """What a grading run did, for the CLI to print."""
+
+    out: Path
+    graded: int
+    missing: int
+    notices: tuple[Notice, ...]
+    mean_points: float
+    max_points: float
+    verdicts: dict[str, int]
+    seconds: float
+
+
+def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force: bool = False) -> GradeSummary:
+    """Grade ``submissions`` against the build in ``exam_dir``; results go to ``out`` (default exam_dir/grades)."""
+    started = time.perf_counter()
+    manifest = load_manifest(exam_dir)
+    submitted = read_submissions(submissions, manifest)
+    results, notices = grade_all(manifest, submitted)
+    out = (out or exam_dir / "grades").resolve()
+    check_replaceable(out, force, "grades.csv", "grading run")
+    with writing_folder(out) as folder:
+        write_grades_csv(folder / "grades.csv", results)
+        _write_feedback(folder / "feedback", manifest, results)
+        _write_canvas(folder / "canvas-gradebook.csv", manifest, results)
+        _write_moodle(folder / "moodle-grades.csv", manifest, results)
+        _write_report(folder / "report.html", manifest, results, notices)
+        (folder / "summary.txt").write_text(summary_text(results, notices), encoding="utf-8")
+    graded = [r for r in results if r.status == "graded"]
+    verdicts = Counter(p.verdict for r in graded for p in r.parts)
+    mean = sum(r.points for r in graded) / len(graded) if graded else 0.0
+    return GradeSummary(out, len(graded), len(results) - len(graded), tuple(notices), mean,
+                        results[0].max_points if results else 0.0, dict(sorted(verdicts.items())),
+                        time.perf_counter() - started)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.10g}"
+
+
+def write_grades_csv(path: Path, results: list[StudentResult]) -> None:
+    """One row per student and part (the shared format of every grader)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=GRADES_COLUMNS)
+        writer.writeheader()
+        for result in results:
+            for part in result.parts:
+                writer.writerow({"student_id": result.student_id, "name": result.name, "label": part.label,
+                                 "verdict": part.verdict if result.status == "graded" else "missing",
+                                 "score": _number(part.score), "points": _number(round(part.points, 6)),
+                                 "max_points": _number(round(part.max_points, 6)), "value": _number(part.value),
+                                 "misconception": part.misconception or "", "submitted": part.submitted})
+
+
+def _students(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in manifest["students"]}
+
+
+def _write_feedback(folder: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
+    from problemgen.documents import render_document
+
+    students = _students(manifest)
+    show_solutions = bool(manifest["grading"].get("show_solutions", True))
+    exam = manifest["exam"]
+    for result in results:
+        entry = students[result.student_id]
+        by_label = {p.label: p for p in result.parts}
+        problems = [{**problem, "parts": [{**part, "result": by_label[part["label"]]} for part in problem["parts"]]}
+                    for problem in entry["problems"]]
+        context = dict(exam=exam, result=result, problems=problems, show_solutions=show_solutions,
+                       show_answers=show_solutions)
+        target = folder / entry["folder"]
+        target.mkdir(parents=True)
+        (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
+        (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
+
+
+def _column_title(manifest: dict[str, Any]) -> str:
+    return manifest["exam"]["title"]
+
+
+def _write_canvas(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
+    """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the exam column."""
+    students = _students(manifest)
+    title = _column_title(manifest)
+    columns = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerow({"Student": "Points Possible", title: _number(results[0].max_points if results else 0)})
+        for result in results:
+            entry = students[result.student_id]
+            writer.writerow({"Student": result.name, "ID": result.student_id, "SIS User ID": entry.get("sis_id", ""),
+                             "SIS Login ID": entry.get("email", ""), "Section": "",
+                             title: _number(round(result.points, 2))})
+
+
+def _write_moodle(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
+    """Moodle grade import: an identifier column (email and ID number) and one grade column."""
+    students = _students(manifest)
+    title = _column_title(manifest)
+    columns = ["Email address", "ID number", "Full name", title]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for result in results:
+            entry = students[result.student_id]
+            writer.writerow({"Email address": entry.get("email", ""), "ID number": entry.get("sis_id") or result.student_id,
+                             "Full name": result.name, title: _number(round(result.points, 2))})
+
+
+def _write_report(path: Path, manifest: dict[str, Any], results: list[StudentResult], notices: list[Notice]) -> None:
+    try:
+        from problemgen.report import render_report
+    except ImportError:  # the report module is optional until it lands
+        return
+    path.write_text(render_report(results, manifest, notices), encoding="utf-8")
+
+
+def summary_text(results: list[StudentResult], notices: list[Notice]) -> str:
+    """Plain-text summary: counts, blank answers and every notice."""
+    graded = [r for r in results if r.status == "graded"]
+    blanks = sum(1 for r in graded for p in r.parts if not p.submitted.strip())
+    lines = [f"students: {len(results)} ({len(graded)} graded, {len(results) - len(graded)} without a submission)",
+             f"blank answers among graded students: {blanks}", "", "notices:"]
+    lines += [f"- {notice}" for notice in notices] or ["- none"]
+    return "\n".join(lines) + "\n"

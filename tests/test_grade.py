@@ -1,0 +1,169 @@
+"""Batch grading end to end: submissions in every format, notices, result files, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from problemgen.batch import load_manifest, read_submissions
+from problemgen.build import build_exam
+from problemgen.errors import BuildError
+from problemgen.results import grade_exam
+
+DATA = Path(__file__).parent / "data" / "small-exam"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("grade") / "exam"
+    shutil.copytree(DATA, folder)
+    build_exam(folder / "exam.toml", folder / "roster.csv", folder / "out", ("md",))
+    return folder / "out"
+
+
+def expected_parts(built: Path, student: str) -> dict[str, dict]:
+    manifest = load_manifest(built)
+    entry = next(s for s in manifest["students"] if s["id"] == student)
+    return {p["label"]: p["expected"] for problem in entry["problems"] for p in problem["parts"]}
+
+
+def right(expected: dict) -> str:
+    return f"{expected['value']:.6g} {expected['unit']}" if expected["kind"] == "numeric" else expected["answer"]
+
+
+def scripted_answers(built: Path) -> dict[str, dict[str, str]]:
+    """a1 all right; b2 a misconception, a sign error, an invalid unit and a wrong option; c3 blank."""
+    a1 = {label: right(e) for label, e in expected_parts(built, "a1").items()}
+    b2_expected = expected_parts(built, "b2")
+    misconception, wrong_value = next(iter(b2_expected["1a"]["misconceptions"].items()))
+    options = b2_expected["2c"]["options"]
+    b2 = {"1a": f"{wrong_value:.6g} mV", "2a": f"{-b2_expected['2a']['value']:.6g} mV",
+          "2b": f"{b2_expected['2b']['value']:.4g} mv",
+          "2c": next(o for o in options if o != b2_expected["2c"]["answer"])}
+    return {"a1": a1, "b2": b2, "c3": {}}, misconception
+
+
+EXPECTED_VERDICTS = {
+    "a1": ["correct", "correct", "correct", "correct"],
+    "b2": ["incorrect", "incorrect", "invalid", "incorrect"],
+    "c3": ["invalid", "invalid", "invalid", "invalid"],
+}
+
+
+def read_csv(path: Path, dicts: bool = True) -> list:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle)) if dicts else list(csv.reader(handle))
+
+
+def write_csv(path: Path, answers: dict[str, dict[str, str]], extra_rows: list[list[str]] = ()) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Timestamp", "Student ID", "1a [mV]", "2a", "2b", "2c", "Comments"])
+        for student, given in answers.items():
+            writer.writerow(["2026-12-01", student, *(given.get(k, "") for k in ("1a", "2a", "2b", "2c")), "-"])
+        for row in extra_rows:
+            writer.writerow(row)
+
+
+def write_forms(folder: Path, built: Path, answers: dict[str, dict[str, str]]) -> None:
+    folder.mkdir()
+    for student, given in answers.items():
+        form = (built / "students" / student / "answers.txt").read_text(encoding="utf-8").splitlines()
+        filled = [line + given.get(line.split(" ")[0].rstrip(":"), "") if line[:1].isdigit() else line for line in form]
+        (folder / f"{student}.txt").write_text("\n".join(filled) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["csv", "forms", "json"])
+def test_every_submission_format_grades_the_same(built: Path, tmp_path: Path, kind: str) -> None:
+    answers, misconception = scripted_answers(built)
+    if kind == "csv":
+        source = tmp_path / "subs.csv"
+        write_csv(source, answers)
+    elif kind == "forms":
+        source = tmp_path / "forms"
+        write_forms(source, built, answers)
+    else:
+        source = tmp_path / "subs.json"
+        source.write_text(json.dumps(answers), encoding="utf-8")
+    summary = grade_exam(built, source, tmp_path / f"grades-{kind}")
+    rows = read_csv(summary.out / "grades.csv")
+    verdicts = {s: [r["verdict"] for r in rows if r["student_id"] == s] for s in ("a1", "b2", "c3")}
+    assert verdicts == EXPECTED_VERDICTS
+    b2_first = next(r for r in rows if r["student_id"] == "b2" and r["label"] == "1a")
+    assert b2_first["misconception"] == misconception
+    assert float(b2_first["points"]) == pytest.approx(0.5 * 2)  # misconception_credit 0.5 of 2 points
+    assert summary.graded == 3 and summary.missing == 0
+
+
+def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.csv"
+    write_csv(source, {"a1": answers["a1"]}, [["x", "zz9", "1", "2", "3", "influx", ""], ["x", "", "", "", "", "", ""],
+                                               ["x", "JANE@EXAMPLE.EDU", "0 mV", "", "", "", ""]])
+    summary = grade_exam(built, source, tmp_path / "grades")
+    messages = [str(n) for n in summary.notices]
+    assert f"{source}, row 3: student 'zz9' is not on the exam's roster; skipped" in messages
+    assert f"{source}, row 4: has no student id; skipped" in messages
+    assert f"{source}, row 5: a second submission for a1 (first from {source}, row 2); the later one is graded" in messages
+    assert "b2: no submission found; scored 0" in messages
+    assert (summary.graded, summary.missing) == (1, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("broken.json", "{not json", "is not valid JSON"),
+        ("latin.csv", "Student ID,1a\na1,\xe9".encode("latin-1"), "is not UTF-8 text; skipped (save it as UTF-8)"),
+        ("noid.csv", "who,1a\na1,3 mV\n", "has no student column"),
+    ],
+    ids=["bad-json", "not-utf8", "no-id-column"],
+)
+def test_unreadable_submission_files_are_notices(built: Path, tmp_path: Path, name: str, content: object,
+                                                 message: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else str(content).encode())
+    submissions = read_submissions(path, load_manifest(built))
+    assert submissions.answers == {}
+    assert any(message in str(n) for n in submissions.notices), submissions.notices
+
+
+def test_regrading_is_deterministic_and_never_silently_overwrites(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.csv"
+    write_csv(source, answers)
+    first = grade_exam(built, source, tmp_path / "one").out
+    second = grade_exam(built, source, tmp_path / "two").out
+    for path in sorted(p for p in first.rglob("*") if p.is_file()):
+        assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path
+    with pytest.raises(BuildError):
+        grade_exam(built, source, tmp_path / "one")
+    grade_exam(built, source, tmp_path / "one", force=True)
+
+
+def test_lms_gradebooks_follow_their_import_formats(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.csv"
+    write_csv(source, answers)
+    out = grade_exam(built, source, tmp_path / "g").out
+    canvas = read_csv(out / "canvas-gradebook.csv", dicts=False)
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Small exam"]
+    assert canvas[1][0] == "Points Possible" and canvas[1][5] == "5"
+    assert canvas[2][:2] == ["Doe, Jane", "a1"] and canvas[2][5] == "5"
+    moodle = read_csv(out / "moodle-grades.csv")
+    assert moodle[0]["Email address"] == "jane@example.edu" and moodle[0]["Small exam"] == "5"
+
+
+def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_path: Path) -> None:
+    answers, misconception = scripted_answers(built)
+    answers["b2"]["2c"] = "<script>alert(1)</script>"
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    out = grade_exam(built, source, tmp_path / "g").out
+    html = (out / "feedback" / "b2" / "feedback.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "inverted the concentration ratio" in html or "log10" in html
+    assert "Worked solution" in html
