@@ -24,10 +24,10 @@ import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from problemgen.batch import Notice, StudentResult
+from problemgen.batch import Notice, PartResult, StudentResult
 from problemgen.documents import render_document
 
 #: Misconceptions listed per part in the report table.
@@ -35,11 +35,12 @@ TOP_MISCONCEPTIONS = 3
 #: Rule-of-thumb thresholds for flagging a part for review in the report.
 LOW_DISCRIMINATION = 0.2
 HARD, EASY = 0.3, 0.9
-#: Values closer than this are equal when testing for zero variance (sums of float points).
-_DIGITS = 9
-#: Matplotlib settings that make the SVG output identical on every run: no date, fixed ids,
-#: text kept as text, and the font that ships with matplotlib so layout does not depend on the
-#: fonts installed.
+#: Spread (relative to the largest magnitude, at least 1) below which values count as constant:
+#: sums of float points such as 0.75 + 0.1875 differ in the last bits without any real spread.
+_EPSILON = 1e-9
+#: Matplotlib settings for the plots: text stays text (no glyph paths), in the font that ships
+#: with matplotlib, so the layout does not depend on the fonts installed. The date and the ids
+#: that would differ between runs are fixed in :func:`_svg`.
 _PLOT_RC: dict[str, Any] = {
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -121,7 +122,8 @@ def point_biserial(item: Sequence[float], rest: Sequence[float]) -> float | None
 
 
 def _constant(values: Sequence[float]) -> bool:
-    return len({round(v, _DIGITS) for v in values}) < 2
+    low, high = min(values), max(values)
+    return high - low <= _EPSILON * max(1.0, abs(low), abs(high))
 
 
 def score_summary(results: Sequence[StudentResult]) -> ScoreSummary:
@@ -138,88 +140,97 @@ def score_summary(results: Sequence[StudentResult]) -> ScoreSummary:
 
 def item_analysis(results: Sequence[StudentResult], manifest: Mapping[str, Any]) -> tuple[ItemStats, ...]:
     """Statistics per answer label, in the exam's label order; only graded students count."""
-    layout, variants = _layout(manifest)
-    graded = [r for r in results if r.status == "graded"]
-    shares: dict[str, list[float]] = {label: [] for label in layout}
-    rests: dict[str, list[float]] = {label: [] for label in layout}
-    verdicts: dict[str, Counter[str]] = {label: Counter() for label in layout}
-    mistakes: dict[str, Counter[str]] = {label: Counter() for label in layout}
-    templates: dict[str, set[str]] = {label: set() for label in layout}
-    points: dict[str, float] = dict.fromkeys(layout, 0.0)
-    for student in graded:
+    layout, variants, texts = _layout(manifest)
+    tallies = {label: _Tally() for label in layout}
+    for student in results:
+        if student.status != "graded":
+            continue
         total = math.fsum(p.points for p in student.parts)
         for part in student.parts:
-            if part.label not in layout:
-                continue
-            shares[part.label].append(part.score)
-            rests[part.label].append(round(total - part.points, _DIGITS))
-            verdicts[part.label]["blank" if not part.submitted.strip() else part.verdict] += 1
-            if part.misconception:
-                mistakes[part.label][part.misconception] += 1
-            if (student.student_id, part.label) in variants:
-                templates[part.label].add(variants[student.student_id, part.label])
-            points[part.label] = max(points[part.label], part.max_points)
-    texts = _misconception_texts(manifest)
-    return tuple(
-        ItemStats(
-            label=label, slot=slot, templates=tuple(sorted(templates[label])), points=points[label],
-            n=len(shares[label]),
-            difficulty=math.fsum(shares[label]) / len(shares[label]) if shares[label] else None,
-            discrimination=point_biserial(shares[label], rests[label]),
-            correct=verdicts[label]["correct"], incorrect=verdicts[label]["incorrect"],
-            invalid=sum(c for v, c in verdicts[label].items() if v not in ("correct", "incorrect", "blank")),
-            blank=verdicts[label]["blank"],
+            if part.label in tallies:
+                tallies[part.label].add(part, total, variants.get((student.student_id, part.label)))
+    return tuple(tallies[label].stats(label, slot, texts) for label, slot in layout.items())
+
+
+@dataclass
+class _Tally:
+    """What one label collects while the graded students go by."""
+
+    shares: list[float] = field(default_factory=list)
+    rests: list[float] = field(default_factory=list)
+    verdicts: Counter[str] = field(default_factory=Counter)
+    mistakes: Counter[str] = field(default_factory=Counter)
+    templates: set[str] = field(default_factory=set)
+    points: float = 0.0
+
+    def add(self, part: PartResult, total: float, template: str | None) -> None:
+        self.shares.append(part.score)
+        self.rests.append(total - part.points)
+        self.verdicts["blank" if not part.submitted.strip() else part.verdict] += 1
+        if part.misconception:
+            self.mistakes[part.misconception] += 1
+        if template is not None:
+            self.templates.add(template)
+        self.points = max(self.points, part.max_points)
+
+    def stats(self, label: str, slot: str, texts: Mapping[tuple[str, str], str]) -> ItemStats:
+        n = len(self.shares)
+        return ItemStats(
+            label=label, slot=slot, templates=tuple(sorted(self.templates)), points=self.points, n=n,
+            difficulty=math.fsum(self.shares) / n if n else None,
+            discrimination=point_biserial(self.shares, self.rests),
+            correct=self.verdicts["correct"], incorrect=self.verdicts["incorrect"], blank=self.verdicts["blank"],
+            invalid=n - self.verdicts["correct"] - self.verdicts["incorrect"] - self.verdicts["blank"],
             misconceptions=tuple(
                 MisconceptionCount(name, texts.get((label, name), name.replace("_", " ")), count)
-                for name, count in sorted(mistakes[label].items(), key=lambda item: (-item[1], item[0]))
+                for name, count in sorted(self.mistakes.items(), key=lambda item: (-item[1], item[0]))
             ),
         )
-        for label, slot in layout.items()
-    )
 
 
-def _parts(manifest: Mapping[str, Any]) -> Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any]]]:
-    """(student id, problem, part) for every part in the manifest, in roster order."""
+def _layout(manifest: Mapping[str, Any]) -> tuple[dict[str, str], dict[tuple[str, str], str],
+                                                  dict[tuple[str, str], str]]:
+    """One walk through the manifest's parts, in roster order, for three lookups.
+
+    - label -> slot, labels in order of first appearance;
+    - (student id, label) -> template id of that student's variant;
+    - (label, misconception name) -> its feedback text in the first variant that has one. Texts
+      can differ between variants (a slope quoted at another temperature); the first is as good
+      as any and keeps the report deterministic.
+    """
+    slots: dict[str, str] = {}
+    variants: dict[tuple[str, str], str] = {}
+    texts: dict[tuple[str, str], str] = {}
     for student in manifest.get("students", ()):
         for problem in student["problems"]:
             for part in problem["parts"]:
-                yield student["id"], problem, part
-
-
-def _layout(manifest: Mapping[str, Any]) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """Label -> slot (labels in order of first appearance) and (student id, label) -> template id."""
-    layout: dict[str, str] = {}
-    variants: dict[tuple[str, str], str] = {}
-    for student_id, problem, part in _parts(manifest):
-        layout.setdefault(part["label"], str(problem.get("slot", "")))
-        variants[student_id, part["label"]] = str(problem.get("template", ""))
-    return layout, variants
-
-
-def _misconception_texts(manifest: Mapping[str, Any]) -> dict[tuple[str, str], str]:
-    """(label, misconception name) -> the first feedback text the manifest gives for it."""
-    texts: dict[tuple[str, str], str] = {}
-    for _, _, part in _parts(manifest):
-        for name, text in (part.get("expected", {}).get("misconception_feedback") or {}).items():
-            texts.setdefault((part["label"], name), str(text))
-    return texts
+                label = part["label"]
+                slots.setdefault(label, str(problem.get("slot", "")))
+                variants[student["id"], label] = str(problem.get("template", ""))
+                for name, text in (part.get("expected", {}).get("misconception_feedback") or {}).items():
+                    texts.setdefault((label, name), str(text))
+    return slots, variants, texts
 
 
 def render_report(results: Sequence[StudentResult], manifest: Mapping[str, Any], notices: Iterable[Notice]) -> str:
-    """The instructor's ``report.html``: one file, inline CSS and SVG plots, identical on re-runs."""
+    """The instructor's ``report.html``: one file, inline CSS and SVG plots, identical on re-runs.
+
+    ``results`` in roster order as :func:`problemgen.batch.grade_all` returns them; every text in
+    them (names, ids, notices) is escaped by the template.
+    """
+    import matplotlib  # lazily: grading without a report never imports it
     from markupsafe import Markup
 
     summary = score_summary(results)
     items = item_analysis(results, manifest)
     totals = [r.points for r in results if r.status == "graded"]
-    import matplotlib  # lazily: grading without a report never pays for it
-
+    # NB: settings must be in force while the figures are built, not only while saved.
     with matplotlib.rc_context(_PLOT_RC):
         histogram, scatter = _histogram_svg(totals, summary.max_points), _scatter_svg(items)
     return render_document(
-        "report.html.j2", exam=manifest.get("exam", {}), summary=summary, items=items, students=results,
-        notices=list(notices), top=TOP_MISCONCEPTIONS, low_discrimination=LOW_DISCRIMINATION,
-        histogram=Markup(histogram), scatter=Markup(scatter),
+        "report.html.j2", exam={"title": "", "course": "", "date": "", **manifest.get("exam", {})},
+        summary=summary, items=items, students=results, notices=list(notices), top=TOP_MISCONCEPTIONS,
+        low_discrimination=LOW_DISCRIMINATION, histogram=Markup(histogram), scatter=Markup(scatter),
     )
 
 

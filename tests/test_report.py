@@ -203,3 +203,9 @@ def test_a_fresh_process_renders_the_same_report(tmp_path: Path) -> None:
     fresh = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, check=True).stdout
     # THEN the bytes are the same (no dates, no random ids)
     assert fresh == render_report(graded, exam, notices).encode()
+
+
+def test_parts_without_a_discrimination_are_named_under_the_plot() -> None:
+    html = report(["CCI", "CIC", "CCC"])
+    assert "Not shown (discrimination undefined): 1a." in html
+    assert "<td class=\"n\">—</td>" in html
