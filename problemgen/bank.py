@@ -15,7 +15,7 @@ from typing import Any
 from problemgen import expr
 from problemgen.errors import BankError, ProblemgenError, SchemaVersionError
 from problemgen.functions import CONSTANTS, FUNCTIONS
-from problemgen.model import Bank, Param, Part, SolveFor, Template
+from problemgen.model import Bank, FigureSpec, Param, Part, SolveFor, Template
 
 SCHEMA_VERSION = 1
 PARAM_KINDS = ("choice", "ion", "range", "preset", "derived")
@@ -229,6 +229,36 @@ def _solve_for(r: _Reader, table: dict[str, Any], variables: set[str]) -> SolveF
     return SolveFor(name, unknown, dict(known), nodes)
 
 
+def _figure(path: str, table: dict[str, Any], variables: set[str]) -> FigureSpec:
+    """Check a ``[figure]`` table: its kind, caption, input expressions and options."""
+    from problemgen.figures import KINDS, OPTIONS
+
+    kind = table.get("kind")
+    if kind not in KINDS:
+        raise BankError(path, "figure.kind", f"must be one of {', '.join(KINDS)}, got {kind!r}")
+    r = _Reader(path, "figure", table, {"kind", "caption", *KINDS[kind], *OPTIONS[kind]})
+    inputs: dict[str, Any] = {}
+    nodes: dict[str, Any] = {}
+    for name in KINDS[kind]:
+        if name == "ions":
+            from problemgen.physics import ion
+
+            symbols = r.get(name, list, describe="a list of ion symbols")
+            try:
+                inputs[name] = [ion(s).symbol for s in symbols]
+            except ProblemgenError as error:
+                raise r.fail(name, str(error)) from None
+            continue
+        source = r.get(name, (str, list), describe=f"an expression for the {KINDS[kind][name]}")
+        inputs[name] = source
+        if isinstance(source, list):
+            nodes[name] = [r.expression(f"{name}[{i}]", str(item), variables) for i, item in enumerate(source)]
+        else:
+            nodes[name] = r.expression(name, source, variables)
+    options = {name: r.get(name, (int, float, str), default) for name, default in OPTIONS[kind].items()}
+    return FigureSpec(kind, r.get("caption", str, ""), inputs, options, nodes)
+
+
 def load_template(path: str | Path, label: str | None = None) -> Template:
     """Read and check one template file; ``label`` is the path shown in messages."""
     path = Path(path)
@@ -282,6 +312,7 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
         (source, r.expression(f"constraints[{i}]", source, known | seen))
         for i, source in enumerate(r.get("constraints", list, []))
     )
+    figure = _figure(shown, r.get("figure", dict, {}), known | seen) if "figure" in data else None
     difficulty = r.get("difficulty", int, describe="1, 2 or 3")
     if difficulty not in DIFFICULTIES:
         raise r.fail("difficulty", f"must be 1, 2 or 3, got {difficulty}")
@@ -291,7 +322,7 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
         difficulty=difficulty, params=tuple(params), constraints=constraints, parts=tuple(parts),
         statement=r.get("statement", str), solution=r.get("solution", str), path=shown,
         surface_model=r.get("surface_model", str, ""), tags=tuple(r.get("tags", list, [])),
-        figure=dict(r.get("figure", dict, {})),
+        figure=figure,
     )
 
 

@@ -7,8 +7,9 @@ Stage order (NB: declared once here):
 3. generate every (slot, template) group at once, unique within the group;
 4. write each student's files into a temporary folder (one student at a time: nothing is held
    but the variants), then the master key and the manifest;
-5. print PDFs with one Chromium process, if one is installed and PDF is asked for;
-6. move the finished folder into place. A failure anywhere removes the temporary folder and
+5. export the graders from the finished manifest: ``grader/`` and the Gradescope zip;
+6. print PDFs with one Chromium process, if one is installed and PDF is asked for;
+7. move the finished folder into place. A failure anywhere removes the temporary folder and
    leaves any previous build untouched.
 """
 
@@ -185,6 +186,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
            formats: tuple[str, ...], progress: Progress | None) -> tuple[int, str]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.documents import render_document
+    from problemgen.export.grader import write_grader_bundle
     from problemgen.pdf import INSTALL_HINT, find_chromium
     from problemgen.sheets import manifest_problem, sheet_problem
 
@@ -226,6 +228,12 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                 to_print += [(sheet_dir / "sheet.html", sheet_dir / "sheet.pdf"),
                              (key_dir / "key.html", key_dir / "key.pdf")]
                 streams.print_sheet(render_document("print_sheet.html.j2", **context))
+            if "md" in formats:
+                # A Markdown sheet shows its figures as SVG files beside it.
+                for sheet in problems:
+                    if sheet.figure_svg:
+                        written[sheet_dir / sheet.figure_file] = sheet.figure_svg
+                        written[key_dir / sheet.figure_file] = sheet.figure_svg
             for path, text in written.items():
                 path.write_text(text, encoding="utf-8")
             files += len(written)
@@ -236,6 +244,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
             if progress:
                 progress(done, total)
     files += streams.files
+    files += write_grader_bundle(root, json.loads((root / "manifest.json").read_text(encoding="utf-8")))
     if browser:
         to_print.append((streams.print_path, root / "print" / "all-sheets.pdf"))
         files += _print_pdfs(browser, to_print, done, total, progress)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -146,6 +146,7 @@ class VariantBatch:
     arguments: dict[str, list[np.ndarray]]
     seeds: Sequence[bytes]
     keys: Sequence[VariantKey | None]
+    figure: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -165,7 +166,12 @@ class VariantBatch:
         answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, self.seeds[i],
                                 tuple(float(a[i]) for a in self.arguments.get(part.name, ())))
                         for part in template.parts)
-        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers, hidden)
+        figure: dict[str, Any] = {}
+        if template.figure is not None:
+            figure = {name: [float(v[i]) for v in value] if isinstance(value, list) else float(value[i])
+                      for name, value in self.figure.items()}
+            figure.update({k: v for k, v in template.figure.inputs.items() if k == "ions"})
+        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers, hidden, figure)
 
 
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
@@ -188,7 +194,19 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
             with np.errstate(all="ignore"):
                 arguments[part.name] = [np.broadcast_to(np.asarray(expr.compile_expression(a, FUNCTIONS)(env), dtype=float), (n,))
                                         for a in call.args]
-    return VariantBatch(template, solver, values, env, wrong, arguments, seeds, keys)
+    figure: dict[str, Any] = {}
+    if template.figure is not None:
+        with np.errstate(all="ignore"):
+            for name, node in template.figure.nodes.items():
+                if isinstance(node, list):
+                    figure[name] = [_evaluate_all(item, env, n) for item in node]
+                else:
+                    figure[name] = _evaluate_all(node, env, n)
+    return VariantBatch(template, solver, values, env, wrong, arguments, seeds, keys, figure)
+
+
+def _evaluate_all(node: expr.Node, env: dict[str, Any], n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(expr.compile_expression(node, FUNCTIONS)(env), dtype=float), (n,))
 
 
 def _pick(value: object, i: int) -> object:

@@ -40,6 +40,21 @@ def _sum(values: list[Any]) -> Any:
     return _reduce(np.add)(*values)
 
 
+def select(key: Any, keys: list[Any], values: list[Any]) -> Any:
+    """The value whose key matches, per variant: ``select(ion, ["K+", "Na+"], [E_K, E_Na])``.
+
+    Keys may be words (an ion parameter) or numbers and booleans (``select(x > y, [1, 0], [...])``);
+    a key with no match gives NaN (or an empty word), which validation reports.
+    """
+    if len(keys) != len(values):
+        raise ValueError(f"select: {len(keys)} keys but {len(values)} values")
+    key = np.asarray(key)
+    conditions = [key == k for k in keys]
+    words = any(isinstance(np.asarray(v).ravel()[0] if np.ndim(v) else v, str) for v in values)
+    default: Any = "" if words else np.nan
+    return np.select(conditions, [np.broadcast_to(v, key.shape) for v in values], default=default)
+
+
 def _ratio_percent(part: Any, whole: Any) -> Any:
     return np.multiply(100.0, np.divide(part, whole))
 
@@ -48,7 +63,7 @@ def _ratio_percent(part: Any, whole: Any) -> Any:
 MATH: dict[str, Callable[..., Any]] = {
     "abs": np.abs, "sqrt": np.sqrt, "exp": np.exp, "ln": np.log, "log": np.log, "log10": np.log10,
     "sinh": np.sinh, "asinh": np.arcsinh, "sign": np.sign, "min": _reduce(np.minimum),
-    "max": _reduce(np.maximum), "sum": _sum, "percent": _ratio_percent,
+    "max": _reduce(np.maximum), "sum": _sum, "percent": _ratio_percent, "select": select,
 }
 
 #: Physics functions (the contract names) and ion helpers.

@@ -78,6 +78,21 @@ class SolveFor:
     nodes: dict[str, Node]
 
 
+@dataclass(frozen=True)
+class FigureSpec:
+    """A template's figure (see :mod:`problemgen.figures`)."""
+
+    kind: str
+    caption: str
+    """Jinja text under the figure."""
+    inputs: dict[str, Any]
+    """Input name -> expression source (a list of sources for list inputs; ion symbols for ``ions``)."""
+    options: dict[str, Any]
+    """Literal options of the kind (axis range, current unit)."""
+    nodes: dict[str, Any] = field(default_factory=dict)
+    """Parsed expressions of the inputs."""
+
+
 @dataclass(frozen=True, eq=False)
 class Template:
     """A problem template loaded from a bank TOML file (compared and hashed by identity)."""
@@ -95,7 +110,7 @@ class Template:
     path: str
     surface_model: str = ""
     tags: tuple[str, ...] = ()
-    figure: dict[str, Any] = field(default_factory=dict)
+    figure: FigureSpec | None = None
 
     def param(self, name: str) -> Param:
         """The parameter called ``name``."""
@@ -152,3 +167,5 @@ class Variant:
     answers: tuple[Answer, ...]
     hidden: dict[str, Any] = field(default_factory=dict)
     """Hidden helper parameters (display unit): for worked solutions only, never for the sheet."""
+    figure: dict[str, Any] = field(default_factory=dict)
+    """Evaluated figure inputs (SI), when the template has a figure."""

@@ -40,6 +40,9 @@ class RenderedProblem:
     statement: str
     parts: tuple[RenderedPart, ...]
     solution: str
+    figure_svg: str = ""
+    """Inline SVG of the problem's figure (empty when it has none)."""
+    figure_caption: str = ""
 
     def html(self, text: str) -> str:
         """HTML with MathML for one of this problem's Markdown texts."""
@@ -96,7 +99,13 @@ def render_problem(template: Template, variant: Variant) -> RenderedProblem:
     solution_context.update(solution_context["answers"])
     solution_context["work"] = {p.name: worked_steps(template, p, variant) for p in template.parts}
     solution = render_text(template.solution, solution_context, f"{where}, solution")
-    return RenderedProblem(template.id, template.title, statement, tuple(parts), solution)
+    svg = caption = ""
+    if template.figure is not None:
+        from problemgen.figures import draw
+
+        caption = render_text(template.figure.caption, context, f"{where}, figure.caption")
+        svg = draw(template.figure.kind, variant.figure, template.figure.options, f"fig-{variant.seed_hex[:12]}")
+    return RenderedProblem(template.id, template.title, statement, tuple(parts), solution, svg, caption)
 
 
 # --- worked steps from the physics core --------------------------------------------------------

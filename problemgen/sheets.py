@@ -48,6 +48,13 @@ class SheetProblem:
     statement: str
     parts: tuple[SheetPart, ...]
     solution: str
+    figure_svg: str = ""
+    figure_caption: str = ""
+
+    @property
+    def figure_file(self) -> str:
+        """File name of the figure beside a Markdown sheet (``figure-3.svg``)."""
+        return f"figure-{self.number}.svg" if self.figure_svg else ""
 
 
 def part_points(template: Template, total: float) -> list[float]:
@@ -70,7 +77,8 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
         unit = shown.unit
         parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
                                shown.answer, mistakes))
-    return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution)
+    return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution,
+                        rendered.figure_svg, rendered.figure_caption)
 
 
 def _feedback(template: Template, part: Part, name: str) -> str:

@@ -93,6 +93,9 @@ def infer_dims(node: expr.Node, names: dict[str, Dims | None]) -> Dims | None:
         args = [infer_dims(a, names) for a in node.args]
         if node.function in ("abs", "min", "max", "sign"):
             return args[0] if node.function != "sign" else _ZERO
+        if node.function == "select" and len(node.args) == 3 and isinstance(node.args[2], expr.ListExpr):
+            found = {infer_dims(item, names) for item in node.args[2].items}
+            return found.pop() if len(found) == 1 else None
         if node.function == "sqrt" and args and args[0] is not None:
             return tuple(a / 2 for a in args[0])
         if node.function in ("exp", "ln", "log", "log10", "sinh", "asinh", "percent"):
@@ -202,6 +205,11 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
 
     findings = list(_check_dimensions(template))
     shown = _statement_names(template)
+    if template.figure is not None:
+        # A given drawn in the figure is shown to the student, too.
+        for node in template.figure.nodes.values():
+            for item in node if isinstance(node, list) else [node]:
+                shown |= expr.names_used(item)
     for param in template.params:
         if not param.hidden and param.name not in shown:
             findings.append(Finding(template.path, f"params.{param.name}",

@@ -1,0 +1,1 @@
+"""Files exported with an exam build for use elsewhere: the standalone and Gradescope graders."""

@@ -1,0 +1,291 @@
+"""What an exported grader runs: ``grade.py`` and Gradescope's ``run_autograder``.
+
+``grade.py SUBMISSIONS [--out DIR]`` grades a CSV, a JSON file or a folder of answer forms with
+the batch grader and writes ``grades.csv``; the autograder grades one Gradescope submission
+against its student's own variant and always writes ``results/results.json``, even when the
+student is unknown, the answer file is missing or grading crashes (Gradescope reports a missing
+or malformed file as "The autograder failed to execute correctly").
+
+This module is copied, unchanged, into every build's ``grader/`` folder and Gradescope zip
+(:mod:`problemgen.export.grader`) beside :mod:`problemgen.batch` and its grading core, so it
+imports only the standard library at the top and those modules inside the functions: an
+environment without numpy must still get a ``results.json`` that says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import html
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from problemgen.batch import Notice, PartResult, StudentResult
+
+GRADES_COLUMNS = ("student_id", "name", "label", "verdict", "score", "points", "max_points", "value",
+                  "misconception", "submitted")
+DEFAULT_ROOT = Path("/autograder")
+#: The ``submission_metadata.json`` user fields that may name the student, in the order tried
+#: (``sid`` is the SIS id; ``id`` is Gradescope's own user id, tried last).
+USER_KEYS = ("sid", "email", "student_id", "id")
+#: Answer files by preference: the answer form first, then any text form, a CSV, a JSON file.
+SUBMISSION_RANKS = {"answers.txt": 0, ".txt": 1, ".csv": 2, ".json": 3}
+SHOWN_ANSWER_LIMIT = 200
+
+NO_METADATA = ("The autograder could not read submission_metadata.json, so it cannot tell whose exam this is. "
+               "Please tell your instructor.")
+UNKNOWN_STUDENT = ("Your Gradescope account ({who}) is not on this exam's roster, so your own version of the exam "
+                   "cannot be found. Ask your instructor to add your email or student id to the roster.")
+NO_FILE = ("No answer file was found in your submission. Upload your filled answers.txt form "
+           "(or a CSV or JSON file of your answers) and submit again.")
+NO_ANSWERS = "No answers for you could be read from {name}."
+CRASHED = ("The autograder failed while grading this submission; your instructor can see the details. "
+           "Your submission is kept and can be regraded.")
+NOT_GRADED = "This answer could not be read, so it earned no points."
+OTHER_HEADER = ("the form's 'student:' line is missing or names someone else; it was graded as your own "
+                "({student}), the account you submitted from")
+
+
+# --- grade.py ---------------------------------------------------------------------------------------
+
+def grade_rows(results: Iterable[StudentResult]) -> Iterator[dict[str, Any]]:
+    """One ``grades.csv`` row per student and part, in roster and sheet order."""
+    for student in results:
+        for part in student.parts:
+            yield {"student_id": student.student_id, "name": student.name, "label": part.label,
+                   "verdict": part.verdict, "score": part.score, "points": part.points,
+                   "max_points": part.max_points, "value": "" if part.value is None else part.value,
+                   "misconception": part.misconception or "", "submitted": part.submitted}
+
+
+def write_grades_csv(results: Iterable[StudentResult], stream: TextIO) -> None:
+    """Write ``grades.csv`` (columns :data:`GRADES_COLUMNS`) to an open text stream."""
+    writer = csv.DictWriter(stream, fieldnames=GRADES_COLUMNS)
+    writer.writeheader()
+    writer.writerows(grade_rows(results))
+
+
+def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
+    """``python grade.py SUBMISSIONS [--out DIR] [--force]``; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="grade.py", description="Grade submissions for this exam (the same grades as `problemgen grade`).")
+    parser.add_argument("submissions", type=Path, help="a CSV, a JSON file, or a folder of filled answers.txt forms")
+    parser.add_argument("--out", type=Path, help="write DIR/grades.csv (default: grades.csv to standard output)")
+    parser.add_argument("--force", action="store_true", help="replace an existing DIR/grades.csv")
+    args = parser.parse_args(argv)
+    target = args.out / "grades.csv" if args.out else None
+    if target is not None and target.exists() and not args.force:
+        return _fail(f"{target} already exists; use --force to replace it, or choose another --out")
+
+    from problemgen.batch import grade_all, load_manifest, read_submissions
+    from problemgen.errors import ProblemgenError
+
+    try:
+        manifest = load_manifest(grader_dir)
+    except ProblemgenError as error:
+        return _fail(str(error))
+    try:
+        submissions = read_submissions(args.submissions, manifest)
+    except Exception as error:  # noqa: BLE001 - a file the batch reader cannot parse at all
+        return _fail(f"{args.submissions} cannot be read ({type(error).__name__}: {error}); nothing was graded")
+    results, notices = grade_all(manifest, submissions)
+    buffer = io.StringIO(newline="")
+    write_grades_csv(results, buffer)
+    if target is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(target, buffer.getvalue())
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+    graded = sum(result.status == "graded" for result in results)
+    print(f"Graded {graded} of {len(results)} students ({len(notices)} notes)"
+          + (f"; wrote {target}" if target else ""), file=sys.stderr)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"Error: {message}", file=sys.stderr)
+    return 1
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then move it into place."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- Gradescope run_autograder -----------------------------------------------------------------------
+
+def autograde_main(root: Path | None, grader_dir: Path) -> int:
+    """Grade ``<root>/submission`` and write ``<root>/results/results.json``, whatever happens.
+
+    ``root`` defaults to ``$AUTOGRADER_ROOT`` or ``/autograder``. Details of a failure go to
+    standard output, which Gradescope shows to instructors only.
+    """
+    started = time.perf_counter()
+    root = root or Path(os.environ.get("AUTOGRADER_ROOT") or DEFAULT_ROOT)
+    try:
+        results = autograde(root, grader_dir)
+        results["execution_time"] = round(time.perf_counter() - started, 3)
+        text = json.dumps(results, indent=1, ensure_ascii=False, allow_nan=False)
+    except Exception:  # noqa: BLE001 - the last line of defence: Gradescope needs a results.json
+        traceback.print_exc(file=sys.stdout)
+        text = json.dumps(failure(CRASHED, "crashed"), indent=1)
+    out = root / "results" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out, text + "\n")
+    return 0
+
+
+def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
+    """The ``results.json`` content for the submission under ``root`` (may raise on a broken bundle)."""
+    from problemgen.batch import grade_student, load_manifest
+
+    manifest = load_manifest(grader_dir)
+    user = _first_user(root / "submission_metadata.json")
+    if user is None:
+        return failure(NO_METADATA, "no_metadata")
+    student = find_student(manifest, user)
+    if student is None:
+        who = ", ".join(str(user[key]) for key in ("email", "sid") if user.get(key)) or "no email or student id"
+        print(f"no roster student matches {json.dumps(user, ensure_ascii=False)}")
+        return failure(UNKNOWN_STUDENT.format(who=who), "unknown_student")
+    folder = root / "submission"
+    path = pick_submission(folder)
+    if path is None:
+        print(f"{student['id']}: no answer file in {folder}")
+        return failure(NO_FILE, "no_submission", student["id"])
+    answers, notices = read_own_answers(path, manifest, student["id"])
+    shown = [str(notice).replace(f"{folder}{os.sep}", "") for notice in notices]
+    if answers is None:
+        print(f"{student['id']}: no answers read from {path}", *shown, sep="\n")
+        return failure("\n".join([NO_ANSWERS.format(name=path.name), *shown]), "no_answers", student["id"])
+    result = grade_student(student, answers, str(path.relative_to(folder)))
+    print(f"{result.student_id}: {result.points:g} of {result.max_points:g} points from {result.source}", *shown,
+          sep="\n")
+    return _results(result, shown, manifest)
+
+
+def failure(message: str, reason: str, student_id: str = "") -> dict[str, Any]:
+    """A ``results.json`` for a submission that could not be graded: score 0 and why."""
+    return {"score": 0, "output": message, "output_format": "text", "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": [], "extra_data": {"error": reason, "student_id": student_id}}
+
+
+def _first_user(path: Path) -> dict[str, Any] | None:
+    try:
+        users = json.loads(path.read_text(encoding="utf-8")).get("users")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(users, list) or not users or not isinstance(users[0], dict):
+        return None
+    if len(users) > 1:
+        print(f"group submission of {len(users)} users; graded against the first one's variant")
+    return users[0]
+
+
+def find_student(manifest: Mapping[str, Any], user: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The roster student a Gradescope user is (by SIS id, email, then id; case-insensitive)."""
+    from problemgen.batch import _identity_map  # the batch grader's matching, shared on purpose
+
+    known = _identity_map(manifest)
+    students = {student["id"]: student for student in manifest["students"]}
+    for key in USER_KEYS:
+        value = user.get(key)
+        roster_id = known.get(str(value).strip().casefold()) if value not in (None, "") else None
+        if roster_id is not None:
+            return students[roster_id]
+    return None
+
+
+def pick_submission(folder: Path) -> Path | None:
+    """The answer file in a Gradescope submission folder (hidden files and folders ignored)."""
+    if not folder.is_dir():
+        return None
+    ranked = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if any(part.startswith((".", "__MACOSX")) for part in parts) or not path.is_file():
+            continue
+        rank = SUBMISSION_RANKS.get(path.name.casefold(), SUBMISSION_RANKS.get(path.suffix.casefold()))
+        if rank is not None:
+            ranked.append((rank, len(parts), str(path), path))
+    return min(ranked)[3] if ranked else None
+
+
+def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
+                     ) -> tuple[dict[str, str] | None, list[Notice]]:
+    """The answers of ``roster_id`` in one file, and notes about it.
+
+    Gradescope knows who submitted, so an answer form whose ``student:`` line is missing or
+    names someone else is still graded, as the submitter's (with a note); a CSV or JSON file
+    must name the student as it would for ``problemgen grade``.
+    """
+    from problemgen.batch import Notice, read_submissions
+
+    if path.suffix.casefold() != ".txt":
+        submissions = read_submissions(path, manifest)
+        if roster_id in submissions.answers:
+            return submissions.answers[roster_id], list(submissions.notices)
+        return None, [*submissions.notices, Notice(str(path), f"has no answers for {roster_id}")]
+    data = path.read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        # The batch reader reads forms from a folder; this one holds only the submitted form.
+        copy = Path(folder) / "answers.txt"
+        copy.write_bytes(data)
+        submissions = read_submissions(Path(folder), manifest)
+        note: list[Notice] = []
+        if roster_id not in submissions.answers:
+            # The form reader keeps the last 'student:' line; one appended names the submitter.
+            copy.write_bytes(data + f"\nstudent: {roster_id}\n".encode())
+            submissions = read_submissions(Path(folder), manifest)
+            note = [Notice(str(path), OTHER_HEADER.format(student=roster_id))]
+    notices = [Notice(str(path), notice.message) for notice in submissions.notices]
+    answers = submissions.answers.get(roster_id)
+    return answers, [*note, *notices] if answers is not None else notices
+
+
+def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    summary = f"Graded against your own version of the exam: {result.points:g} of {result.max_points:g} points."
+    return {
+        "score": result.points,
+        "output": "\n".join([summary, *(f"Note: {note}" for note in notes)]),
+        "output_format": "text",
+        "test_output_format": "simple_format",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [_test(part) for part in result.parts],
+        "extra_data": {"student_id": result.student_id, "source": result.source,
+                       "generator": str(manifest.get("generator", ""))},
+    }
+
+
+def _test(part: PartResult) -> dict[str, Any]:
+    """One Gradescope test per answer box; its output is HTML-safe (simple_format)."""
+    submitted = part.submitted.strip()
+    if len(submitted) > SHOWN_ANSWER_LIMIT:
+        submitted = submitted[:SHOWN_ANSWER_LIMIT] + "…"
+    lines = [f"Your answer: {html.escape(submitted, quote=False) if submitted else '(blank)'}", part.feedback]
+    if part.verdict == "invalid" and submitted:
+        lines.append(NOT_GRADED)
+    value = part.value if part.value is not None and math.isfinite(part.value) else None
+    return {"name": f"Part {part.label}", "score": part.points, "max_score": part.max_points,
+            "output": "\n".join(lines), "visibility": "visible",
+            "extra_data": {"verdict": part.verdict, "misconception": part.misconception, "value": value}}

@@ -1,0 +1,119 @@
+"""Problem figures drawn per variant with matplotlib: I–V plots, concentration bars, Vm traces.
+
+A template asks for a figure with a ``[figure]`` table: a ``kind``, a ``caption`` (jinja text)
+and the kind's inputs as expressions of the givens and answers (SI units), e.g.::
+
+    [figure]
+    kind = "iv_curve"
+    caption = "Current through the channel as the membrane potential is stepped."
+    g = "g"
+    E = "E"
+
+The figure appears after the statement: inline SVG in HTML (and so in PDF), an SVG file beside
+Markdown. It shows what the student reads off; it never prints an answer as text.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+#: Inputs of each kind: name -> what it is (SI); ``lists`` take one expression per item.
+KINDS: dict[str, dict[str, str]] = {
+    "iv_curve": {"g": "conductance (S)", "E": "reversal potential (V)"},
+    "concentration_bars": {"ions": "ion symbols (a list of strings)", "inside": "inside concentrations (mol/m^3)",
+                           "outside": "outside concentrations (mol/m^3)"},
+    "vm_trace": {"v_rest": "resting potential (V)", "v_peak": "peak of the spike (V)", "E_Na": "E_Na (V)",
+                 "E_K": "E_K (V)"},
+}
+#: Literal (not evaluated) options of each kind, with defaults.
+OPTIONS: dict[str, dict[str, Any]] = {
+    "iv_curve": {"v_min": -120.0, "v_max": 60.0, "current_unit": "pA"},
+    "concentration_bars": {},
+    "vm_trace": {},
+}
+
+
+def draw(kind: str, values: dict[str, Any], options: dict[str, Any], name: str) -> str:
+    """The SVG of one figure; ``values`` are the evaluated inputs of one variant (SI)."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+    return _draw(kind, frozen, tuple(sorted(options.items())), name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _draw(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[str, Any], ...], name: str) -> str:
+    from problemgen.plotting import new_figure, to_svg
+
+    given = dict(values)
+    settings = {**OPTIONS[kind], **dict(options)}
+    figure, axes = new_figure(5.2, 3.0)
+    {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
+    return to_svg(figure, name)
+
+
+def _iv_curve(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
+    import numpy as np
+
+    from problemgen.bank import unit_factor
+
+    unit = settings["current_unit"]
+    volts = np.linspace(settings["v_min"], settings["v_max"], 2) * 1e-3
+    current = given["g"] * (volts - given["E"]) / unit_factor(unit)
+    axes.plot(volts * 1e3, current, color="#1f5f8b", linewidth=1.8)
+    axes.axhline(0, color="#444", linewidth=0.8)
+    axes.axvline(0, color="#444", linewidth=0.8)
+    axes.set_xlim(settings["v_min"], settings["v_max"])
+    axes.set_xticks(np.arange(math.ceil(settings["v_min"] / 20) * 20, settings["v_max"] + 1, 20))
+    axes.minorticks_on()
+    axes.grid(True, which="major", color="#bbb", linewidth=0.6)
+    axes.grid(True, which="minor", color="#e4e4e4", linewidth=0.4)
+    axes.set_xlabel("membrane potential $V_m$ (mV)")
+    axes.set_ylabel(f"current ({unit.replace('u', 'µ')})")
+
+
+def _bars(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
+    import numpy as np
+
+    from problemgen.physics import ion
+
+    labels = [ion(symbol).unicode for symbol in given["ions"]]
+    inside, outside = np.asarray(given["inside"], float), np.asarray(given["outside"], float)
+    positions = np.arange(len(labels))
+    for offset, values, label, color in ((-0.2, inside, "inside", "#c98b2b"), (0.2, outside, "outside", "#1f5f8b")):
+        bars = axes.bar(positions + offset, values, width=0.38, label=label, color=color)
+        axes.bar_label(bars, labels=[_concentration_label(v) for v in values], fontsize=8, padding=2)
+    axes.set_yscale("log")
+    axes.set_xticks(positions, labels)
+    axes.set_ylabel("concentration (mM, log scale)")
+    axes.set_ylim(min(inside.min(), outside.min()) / 3, max(inside.max(), outside.max()) * 4)
+    axes.legend(frameon=False, loc="upper left", ncols=2)
+
+
+def _concentration_label(value: float) -> str:
+    if value >= 1:
+        return f"{value:g} mM"
+    if value >= 1e-3:
+        return f"{value * 1e3:g} µM"
+    return f"{value * 1e6:g} nM"
+
+
+def _trace(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
+    import numpy as np
+
+    rest, peak, e_na, e_k = (given[k] * 1e3 for k in ("v_rest", "v_peak", "E_Na", "E_K"))
+    time = np.linspace(0, 6, 600)
+    # A smooth spike: rise to the peak at 1.2 ms, fall with an undershoot toward E_K, recovery.
+    rise = (peak - rest) * np.exp(-((time - 1.2) / 0.35) ** 2)
+    undershoot = (0.7 * (e_k - rest)) * np.exp(-((time - 2.6) / 0.9) ** 2) * (time > 1.2)
+    axes.plot(time, rest + rise + undershoot, color="#1f5f8b", linewidth=1.8)
+    for level, label, color in ((e_na, "$E_{Na}$", "#b8322a"), (e_k, "$E_{K}$", "#2a7a3b")):
+        axes.axhline(level, linestyle="--", color=color, linewidth=1)
+        axes.text(6.05, level, label, color=color, va="center", fontsize=9)
+    axes.set_xlim(0, 6)
+    axes.set_yticks(np.arange(math.floor(min(e_k, rest) / 20) * 20, math.ceil(max(e_na, peak) / 20) * 20 + 1, 20))
+    axes.minorticks_on()
+    axes.grid(True, which="major", color="#bbb", linewidth=0.6)
+    axes.grid(True, which="minor", color="#e4e4e4", linewidth=0.4)
+    axes.set_xlabel("time (ms)")
+    axes.set_ylabel("$V_m$ (mV)")
