@@ -7,7 +7,7 @@ problemgen::
     autograde.py        shim -> problemgen.export.runtime.autograde_main (for Gradescope)
     manifest.json       the grading data: roster identities, each part's label, points, expected
     requirements.txt    the third-party packages the copied modules import, pinned to this install
-    problemgen/         a copy of the batch grader and its grading core (:data:`VENDORED`)
+    problemgen/         a copy of the batch grader, its grading core and the grades.csv writer
 
 The zip holds ``setup.sh`` and ``run_autograder`` (mode 755) at its root and the same
 ``grader/`` folder. The copied modules come from this installation through
@@ -30,9 +30,12 @@ from problemgen import __version__
 
 #: Modules of the ``problemgen`` package the exported grader runs, relative to the package; a
 #: trailing ``/*.py`` copies every module of that subpackage. The batch grader imports only the
-#: standard library and these (tests/test_grader_bundle.py checks the closure).
+#: standard library, numpy and these (tests/test_grader_bundle.py checks the closure).
 VENDORED = ("__init__.py", "errors.py", "numbers.py", "units.py", "units_table.py", "batch.py", "grading/*.py",
             "export/__init__.py", "export/runtime.py")
+#: Also copied, for the ``grades.csv`` and ``summary.txt`` writers of ``problemgen grade``; the
+#: grader calls nothing else of them (their feedback and report writers need jinja2 and matplotlib).
+WRITERS = ("atomic.py", "results.py")
 #: Third-party distributions the vendored modules import, pinned to the installed versions.
 REQUIREMENTS = ("numpy",)
 GRADER_DIR = "grader"
@@ -80,10 +83,10 @@ def grader_files(manifest: Mapping[str, Any]) -> dict[str, tuple[bytes, int]]:
 
 
 def vendored_modules() -> dict[str, bytes]:
-    """The :data:`VENDORED` modules as installed: package-relative path -> source bytes."""
+    """The :data:`VENDORED` and :data:`WRITERS` modules as installed: package path -> source bytes."""
     package = importlib.resources.files("problemgen")
     modules: dict[str, bytes] = {}
-    for pattern in VENDORED:
+    for pattern in (*VENDORED, *WRITERS):
         folder, _, name = pattern.rpartition("/")
         where = package.joinpath(folder) if folder else package
         names = sorted(p.name for p in where.iterdir() if p.name.endswith(".py")) if name == "*.py" else [name]

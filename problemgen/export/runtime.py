@@ -1,23 +1,23 @@
 """What an exported grader runs: ``grade.py`` and Gradescope's ``run_autograder``.
 
 ``grade.py SUBMISSIONS [--out DIR]`` grades a CSV, a JSON file or a folder of answer forms with
-the batch grader and writes ``grades.csv``; the autograder grades one Gradescope submission
-against its student's own variant and always writes ``results/results.json``, even when the
-student is unknown, the answer file is missing or grading crashes (Gradescope reports a missing
-or malformed file as "The autograder failed to execute correctly").
+the batch grader and writes ``grades.csv`` as ``problemgen grade`` does; the autograder grades
+one Gradescope submission against its student's own variant and always writes
+``results/results.json``, even when the student is unknown, the answer file is missing or
+grading crashes (Gradescope reports a missing or malformed file as "The autograder failed to
+execute correctly").
 
 This module is copied, unchanged, into every build's ``grader/`` folder and Gradescope zip
-(:mod:`problemgen.export.grader`) beside :mod:`problemgen.batch` and its grading core, so it
-imports only the standard library at the top and those modules inside the functions: an
-environment without numpy must still get a ``results.json`` that says so.
+(:mod:`problemgen.export.grader`) beside :mod:`problemgen.batch`, its grading core and the CSV
+writers of :mod:`problemgen.results`. It imports only the standard library at the top and those
+modules inside the functions, so an environment without numpy still gets a ``results.json``
+that says what went wrong.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import html
-import io
 import json
 import math
 import os
@@ -25,15 +25,13 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from problemgen.batch import Notice, PartResult, StudentResult
 
-GRADES_COLUMNS = ("student_id", "name", "label", "verdict", "score", "points", "max_points", "value",
-                  "misconception", "submitted")
 DEFAULT_ROOT = Path("/autograder")
 #: The ``submission_metadata.json`` user fields that may name the student, in the order tried
 #: (``sid`` is the SIS id; ``id`` is Gradescope's own user id, tried last).
@@ -58,39 +56,27 @@ OTHER_HEADER = ("the form's 'student:' line is missing or names someone else; it
 
 # --- grade.py ---------------------------------------------------------------------------------------
 
-def grade_rows(results: Iterable[StudentResult]) -> Iterator[dict[str, Any]]:
-    """One ``grades.csv`` row per student and part, in roster and sheet order."""
-    for student in results:
-        for part in student.parts:
-            yield {"student_id": student.student_id, "name": student.name, "label": part.label,
-                   "verdict": part.verdict, "score": part.score, "points": part.points,
-                   "max_points": part.max_points, "value": "" if part.value is None else part.value,
-                   "misconception": part.misconception or "", "submitted": part.submitted}
-
-
-def write_grades_csv(results: Iterable[StudentResult], stream: TextIO) -> None:
-    """Write ``grades.csv`` (columns :data:`GRADES_COLUMNS`) to an open text stream."""
-    writer = csv.DictWriter(stream, fieldnames=GRADES_COLUMNS)
-    writer.writeheader()
-    writer.writerows(grade_rows(results))
-
-
 def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
-    """``python grade.py SUBMISSIONS [--out DIR] [--force]``; returns the exit status."""
+    """``python grade.py SUBMISSIONS [--out DIR] [--force]``; returns the exit status.
+
+    Grades with the batch grader and writes ``grades.csv`` and ``summary.txt`` with the writers of
+    ``problemgen grade`` (:mod:`problemgen.results`), into a folder moved into place when complete.
+    """
     parser = argparse.ArgumentParser(
         prog="grade.py", description="Grade submissions for this exam (the same grades as `problemgen grade`).")
     parser.add_argument("submissions", type=Path, help="a CSV, a JSON file, or a folder of filled answers.txt forms")
-    parser.add_argument("--out", type=Path, help="write DIR/grades.csv (default: grades.csv to standard output)")
-    parser.add_argument("--force", action="store_true", help="replace an existing DIR/grades.csv")
+    parser.add_argument("--out", type=Path, help="results folder (default: grades/ beside grade.py)")
+    parser.add_argument("--force", action="store_true", help="replace the results of an earlier run in --out")
     args = parser.parse_args(argv)
-    target = args.out / "grades.csv" if args.out else None
-    if target is not None and target.exists() and not args.force:
-        return _fail(f"{target} already exists; use --force to replace it, or choose another --out")
 
+    from problemgen.atomic import check_replaceable, writing_folder
     from problemgen.batch import grade_all, load_manifest, read_submissions
     from problemgen.errors import ProblemgenError
+    from problemgen.results import summary_text, write_grades_csv
 
+    out = (args.out or grader_dir / "grades").resolve()
     try:
+        check_replaceable(out, args.force, "grades.csv", "grading run")
         manifest = load_manifest(grader_dir)
     except ProblemgenError as error:
         return _fail(str(error))
@@ -99,18 +85,11 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
     except Exception as error:  # noqa: BLE001 - a file the batch reader cannot parse at all
         return _fail(f"{args.submissions} cannot be read ({type(error).__name__}: {error}); nothing was graded")
     results, notices = grade_all(manifest, submissions)
-    buffer = io.StringIO(newline="")
-    write_grades_csv(results, buffer)
-    if target is None:
-        sys.stdout.write(buffer.getvalue())
-    else:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(target, buffer.getvalue())
-    for notice in notices:
-        print(f"note: {notice}", file=sys.stderr)
-    graded = sum(result.status == "graded" for result in results)
-    print(f"Graded {graded} of {len(results)} students ({len(notices)} notes)"
-          + (f"; wrote {target}" if target else ""), file=sys.stderr)
+    summary = summary_text(results, notices)
+    with writing_folder(out) as folder:
+        write_grades_csv(folder / "grades.csv", results)
+        (folder / "summary.txt").write_text(summary, encoding="utf-8")
+    print(summary + f"\nwrote {out / 'grades.csv'} and summary.txt")
     return 0
 
 
