@@ -19,7 +19,6 @@ points minus the points earned on this part, the "rest score"):
 
 from __future__ import annotations
 
-import io
 import math
 import statistics
 from collections import Counter
@@ -29,6 +28,7 @@ from typing import Any
 
 from problemgen.batch import Notice, PartResult, StudentResult
 from problemgen.documents import render_document
+from problemgen.plotting import PLOT_RC, new_figure, to_svg
 
 #: Misconceptions listed per part in the report table.
 TOP_MISCONCEPTIONS = 3
@@ -38,16 +38,6 @@ HARD, EASY = 0.3, 0.9
 #: Spread (relative to the largest magnitude, at least 1) below which values count as constant:
 #: sums of float points such as 0.75 + 0.1875 differ in the last bits without any real spread.
 _EPSILON = 1e-9
-#: Matplotlib settings for the plots: text stays text (no glyph paths), in the font that ships
-#: with matplotlib, so the layout does not depend on the fonts installed. The date and the ids
-#: that would differ between runs are fixed in :func:`_svg`.
-_PLOT_RC: dict[str, Any] = {
-    "svg.fonttype": "none",
-    "font.family": "DejaVu Sans",
-    "font.size": 9.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
 
 
 @dataclass(frozen=True)
@@ -224,8 +214,9 @@ def render_report(results: Sequence[StudentResult], manifest: Mapping[str, Any],
     summary = score_summary(results)
     items = item_analysis(results, manifest)
     totals = [r.points for r in results if r.status == "graded"]
-    # NB: settings must be in force while the figures are built, not only while saved.
-    with matplotlib.rc_context(_PLOT_RC):
+    # NB: the settings must be in force while the figures are built (fonts, spines), not only
+    # while to_svg saves them.
+    with matplotlib.rc_context(PLOT_RC):
         histogram, scatter = _histogram_svg(totals, summary.max_points), _scatter_svg(items)
     return render_document(
         "report.html.j2", exam={"title": "", "course": "", "date": "", **manifest.get("exam", {})},
@@ -238,19 +229,19 @@ def _histogram_svg(totals: Sequence[float], max_points: float) -> str:
     """Histogram of the graded students' totals, one bin per point (5 to 25 bins)."""
     upper = max_points if max_points > 0 else 1.0
     bins = min(25, max(5, math.ceil(upper)))
-    figure, axes = _figure(3.0)
+    figure, axes = new_figure(height=3.0)
     axes.hist(totals, bins=[upper * i / bins for i in range(bins + 1)], color="#4a7bb7", edgecolor="white")
     axes.set_xlim(0, upper)
     axes.set_xlabel(f"total points (of {upper:g})")
     axes.set_ylabel("students")
     axes.yaxis.get_major_locator().set_params(integer=True)
-    return _svg(figure, "score-histogram")
+    return to_svg(figure, "score-histogram")
 
 
 def _scatter_svg(items: Sequence[ItemStats]) -> str:
     """Difficulty against discrimination, one labelled point per part with both defined."""
     shown = [i for i in items if i.difficulty is not None and i.discrimination is not None]
-    figure, axes = _figure(4.0)
+    figure, axes = new_figure(height=4.0)
     axes.axhline(LOW_DISCRIMINATION, color="#b44", linewidth=0.8, linestyle="--")
     axes.axhline(0.0, color="#999", linewidth=0.6)
     axes.scatter([i.difficulty for i in shown], [i.discrimination for i in shown], color="#4a7bb7", s=18)
@@ -261,24 +252,4 @@ def _scatter_svg(items: Sequence[ItemStats]) -> str:
     axes.set_ylim(-1.05, 1.05)
     axes.set_xlabel("difficulty (mean share of points; 1 = easy)")
     axes.set_ylabel("discrimination (point-biserial)")
-    return _svg(figure, "item-scatter")
-
-
-def _figure(height: float) -> tuple[Any, Any]:
-    # The object-oriented API leaves pyplot's global state (and its GUI backends) alone.
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6.4, height), layout="constrained")
-    return figure, figure.add_subplot()
-
-
-def _svg(figure: Any, name: str) -> str:
-    """The figure as an ``<svg>`` element for inline HTML, byte-identical on every run."""
-    import matplotlib
-
-    buffer = io.StringIO()
-    # NB: a salt and an id per plot, so two inline SVGs never share clip-path or marker ids.
-    with matplotlib.rc_context({"svg.hashsalt": f"problemgen-{name}", "svg.id": name}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    text = buffer.getvalue()
-    return text[text.index("<svg"):].strip()
+    return to_svg(figure, "item-scatter")
