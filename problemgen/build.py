@@ -7,7 +7,8 @@ Stage order (NB: declared once here):
 3. generate every (slot, template) group at once, unique within the group;
 4. write each student's files into a temporary folder (one student at a time: nothing is held
    but the variants), then the master key and the manifest;
-5. export the graders from the finished manifest: ``grader/`` and the Gradescope zip;
+5. export the graders from the finished manifest: ``grader/`` and the Gradescope zip, and the
+   LMS pools the config asks for (``lms/moodle.xml``, ``lms/canvas-qti.zip``);
 6. print PDFs with one Chromium process, if one is installed and PDF is asked for;
 7. move the finished folder into place. A failure anywhere removes the temporary folder and
    leaves any previous build untouched.
@@ -187,6 +188,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.documents import render_document
     from problemgen.export.grader import write_grader_bundle
+    from problemgen.export.lms import export_lms
     from problemgen.pdf import INSTALL_HINT, find_chromium
     from problemgen.sheets import manifest_problem, sheet_problem
 
@@ -245,6 +247,9 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                 progress(done, total)
     files += streams.files
     files += write_grader_bundle(root, json.loads((root / "manifest.json").read_text(encoding="utf-8")))
+    for lms in exam.lms:
+        export_lms(root, lms)
+        files += 1
     if browser:
         to_print.append((streams.print_path, root / "print" / "all-sheets.pdf"))
         files += _print_pdfs(browser, to_print, done, total, progress)

@@ -22,7 +22,8 @@ SCHEMA_VERSION = 1
 FORMATS = ("html", "md", "pdf")
 DEFAULT_FORMATS = ("html", "md", "pdf")
 _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
-              "grading", "problems"}
+              "grading", "problems", "lms"}
+LMS = ("moodle", "canvas")
 _PROBLEM_KEYS = {"template", "draw", "pool", "topic", "section", "points", "tolerance", "sigfigs",
                  "misconception_credit", "title"}
 _GRADING_KEYS = {"misconception_credit", "show_solutions", "sigfig_rule", "unit_required"}
@@ -69,6 +70,8 @@ class ExamConfig:
     sigfig_rule: str = "exact"
     unit_required: bool = True
     banks: tuple[Path, ...] = field(default_factory=tuple)
+    lms: tuple[str, ...] = ()
+    """LMS pools the build also writes: ``moodle`` (``lms/moodle.xml``), ``canvas`` (``lms/canvas-qti.zip``)."""
 
 
 def demo_dir() -> Path:
@@ -139,6 +142,10 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
     for i, name in enumerate(formats):
         if name not in FORMATS:
             raise _fail(shown, f"formats[{i}]", f"unknown format {name!r}; use some of: {', '.join(FORMATS)}")
+    lms = tuple(_get(data, "lms", list, [], shown))
+    for i, name in enumerate(lms):
+        if name not in LMS:
+            raise _fail(shown, f"lms[{i}]", f"unknown LMS {name!r}; use some of: {', '.join(LMS)}")
     grading = _get(data, "grading", dict, {}, shown)
     bad = sorted(set(grading) - _GRADING_KEYS)
     if bad:
@@ -160,6 +167,7 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
         problems=problems, formats=formats, secret_file=secret if secret.is_absolute() else base / secret, path=shown,
         misconception_credit=credit, show_solutions=_get(grading, "show_solutions", bool, True, shown, "grading."),
         sigfig_rule=rule, unit_required=_get(grading, "unit_required", bool, True, shown, "grading."), banks=banks,
+        lms=tuple(dict.fromkeys(lms)),
     )
 
 

@@ -166,17 +166,25 @@ def _math_renderer(display: bool) -> Any:
     return render
 
 
+def _tex_renderer(display: bool) -> Any:
+    def render(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        open_, close = (r"\[", r"\]") if display else (r"\(", r"\)")
+        return f"{open_}{html.escape(tokens[idx].content.strip(), quote=False)}{close}"
+    return render
+
+
 @functools.cache
-def _markdown() -> Any:
+def _markdown(math: str = "mathml") -> Any:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
     # html=False: raw HTML in bank text is escaped, never passed through.
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
     md.use(dollarmath_plugin, double_inline=True)
-    md.add_render_rule("math_inline", _math_renderer(False))
-    md.add_render_rule("math_inline_double", _math_renderer(True))
-    md.add_render_rule("math_block", _math_renderer(True))
+    renderer = _math_renderer if math == "mathml" else _tex_renderer
+    md.add_render_rule("math_inline", renderer(False))
+    md.add_render_rule("math_inline_double", renderer(True))
+    md.add_render_rule("math_block", renderer(True))
     return md
 
 
@@ -220,8 +228,11 @@ def _convert_shape(shape: str, display: bool) -> str | None:
 _TEXT_SLOT = "7097{:04d}7907"
 
 
-def markdown_to_html(text: str) -> str:
+def markdown_to_html(text: str, math: str = "mathml") -> str:
     """HTML (with MathML for math) from bank Markdown.
+
+    ``math="tex"`` keeps the formulas as escaped TeX between ``\\(...\\)`` and ``\\[...\\]``
+    for a MathJax filter (Moodle) instead of converting them.
 
     Like formulas, texts are converted once per shape: numbers become placeholders, the shape is
     rendered (and cached), and the numbers are put back. Students' statements differ mostly in
@@ -237,12 +248,12 @@ def markdown_to_html(text: str) -> str:
         numbers.append(match.group())
         return _TEXT_SLOT.format(len(numbers) - 1)
 
-    html = _markdown_shape(_NUMBER.sub(slot, text))
+    html = _markdown_shape(_NUMBER.sub(slot, text), math)
     for index in range(len(numbers) - 1, -1, -1):
         html = html.replace(_TEXT_SLOT.format(index), numbers[index])
     return html
 
 
 @functools.lru_cache(maxsize=8192)
-def _markdown_shape(shape: str) -> str:
-    return _markdown().render(shape)
+def _markdown_shape(shape: str, math: str = "mathml") -> str:
+    return _markdown(math).render(shape)

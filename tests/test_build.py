@@ -183,7 +183,7 @@ CONFIG_ERRORS = [
     ("schema", ("schema_version = 1", "schema_version = 7"),
      "key schema_version: is 7 but this problemgen reads 1"),
     ("unknown-key", ("course =", "cours ="),
-     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, problems, "
+     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, lms, problems, "
      "schema_version, secret_file, title"),
     ("blank-id", ('id = "small-exam"', 'id = " "'),
      "key id: must not be blank; it is part of every student's seed"),

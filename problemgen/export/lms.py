@@ -1,0 +1,325 @@
+"""LMS exports: a pool of variants per problem slot, as Moodle XML or a Canvas QTI 1.2 zip.
+
+An LMS cannot map our per-student variants to its students, so (like R/exams) every problem slot
+becomes a pool: a Moodle category or a Canvas question group, from which the LMS draws one
+question per attempt. A pool holds every distinct variant of the slot in the build (deduplicated
+by template and givens) or ``pool`` of them, chosen by content hash so the choice is
+deterministic and independent of roster order.
+
+Stage order (NB: declared once here): read the manifest -> pools -> the format writer
+(:mod:`~problemgen.export.moodle` or :mod:`~problemgen.export.qti`), which builds the document
+and notes what the format cannot express -> write the file atomically. The answer keys come from
+the grading contract's ``expected`` dicts through :func:`~problemgen.grading.spec.numeric_spec`,
+so an exported item accepts exactly the values :func:`~problemgen.grading.check_answer` accepts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from problemgen.errors import BuildError, ProblemgenError
+from problemgen.exam import LMS
+from problemgen.grading import feedback as fb
+from problemgen.grading.spec import misconception_options, numeric_spec
+from problemgen.numbers import sigfig_window
+from problemgen.render import markdown_to_html, unit_text
+from problemgen.units import parse_unit, try_parse_unit
+
+TARGETS = dict(zip(LMS, ("moodle.xml", "canvas-qti.zip")))
+"""LMS name -> file written under ``<exam_dir>/lms/``."""
+_PREFIXES = ("f", "p", "n", "u", "m", "", "k", "M")
+_MAX_PREFIX_RATIO = Decimal("1e6")
+
+
+@dataclass(frozen=True)
+class Limitation:
+    """Something of a problem the target format cannot express, and what the export did instead."""
+
+    slot: str
+    template: str
+    part: str
+    """Part name, or ``""`` when it concerns the whole problem."""
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"slot {self.slot} ({self.template})" + (f", part {self.part}" if self.part else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class LmsSummary:
+    """What an LMS export wrote, for the CLI to print."""
+
+    path: Path
+    """The file written (``lms/moodle.xml`` or ``lms/canvas-qti.zip``)."""
+    target: str
+    items: dict[str, int]
+    """Slot -> questions (Moodle) or items (Canvas, one per part) written for it."""
+    variants: int
+    """Distinct variants exported, over all slots."""
+    limitations: tuple[Limitation, ...]
+    """Every problem or part the format cannot express as problemgen grades it, by name."""
+
+
+@dataclass(frozen=True)
+class PoolPart:
+    """One answer box of a variant."""
+
+    letter: str
+    name: str
+    points: float
+    prompt: str
+    """Markdown with LaTeX math."""
+    expected: Mapping[str, Any]
+    """The grading contract's ``expected`` dict."""
+
+
+@dataclass(frozen=True)
+class PoolVariant:
+    """One distinct variant of a slot: what an LMS shows and how it grades it."""
+
+    id: str
+    """Content hash of exam, slot, template and givens: stable across re-exports."""
+    slot: str
+    template: str
+    title: str
+    points: float
+    statement: str
+    solution: str
+    parts: tuple[PoolPart, ...]
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The variants an LMS draws slot ``slot`` from."""
+
+    slot: str
+    variants: tuple[PoolVariant, ...]
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One numeric answer interval with its score and feedback (HTML-safe), in display units."""
+
+    value: Decimal
+    tolerance: Decimal
+    """Absolute half-width of the interval."""
+    score: float
+    feedback: str
+
+
+@dataclass(frozen=True)
+class NumericKey:
+    """A numeric part as intervals, in check_answer's order: correct first, then the mistakes."""
+
+    unit: str
+    """Display unit (canonical ASCII spelling; ``""`` for a pure number)."""
+    unit_required: bool
+    correct: Alternative
+    wrong: tuple[Alternative, ...]
+    """Misconceptions in manifest order, then the sign error (feedback only)."""
+    sigfigs: int | None
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a choice part with the score and feedback check_answer gives it."""
+
+    text: str
+    score: float
+    feedback: str
+    misconception: str | None = None
+
+
+class Notes:
+    """Collects :class:`Limitation` entries, once each."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Limitation, None] = {}
+
+    def add(self, variant: PoolVariant, part: str, reason: str) -> None:
+        """Note that ``part`` (or the whole problem, ``""``) of ``variant``'s template is not expressible."""
+        self._seen.setdefault(Limitation(variant.slot, variant.template, part, reason), None)
+
+    def sorted(self) -> tuple[Limitation, ...]:
+        return tuple(sorted(self._seen, key=lambda n: (slot_order(n.slot), n.template, n.part, n.reason)))
+
+
+Writer = Callable[[Mapping[str, Any], tuple[Pool, ...], Notes], tuple[bytes, dict[str, int]]]
+
+
+def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | None = None) -> LmsSummary:
+    """Export the build in ``exam_dir`` for an LMS: ``to`` is ``moodle`` or ``canvas``.
+
+    ``pool`` caps the variants per slot (default: every distinct variant). The file goes to
+    ``out`` (default ``<exam_dir>/lms/moodle.xml`` or ``<exam_dir>/lms/canvas-qti.zip``) and
+    replaces an earlier export only once it is complete.
+    """
+    from problemgen.batch import load_manifest
+    from problemgen.export.moodle import moodle_xml
+    from problemgen.export.qti import canvas_zip
+
+    writers: dict[str, Writer] = {"moodle": moodle_xml, "canvas": canvas_zip}
+    if to not in TARGETS:
+        raise BuildError(f"unknown LMS {to!r}; use one of: {', '.join(TARGETS)}")
+    if pool is not None and pool < 1:
+        raise BuildError(f"--pool must be at least 1 (variants per slot), got {pool}")
+    manifest = load_manifest(exam_dir)
+    pools = read_pools(manifest, pool)
+    notes = Notes()
+    try:
+        data, items = writers[to](manifest["exam"], pools, notes)
+    except ProblemgenError as error:
+        raise BuildError(f"In {exam_dir / 'manifest.json'}: {error}") from None
+    path = out or exam_dir / "lms" / TARGETS[to]
+    write_atomic(path, data)
+    return LmsSummary(path, to, items, sum(len(p.variants) for p in pools), notes.sorted())
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary sibling, then move it over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def content_id(*parts: str) -> str:
+    """A stable identifier: ``pg`` + a 20-hex-digit BLAKE2b digest of ``parts``."""
+    return "pg" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
+
+
+def slot_order(slot: str) -> tuple[int, ...]:
+    """Sort key of a slot id: ``"2"`` < ``"8.1"`` < ``"10"``."""
+    return tuple(int(piece) for piece in re.findall(r"\d+", slot)) or (0,)
+
+
+def read_pools(manifest: Mapping[str, Any], pool: int | None = None) -> tuple[Pool, ...]:
+    """Every distinct variant per slot (or the first ``pool`` by content hash), slots in sheet order."""
+    exam_id = str(manifest["exam"]["id"])
+    slots: dict[str, dict[str, PoolVariant]] = {}
+    for student in manifest["students"]:
+        for problem in student["problems"]:
+            givens = json.dumps(problem["givens"], sort_keys=True, ensure_ascii=False)
+            key = content_id("variant", exam_id, problem["slot"], problem["template"], givens)
+            found = slots.setdefault(problem["slot"], {})
+            if key not in found:
+                found[key] = _variant(key, problem)
+    return tuple(Pool(slot, tuple(sorted(found.values(), key=lambda v: v.id))[:pool])
+                 for slot, found in sorted(slots.items(), key=lambda item: slot_order(item[0])))
+
+
+def _variant(key: str, problem: Mapping[str, Any]) -> PoolVariant:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    parts = tuple(PoolPart(letters[i], part["name"], float(part["points"]), part["prompt"], part["expected"])
+                  for i, part in enumerate(problem["parts"]))
+    return PoolVariant(key, problem["slot"], problem["template"], problem["title"], float(problem["points"]),
+                       problem["statement"], problem["solution"], parts)
+
+
+# --- answer keys --------------------------------------------------------------------------------
+def numeric_key(expected: Mapping[str, Any]) -> NumericKey:
+    """The intervals check_answer accepts for a numeric part (tolerance at each value)."""
+    spec = numeric_spec(expected)
+
+    def tolerance(value: Decimal) -> Decimal:
+        if spec.sigfigs is not None:
+            return sigfig_window(value, spec.sigfigs)
+        return spec.atol + spec.rtol * abs(value)
+
+    correct = Alternative(spec.value, tolerance(spec.value), 1.0, fb.CORRECT)
+    seen = {spec.value}
+    wrong = []
+    for name, value in spec.misconceptions:
+        if value not in seen:  # a repeated value can never be reached: the first match wins
+            seen.add(value)
+            text = fb.INCORRECT_MISCONCEPTION.format(text=spec.misconception_text(name))
+            wrong.append(Alternative(value, tolerance(value), spec.credit(name), text))
+    if spec.value and -spec.value not in seen:
+        wrong.append(Alternative(-spec.value, tolerance(spec.value), 0.0, fb.INCORRECT_SIGN))
+    return NumericKey(spec.unit.canonical, spec.unit_required, correct, tuple(wrong), spec.sigfigs)
+
+
+def choice_options(expected: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
+    """Every option of a choice part with check_answer's score and feedback for it."""
+    named = misconception_options(expected)
+    mistakes = {option: name for name, option in (expected.get("misconceptions") or {}).items()}
+    options = []
+    for option in expected["options"]:
+        if option == expected["answer"]:
+            options.append(ChoiceOption(option, 1.0, fb.CORRECT))
+        elif option in mistakes:
+            text = fb.INCORRECT_MISCONCEPTION.format(text=named.text(mistakes[option]))
+            options.append(ChoiceOption(option, named.credit(mistakes[option]), text, mistakes[option]))
+        else:
+            options.append(ChoiceOption(option, 0.0, fb.INCORRECT_CHOICE))
+    return tuple(options)
+
+
+def plain_number(value: Decimal) -> str:
+    """ASCII number with a decimal point and no ``+`` sign: ``-64.1``, ``77.0``, ``0.00012``.
+
+    Exponent notation (``3.09e-17``) only outside 1e-6 <= |x| < 1e15, where plain digits would
+    run long. Both LMS importers read either form.
+    """
+    if value.is_zero():
+        return "0.0"
+    if Decimal("1e-6") <= abs(value) < Decimal("1e15"):
+        text = format(value, "f")
+        return text if "." in text else text + ".0"
+    mantissa, _, exponent = format(value, "e").partition("e")
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{int(exponent)}"
+
+
+def snap_percent(score: float, allowed: tuple[str, ...]) -> str:
+    """The allowed percentage nearest to ``score`` (0..1), as written in the file."""
+    return min(allowed, key=lambda p: (abs(float(p) - 100 * score), float(p)))
+
+
+def unit_alternatives(unit: str) -> tuple[tuple[str, Decimal], ...]:
+    """Spellings of ``unit`` with other SI prefixes, each with (value in it) / (value in ``unit``).
+
+    ``mV`` -> ``(("mV", 1), ("fV", 1e12), ..., ("V", 0.001), ...)``; the display unit first, then
+    by decreasing size, within a factor of 10^6. Empty for a pure number.
+    """
+    if not unit:
+        return ()
+    base = parse_unit(unit)
+    stems = [unit] + ([unit[1:]] if unit[:1] in _PREFIXES else [])
+    found: dict[str, Decimal] = {unit: Decimal(1)}
+    for stem in stems:
+        for prefix in _PREFIXES:
+            other = try_parse_unit(prefix + stem)
+            if getattr(other, "dims", None) != base.dims:
+                continue
+            ratio = base.factor / other.factor  # type: ignore[union-attr]
+            if 1 / _MAX_PREFIX_RATIO <= ratio <= _MAX_PREFIX_RATIO:
+                found.setdefault(other.canonical, ratio)  # type: ignore[union-attr]
+    rest = sorted((u for u in found if u != unit), key=lambda u: found[u])
+    return ((unit, Decimal(1)), *((u, found[u]) for u in rest))
+
+
+# --- text ---------------------------------------------------------------------------------------
+def text_html(markdown: str, math: str) -> str:
+    """Bank Markdown as HTML: ``math="tex"`` keeps TeX for MathJax, ``"mathml"`` converts it."""
+    return markdown_to_html(markdown, math).strip()
+
+
+def inline_html(markdown: str, math: str) -> str:
+    """Like :func:`text_html` for a one-paragraph text, without the surrounding ``<p>``."""
+    html = text_html(markdown, math)
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
