@@ -43,13 +43,17 @@ def draw(kind: str, values: dict[str, Any], options: dict[str, Any], name: str) 
 
 @functools.lru_cache(maxsize=4096)
 def _draw(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[str, Any], ...], name: str) -> str:
-    from problemgen.plotting import new_figure, to_svg
+    import matplotlib
+
+    from problemgen.plotting import PLOT_RC, new_figure, to_svg
 
     given = dict(values)
     settings = {**OPTIONS[kind], **dict(options)}
-    figure, axes = new_figure(5.2, 3.0)
-    {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
-    return to_svg(figure, name)
+    # NB: style settings apply while the figure is built, so the whole drawing runs inside them.
+    with matplotlib.rc_context(PLOT_RC):
+        figure, axes = new_figure(5.2, 3.0)
+        {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
+        return to_svg(figure, name)
 
 
 def _iv_curve(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
