@@ -228,8 +228,9 @@ def _convert_shape(shape: str, display: bool) -> str | None:
 _TEXT_SLOT = "7097{:04d}7907"
 
 
+@functools.lru_cache(maxsize=2048)
 def markdown_to_html(text: str, math: str = "mathml") -> str:
-    """HTML (with MathML for math) from bank Markdown.
+    """HTML (with MathML for math) from bank Markdown (cached: a sheet and its key share texts).
 
     ``math="tex"`` keeps the formulas as escaped TeX between ``\\(...\\)`` and ``\\[...\\]``
     for a MathJax filter (Moodle) instead of converting them.
