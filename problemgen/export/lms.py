@@ -35,7 +35,7 @@ from problemgen.units import parse_unit, try_parse_unit
 
 TARGETS = dict(zip(LMS, ("moodle.xml", "canvas-qti.zip")))
 """LMS name -> file written under ``<exam_dir>/lms/``."""
-_PREFIXES = ("f", "p", "n", "u", "m", "", "k", "M")
+_PREFIXES = ("a", "f", "p", "n", "u", "m", "", "k", "M")
 _MAX_PREFIX_RATIO = Decimal("1e6")
 
 
