@@ -344,6 +344,15 @@ def test_inexpressible_parts_are_reported_never_dropped_silently(special: dict[s
 
 
 # --- pools, errors, the build -------------------------------------------------------------------
+def test_the_demo_exam_exports_to_both_lms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the demo's secret is created in the working directory
+    out = build_exam(out=tmp_path / "demo", formats=("md",)).out
+    for to, name in (("moodle", "moodle.xml"), ("canvas", "canvas-qti.zip")):
+        summary = export_lms(out, to)
+        assert summary.path == out / "lms" / name and summary.path.is_file()
+        assert len(summary.items) == 8 and summary.variants == 8 * 30  # a pool of 30 variants per slot
+
+
 def test_pool_takes_the_same_n_variants_per_slot_every_time(bank_build: Path, tmp_path: Path) -> None:
     first = export_lms(bank_build, "moodle", pool=2, out=tmp_path / "a.xml")
     again = export_lms(bank_build, "moodle", pool=2, out=tmp_path / "b.xml")

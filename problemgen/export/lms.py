@@ -30,7 +30,7 @@ from problemgen.exam import LMS
 from problemgen.grading import feedback as fb
 from problemgen.grading.spec import misconception_options, numeric_spec
 from problemgen.numbers import sigfig_window
-from problemgen.render import markdown_to_html, unit_text
+from problemgen.render import markdown_to_html
 from problemgen.units import parse_unit, try_parse_unit
 
 TARGETS = dict(zip(LMS, ("moodle.xml", "canvas-qti.zip")))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
@@ -168,13 +169,13 @@ def _numerical(variant: PoolVariant, part: PoolPart, body: str, notes: Notes) ->
     return question
 
 
-def moodle_units(unit: str) -> list[tuple[str, Any]]:
+def moodle_units(unit: str) -> list[tuple[str, Decimal]]:
     """(name, multiplier) for the display unit (multiplier 1) and its alternatives.
 
     Moodle strips spaces from a response and matches the unit text exactly, so every prefixed
     spelling is listed, and the Unicode one (``µA/cm²``) too when it differs.
     """
-    rows: list[tuple[str, Any]] = []
+    rows: list[tuple[str, Decimal]] = []
     for name, multiplier in unit_alternatives(unit):
         for spelling in dict.fromkeys((name, unit_text(name))):
             if " " not in spelling and spelling not in (n for n, _ in rows):

@@ -31,8 +31,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from problemgen.export.lms import (
-    NumericKey,
     Notes,
+    NumericKey,
     Pool,
     PoolPart,
     PoolVariant,
