@@ -163,6 +163,29 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool) -> N
             click.echo(f"  ... and {len(summary.notices) - 20} more", err=True)
 
 
+@main.command()
+@click.argument("exam_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--to", "target", type=click.Choice(["moodle", "canvas"]), required=True,
+              help="moodle: Moodle XML question bank; canvas: Canvas QTI 1.2 zip.")
+@click.option("--pool", type=click.IntRange(1), help="At most this many variants per slot (default: every distinct one).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write. Default: EXAM_DIR/lms/moodle.xml or EXAM_DIR/lms/canvas-qti.zip.")
+@_reports_errors
+def export(exam_dir: Path, target: str, pool: int | None, out: Path | None) -> None:
+    """Export the build in EXAM_DIR as question pools for Moodle or Canvas (one pool per slot)."""
+    from problemgen.export.lms import export_lms
+
+    summary = export_lms(exam_dir, target, pool, out)
+    click.echo(f"Wrote {summary.path}: {summary.variants} variants in {len(summary.items)} slots "
+               f"({sum(summary.items.values())} questions)")
+    if summary.limitations:
+        click.echo(f"{len(summary.limitations)} things the format cannot express as problemgen grades them:", err=True)
+        for limitation in summary.limitations[:12]:
+            click.echo(f"  {limitation}", err=True)
+        if len(summary.limitations) > 12:
+            click.echo(f"  ... and {len(summary.limitations) - 12} more", err=True)
+
+
 @main.command("init-exam")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="exam.toml")
 @_reports_errors

@@ -48,3 +48,22 @@ def test_help_does_not_import_the_heavy_libraries() -> None:
            "print(sorted(m for m in ('numpy', 'sympy', 'jinja2') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_generate_grade_and_export_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN an empty working folder, WHEN the demo is built, graded and exported, THEN each
+    # command exits 0 and says where its files are; a second build without --force exits 1.
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    built = runner.invoke(main, ["generate", "--format", "md", "--quiet"])
+    assert built.exit_code == 0, built.output
+    assert "Built 30 students × 8 problems" in built.output
+    again = runner.invoke(main, ["generate", "--format", "md"])
+    assert again.exit_code == 1 and "already exists; use --force" in again.output
+    forms = tmp_path / "problemgen-demo" / "students"
+    graded = runner.invoke(main, ["grade", "problemgen-demo", str(forms)])
+    assert graded.exit_code == 0, graded.output
+    assert "Graded 30 students (0 without a submission)" in graded.output
+    exported = runner.invoke(main, ["export", "problemgen-demo", "--to", "moodle", "--pool", "3"])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "problemgen-demo" / "lms" / "moodle.xml").is_file()
