@@ -45,6 +45,7 @@ def solved_relation(relation: str, unknown: str) -> tuple[tuple[str, ...], tuple
     if not solutions:
         raise SamplingError(f"sympy found no solution of {relation} for {unknown}")
     args = [symbols[n] for n in names]
+    # lambdify sees only sympy objects built from our own relation definitions, never text.
     return names, tuple(sympy.lambdify(args, s.subs(constant_values()), modules="numpy") for s in solutions)
 
 
