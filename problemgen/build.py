@@ -6,8 +6,8 @@ Stage order (NB: declared once here):
 2. assign templates to each student's slots (a draw from a pool is seeded like a variant);
 3. generate every (slot, template) group at once, unique within the group;
 4. write each student's files into a temporary folder (one student at a time: nothing is held
-   but the variants), then the master key and the manifest;
-5. export the graders from the finished manifest: ``grader/`` and the Gradescope zip, and the
+   but the variants), then the master key, the manifest and the graders' trimmed copy of it;
+5. finish the exported graders (``grader/`` and the Gradescope zip) and write the
    LMS pools the config asks for (``lms/moodle.xml``, ``lms/canvas-qti.zip``);
 6. print PDFs with one Chromium process, if one is installed and PDF is asked for;
 7. move the finished folder into place. A failure anywhere removes the temporary folder and
@@ -187,7 +187,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
            formats: tuple[str, ...], progress: Progress | None) -> tuple[int, str]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.documents import render_document
-    from problemgen.export.grader import write_grader_bundle
+    from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
     from problemgen.pdf import INSTALL_HINT, find_chromium
     from problemgen.sheets import manifest_problem, sheet_problem
@@ -246,7 +246,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
             if progress:
                 progress(done, total)
     files += streams.files
-    files += write_grader_bundle(root, json.loads((root / "manifest.json").read_text(encoding="utf-8")))
+    files += finish_grader_bundle(root, _manifest_header(exam))
     for lms in exam.lms:
         export_lms(root, lms)
         files += 1
@@ -273,7 +273,7 @@ def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: i
 
 
 class _Streams:
-    """The files that grow one student at a time: manifest, master key, combined print HTML."""
+    """The files that grow one student at a time: manifest, grading data, master key, print HTML."""
 
     def __init__(self, root: Path, exam: ExamConfig, printing: bool, exam_info: dict[str, str]) -> None:
         self.root, self.exam, self.printing, self.exam_info = root, exam, printing, exam_info
@@ -283,9 +283,12 @@ class _Streams:
 
     def __enter__(self) -> _Streams:
         from problemgen.documents import render_document
+        from problemgen.export.grader import GraderData
 
         self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
         header = _manifest_header(self.exam)
+        # NB: the grading data of grader/ streams beside the manifest, so no stage reloads it all.
+        self._grader = GraderData(self.root, header)
         # "students" sorts last among the top-level keys, so the header can be written first.
         self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
         self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
@@ -301,6 +304,7 @@ class _Streams:
         self._manifest.write(("" if self._first else ",\n") + json.dumps(entry, sort_keys=True, ensure_ascii=False))
         self._first = False
         self._key.writerows(key_rows)
+        self._grader.student(entry)
 
     def print_sheet(self, html: str) -> None:
         """Append one student's sheet to the combined print file."""
@@ -309,6 +313,7 @@ class _Streams:
     def __exit__(self, *exc: object) -> None:
         self._manifest.write("\n]}\n")
         self._manifest.close()
+        self._grader.close()
         self._key_file.close()
         if self.printing:
             self._print.write("</body>\n</html>\n")

@@ -147,7 +147,7 @@ def test_grade_py_gives_the_batch_graders_grades(built: Path, tmp_path: Path, ki
 
 
 def test_grade_py_never_replaces_earlier_results_silently(built: Path, tmp_path: Path) -> None:
-    grader = built / "grader" / "grade.py"
+    grader = shutil.copytree(built / "grader", tmp_path / "grader") / "grade.py"
     submissions = write_submissions(tmp_path / "in", "forms", answer_table(load_manifest(built)))
     out = tmp_path / "out"
 
@@ -245,6 +245,16 @@ def test_the_vendored_modules_import_only_each_other_the_stdlib_and_numpy(built:
                 assert name in shipped, f"{path.name} imports {name}, which the bundle lacks"
             else:
                 assert top in sys.stdlib_module_names or top == "numpy", f"{path.name} imports {name}"
+
+
+def test_a_bundle_from_a_loaded_manifest_equals_the_one_streamed_by_the_build(built: Path, tmp_path: Path) -> None:
+    count = write_grader_bundle(tmp_path, load_manifest(built))
+    files = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert count == len(files)
+    assert files == sorted(p.relative_to(built) for p in (built / "grader").rglob("*") if p.is_file()
+                           and "__pycache__" not in p.parts) + [Path("gradescope-autograder.zip")]
+    for relative in files:
+        assert (tmp_path / relative).read_bytes() == (built / relative).read_bytes(), relative
 
 
 def test_the_bundle_files_are_copies_of_the_installed_modules(built: Path) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.resources
 import json
+import shutil
 import stat
 import zipfile
 from collections.abc import Mapping
@@ -39,6 +40,9 @@ WRITERS = ("atomic.py", "results.py")
 #: Third-party distributions the vendored modules import, pinned to the installed versions.
 REQUIREMENTS = ("numpy",)
 GRADER_DIR = "grader"
+#: Top-level manifest keys the grading data keeps (``load_manifest`` checks ``schema_version``).
+HEADER_KEYS = ("schema_version", "generator", "exam", "grading")
+CHUNK = 1 << 20
 ZIP_NAME = "gradescope-autograder.zip"
 #: Template folder in ``problemgen.templates``; ``*.j2`` are rendered, the scripts copied as they are.
 TEMPLATES = "grader"
@@ -52,32 +56,78 @@ EXECUTABLE, REGULAR = 0o755, 0o644
 def write_grader_bundle(root: Path, manifest: Mapping[str, Any]) -> int:
     """Write ``<root>/grader/`` and ``<root>/gradescope-autograder.zip``; return the files written.
 
-    ``manifest`` is the build's ``manifest.json`` as loaded; only what grading needs is kept.
+    ``manifest`` is a build's ``manifest.json`` as loaded; only what grading needs is kept. A
+    build itself streams the grading data with :class:`GraderData` and calls
+    :func:`finish_grader_bundle`, so it never holds every student's entry at once.
     """
-    files = grader_files(manifest)
+    with GraderData(root, manifest) as data:
+        for student in manifest["students"]:
+            data.student(student)
+    return finish_grader_bundle(root, manifest)
+
+
+class GraderData:
+    """``grader/manifest.json``, written one student at a time (see :func:`trim_student`).
+
+    The layout mirrors the build's manifest: the header's keys, then ``"students"`` (which sorts
+    after them), one student per line.
+    """
+
+    def __init__(self, root: Path, header: Mapping[str, Any]) -> None:
+        path = root / GRADER_DIR / "manifest.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kept = {key: header[key] for key in HEADER_KEYS if key in header}
+        self._file = path.open("w", encoding="utf-8")
+        self._file.write(_dumps(kept)[:-1] + ("," if kept else "") + '"students":[\n')
+        self._separator = ""
+
+    def student(self, entry: Mapping[str, Any]) -> None:
+        """Append one student's manifest entry, trimmed."""
+        self._file.write(self._separator + _dumps(trim_student(entry)))
+        self._separator = ",\n"
+
+    def close(self) -> None:
+        """Finish the file (also after a failure: the build then removes the whole folder)."""
+        if not self._file.closed:
+            self._file.write("\n]}\n")
+            self._file.close()
+
+    def __enter__(self) -> GraderData:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def finish_grader_bundle(root: Path, header: Mapping[str, Any]) -> int:
+    """Add the shims, requirements and vendored modules to ``<root>/grader/`` (whose manifest.json
+    :class:`GraderData` wrote), then zip it for Gradescope; return the files written, both counted.
+    """
+    folder = root / GRADER_DIR
+    files = grader_files(header)
     for relative, (data, mode) in files.items():
-        path = root / GRADER_DIR / relative
+        path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         path.chmod(mode)
     scripts = importlib.resources.files("problemgen.templates") / TEMPLATES
-    entries = {name: ((scripts / name).read_bytes(), EXECUTABLE) for name in ZIP_SCRIPTS}
+    entries: dict[str, tuple[bytes | Path, int]] = {
+        name: ((scripts / name).read_bytes(), EXECUTABLE) for name in ZIP_SCRIPTS}
+    entries[f"{GRADER_DIR}/manifest.json"] = (folder / "manifest.json", REGULAR)
     entries.update({f"{GRADER_DIR}/{relative}": entry for relative, entry in files.items()})
     _write_zip(root / ZIP_NAME, entries)
-    return len(files) + 1
+    return len(files) + 2
 
 
-def grader_files(manifest: Mapping[str, Any]) -> dict[str, tuple[bytes, int]]:
-    """The ``grader/`` folder: relative path -> (content, mode), in a stable order."""
+def grader_files(header: Mapping[str, Any]) -> dict[str, tuple[bytes, int]]:
+    """``grader/`` but its manifest.json: relative path -> (content, mode), in a stable order."""
     from problemgen.documents import render_document
 
-    exam = manifest.get("exam", {})
+    exam = header.get("exam", {})
     context = {"generator": f"problemgen {__version__}",
                "exam_literal": repr(f"{exam.get('title', '')} ({exam.get('id', '')})")}
     files = {name: (render_document(f"{TEMPLATES}/{name}.j2", **context).encode(), EXECUTABLE) for name in SHIMS}
     files["requirements.txt"] = (requirements().encode(), REGULAR)
-    text = json.dumps(trim_manifest(manifest), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    files["manifest.json"] = (text.encode() + b"\n", REGULAR)
     files.update({f"problemgen/{name}": (data, REGULAR) for name, data in vendored_modules().items()})
     return files
 
@@ -101,29 +151,35 @@ def requirements() -> str:
     return "\n".join([f"# Exported by problemgen {__version__}; needs Python >= 3.11.", *pins]) + "\n"
 
 
-def trim_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """What grading reads from a manifest: header, identities, and each part's label, points, expected.
+def trim_student(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What grading reads of a student's manifest entry: identities, each part's label, points, expected.
 
     Statements, givens, keys and worked solutions are left out: the bundle grades, it does not
-    give feedback documents.
+    write feedback documents.
     """
-    header = {key: manifest[key] for key in ("schema_version", "generator", "exam", "grading") if key in manifest}
-    students = [{
-        **{key: student.get(key, "") for key in ("id", "name", "email", "sis_id")},
-        "problems": [{"slot": problem.get("slot", ""),
-                      "parts": [{key: part[key] for key in ("label", "name", "points", "expected") if key in part}
-                                for part in problem["parts"]]}
-                     for problem in student["problems"]],
-    } for student in manifest["students"]]
-    return {**header, "students": students}
+    return {"id": entry["id"], "name": entry.get("name", ""), "email": entry.get("email", ""),
+            "sis_id": entry.get("sis_id", ""),
+            "problems": [{"slot": problem.get("slot", ""),
+                          "parts": [{"label": part["label"], "name": part.get("name", ""), "points": part["points"],
+                                     "expected": part["expected"]} for part in problem["parts"]]}
+                         for problem in entry["problems"]]}
 
 
-def _write_zip(path: Path, entries: Mapping[str, tuple[bytes, int]]) -> None:
-    """A deflated zip with fixed timestamps and Unix modes, entries in the given order."""
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_zip(path: Path, entries: Mapping[str, tuple[bytes | Path, int]]) -> None:
+    """A deflated zip with fixed timestamps and Unix modes; a Path entry is streamed from disk."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, (data, mode) in entries.items():
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.create_system = 3  # Unix, so unzip applies the mode bits below
             info.external_attr = (stat.S_IFREG | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+            if isinstance(data, bytes):
+                archive.writestr(info, data)
+                continue
+            large = data.stat().st_size > zipfile.ZIP64_LIMIT
+            with data.open("rb") as source, archive.open(info, "w", force_zip64=large) as target:
+                shutil.copyfileobj(source, target, CHUNK)
