@@ -69,10 +69,13 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
     parser.add_argument("--force", action="store_true", help="replace the results of an earlier run in --out")
     args = parser.parse_args(argv)
 
-    from problemgen.atomic import check_replaceable, writing_folder
-    from problemgen.batch import grade_all, load_manifest, read_submissions
-    from problemgen.errors import ProblemgenError
-    from problemgen.results import summary_text, write_grades_csv
+    try:
+        from problemgen.atomic import check_replaceable, writing_folder
+        from problemgen.batch import grade_all, load_manifest, read_submissions
+        from problemgen.errors import ProblemgenError
+        from problemgen.results import summary_text, write_grades_csv
+    except ImportError as error:
+        return _fail(f"{error}; install the requirements first: pip install -r {grader_dir / 'requirements.txt'}")
 
     out = (args.out or grader_dir / "grades").resolve()
     try:
@@ -83,7 +86,7 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
     try:
         submissions = read_submissions(args.submissions, manifest)
     except Exception as error:  # noqa: BLE001 - a file the batch reader cannot parse at all
-        return _fail(f"{args.submissions} cannot be read ({type(error).__name__}: {error}); nothing was graded")
+        return _fail(f"{args.submissions} cannot be read ({error}); nothing was graded")
     results, notices = grade_all(manifest, submissions)
     summary = summary_text(results, notices)
     with writing_folder(out) as folder:
