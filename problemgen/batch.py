@@ -221,7 +221,10 @@ def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     text = _read_text(path)
     if isinstance(text, Notice):
         return Submissions({}, {}, (text,))
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:  # e.g. a field longer than the csv module's limit, or a NUL byte
+        return Submissions({}, {}, (Notice(str(path), f"is not a readable CSV ({error}); nothing graded from it"),))
     if not rows:
         return Submissions({}, {}, (Notice(str(path), "is empty"),))
     header = [cell.strip() for cell in rows[0]]

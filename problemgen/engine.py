@@ -50,6 +50,8 @@ class Capacity:
     """Size of the parameter grid (``None``: larger than the enumeration limit)."""
     accepted: int | None
     """Combinations that satisfy every constraint and give finite answers (``None``: unknown)."""
+    worst: str = ""
+    """The constraint (or ``answer <part>``) that rejects the most combinations."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -62,7 +64,9 @@ def capacity(template: Template) -> Capacity:
     if everything.indices.shape[0] == 0:
         return Capacity(0, 0)
     solved = solver.solve(everything.values)
-    return Capacity(everything.indices.shape[0], int(np.count_nonzero(solved.accepted)))
+    counts = {source: int(np.count_nonzero(failed)) for source, failed in solved.failures.items()}
+    worst = max(counts, key=counts.get) if any(counts.values()) else ""
+    return Capacity(everything.indices.shape[0], int(np.count_nonzero(solved.accepted)), worst)
 
 
 def generate(template: Template, keys: Sequence[VariantKey], secret: bytes, *, unique: bool = True,
@@ -94,6 +98,7 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
     taken: set[bytes] = set()
     pending = np.arange(n)
     failures: dict[str, int] = {}
+    examples: dict[str, str] = {}
     for attempt in range(max_tries):
         if pending.size == 0:
             break
@@ -102,6 +107,9 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
         solved = solver.solve(batch.values)
         for source, failed in solved.failures.items():
             failures[source] = failures.get(source, 0) + int(np.count_nonzero(failed))
+            if np.any(failed) and source not in examples:
+                row = int(np.flatnonzero(failed)[0])
+                examples[source] = ", ".join(f"{name} = {values[row]}" for name, values in batch.values.items())
         still = []
         for row, index in enumerate(pending):
             identity = batch.indices[row].tobytes()
@@ -116,18 +124,21 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
                 chosen[name][index] = values[row]
         pending = np.array(still, dtype=np.int64)
     if pending.size:
-        worst = max(failures, key=failures.get) if failures else "uniqueness"
+        worst = max(failures, key=failures.get) if any(failures.values()) else "uniqueness"
+        example = f" (for example with {examples[worst]})" if worst in examples else ""
+        fix = ("add a constraint that excludes these givens" if worst.startswith("answer ")
+               else "widen the parameter ranges or relax the constraint")
         raise SamplingError(
             f"template {template.id!r} ({template.path}): {pending.size} of {n} variants found no acceptable "
-            f"givens in {max_tries} tries; the condition that fails most is {worst!r}. Widen the parameter "
-            "ranges or relax the constraint")
+            f"givens in {max_tries} tries; the condition that fails most is {worst!r}{example}; {fix}")
     values = {name: (array.astype(str) if array.dtype == object else array) for name, array in chosen.items()}
     return _assemble(template, solver, values, seeds, keys)
 
 
 def _too_small(template: Template, supply: Capacity, n: int) -> str:
+    why = f"; the condition that rejects most is {supply.worst!r}" if supply.worst else ""
     return (f"template {template.id!r} ({template.path}) can supply only {supply.accepted} distinct variants "
-            f"({supply.combinations} combinations of its givens, {supply.accepted} satisfy its constraints), "
+            f"({supply.combinations} combinations of its givens, {supply.accepted} satisfy its constraints{why}), "
             f"but {n} are needed; widen a range, refine a step or add choices")
 
 

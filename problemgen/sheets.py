@@ -98,19 +98,33 @@ def _feedback_text(template: Template, part_name: str, name: str) -> str:
     return name.replace("_", " ")
 
 
-def expected(template: Template, part: Part, answer: Answer, exam: ExamConfig, problem: Problem) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GradingPolicy:
+    """How an exam grades one problem (from the exam config and the problem's overrides)."""
+
+    misconception_credit: float = 0.0
+    unit_required: bool = True
+    sigfigs: int | None = None
+    """Graded significant figures (``None``: the template's sigfigs only set how keys print)."""
+    sigfig_rule: str = "exact"
+
+    @classmethod
+    def of(cls, exam: ExamConfig, problem: Problem) -> GradingPolicy:
+        """The policy of one problem of an exam."""
+        credit = exam.misconception_credit if problem.misconception_credit is None else problem.misconception_credit
+        return cls(credit, exam.unit_required, problem.sigfigs, exam.sigfig_rule)
+
+
+def expected(template: Template, part: Part, answer: Answer, policy: GradingPolicy = GradingPolicy()) -> dict[str, Any]:
     """The ``expected`` dict of the grading contract for one part of one variant."""
-    credit = exam.misconception_credit if problem.misconception_credit is None else problem.misconception_credit
     if answer.kind == "numeric":
         return {
-            "kind": "numeric", "value": float(answer.display), "unit": part.unit, "unit_required": exam.unit_required,
+            "kind": "numeric", "value": float(answer.display), "unit": part.unit, "unit_required": policy.unit_required,
             "rtol": part.rtol, "atol": part.atol, "atol_unit": None,
-            # Significant figures are graded only when the exam asks for them (a per-problem
-            # override); the template's sigfigs only set how the key is printed.
-            "sigfigs": problem.sigfigs, "sigfig_rule": exam.sigfig_rule,
+            "sigfigs": policy.sigfigs, "sigfig_rule": policy.sigfig_rule,
             "misconceptions": dict(answer.misconceptions),
             "misconception_feedback": {n: _feedback(template, part, n) for n in answer.misconceptions},
-            "misconception_credit": credit,
+            "misconception_credit": policy.misconception_credit,
         }
     if answer.kind == "choice":
         return {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
@@ -130,7 +144,8 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
     for part, shown in zip(template.parts, sheet.parts):
         answer = answers[part.name]
         parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
-                      "prompt": shown.prompt, "expected": expected(template, part, answer, exam, problem)})
+                      "prompt": shown.prompt,
+                      "expected": expected(template, part, answer, GradingPolicy.of(exam, problem))})
     return {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
             "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
             "solution": sheet.solution, "parts": parts}

@@ -237,6 +237,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
         findings.append(Finding(template.path, "", str(error)))
         return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
     findings += _check_misconceptions(template, variants)
+    findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
     for part in template.parts:
         if part.kind == "choice" and part.options:
@@ -247,6 +248,39 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
                                             f"the answer {answer.display!r} is not an option; add it, or map it with option_labels"))
                     break
     return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
+
+
+def _probes(expected: dict) -> list[tuple[str, str]]:
+    """(answer, verdict it must get): the right answer, a wrong one and a malformed one."""
+    if expected["kind"] == "numeric":
+        value, unit = expected["value"], expected["unit"]
+        width = expected["atol"] + expected["rtol"] * abs(value)
+        wrong = value + max(3 * width, 0.5 * abs(value), 1e-9)  # well outside the tolerance
+        return [(f"{value!r} {unit}".strip(), "correct"), (f"{wrong!r} {unit}".strip(), "incorrect"),
+                ("1..2", "invalid")]
+    if expected["kind"] == "choice":
+        others = [o for o in expected["options"] if o != expected["answer"]]
+        probes = [(expected["answer"], "correct"), ("not one of the options", "invalid")]
+        return probes + [(others[0], "incorrect")] if others else probes
+    return [(expected["expression"], "correct"), ("(", "invalid")]
+
+
+def _self_test(template: Template, variants: list) -> list[Finding]:
+    """Every part grades its own key correct, a wrong answer incorrect and junk invalid."""
+    from problemgen.grading import check_answer
+    from problemgen.sheets import expected
+
+    for variant in variants:
+        answers = {a.part: a for a in variant.answers}
+        for part in template.parts:
+            spec = expected(template, part, answers[part.name])
+            for submitted, verdict in _probes(spec):
+                result = check_answer(submitted, spec)
+                if result["verdict"] != verdict:
+                    return [Finding(template.path, f"parts.{part.name}",
+                                    f"self-test: {submitted!r} grades as {result['verdict']}, not {verdict} "
+                                    f"({result['feedback']}); check the unit, options and tolerance")]
+    return []
 
 
 def _check_misconceptions(template: Template, variants: list) -> list[Finding]:

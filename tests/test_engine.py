@@ -120,7 +120,8 @@ def test_a_template_too_small_for_the_roster_says_how_many_it_can_supply(tmp_pat
         generate(template, keys(10), SECRET)
     assert str(caught.value) == (
         f"template 'small' ({path}) can supply only 9 distinct variants (12 combinations of its givens, 9 satisfy "
-        "its constraints), but 10 are needed; widen a range, refine a step or add choices")
+        "its constraints; the condition that rejects most is 'a != b'), but 10 are needed; widen a range, refine a "
+        "step or add choices")
 
 
 def test_range_grids_hold_exactly_the_displayed_values(tmp_path: Path) -> None:
@@ -129,3 +130,18 @@ def test_range_grids_hold_exactly_the_displayed_values(tmp_path: Path) -> None:
     values = {v.givens["a"] for v in generate(load_template(path), keys(9), SECRET)}
     assert values == {0.1, 0.2, 0.3}
     assert all(np.float64(v).item() == v for v in values)
+
+
+def test_answers_that_are_never_finite_name_the_template_and_the_givens(tmp_path: Path) -> None:
+    # GIVEN an answer that divides by zero for every draw, WHEN variants are generated,
+    # THEN the error names the template, the failing answer and an example of the givens.
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL.replace('value = "a + b"', 'value = "a / (b - b)"').replace('constraints = ["a != b"]',
+                                                                                      "constraints = []"),
+                    encoding="utf-8")
+    with pytest.raises(SamplingError) as caught:
+        generate(load_template(path), keys(2), SECRET, max_tries=3, unique=False)
+    message = str(caught.value)
+    assert message.startswith(f"template 'small' ({path}): 2 of 2 variants found no acceptable givens in 3 tries; "
+                              "the condition that fails most is 'answer x' (for example with a = ")
+    assert message.endswith("; add a constraint that excludes these givens")

@@ -119,8 +119,9 @@ def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Pa
         ("broken.json", "{not json", "is not valid JSON"),
         ("latin.csv", "Student ID,1a\na1,\xe9".encode("latin-1"), "is not UTF-8 text; skipped (save it as UTF-8)"),
         ("noid.csv", "who,1a\na1,3 mV\n", "has no student column"),
+        ("huge.csv", "Student ID,1a\na1," + "9" * 200_000 + "\n", "is not a readable CSV (field larger than field limit"),
     ],
-    ids=["bad-json", "not-utf8", "no-id-column"],
+    ids=["bad-json", "not-utf8", "no-id-column", "huge-field"],
 )
 def test_unreadable_submission_files_are_notices(built: Path, tmp_path: Path, name: str, content: object,
                                                  message: str) -> None:
