@@ -23,8 +23,9 @@ from pathlib import Path
 from problemgen.bank import builtin_banks
 
 
-def exam_config(folder: Path, problems: int, formats: list[str]) -> Path:
-    templates = sorted(t for bank in builtin_banks().values() for t in bank.templates)
+def exam_config(folder: Path, problems: int, formats: list[str], figures: bool = True) -> Path:
+    templates = sorted(t.id for bank in builtin_banks().values() for t in bank.templates.values()
+                       if figures or t.figure is None)
     chosen = [templates[i % len(templates)] for i in range(problems)]
     lines = ["schema_version = 1", 'id = "bench"', 'title = "Benchmark"', f"formats = {formats!r}".replace("'", '"'),
              'secret_file = "bench.secret"']
@@ -59,13 +60,14 @@ def main() -> None:
     parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--problems", type=int, default=20)
     parser.add_argument("--pdf", type=int, default=0, help="also time a build with PDFs for this many students")
+    parser.add_argument("--no-figures", action="store_true", help="leave out templates with matplotlib figures")
     args = parser.parse_args()
     executable = shutil.which("problemgen") or sys.exit("problemgen is not installed")
     helps = [run([executable, "--help"])[0] for _ in range(5)]
     print(f"problemgen --help: {statistics.median(helps) * 1000:.0f} ms (median of 5; target <= 80 ms)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        config = exam_config(folder, args.problems, ["html", "md"])
+        config = exam_config(folder, args.problems, ["html", "md"], not args.no_figures)
         for students in args.students:
             out = folder / f"out-{students}"
             seconds, peak = run([executable, "generate", str(config), "--roster", str(roster(folder, students)),
@@ -75,7 +77,7 @@ def main() -> None:
                   f"{seconds / students * 1000:.2f} ms/student, peak RSS {peak:.0f} MB, {files} files")
             shutil.rmtree(out)
         if args.pdf:
-            config = exam_config(folder, args.problems, ["html", "md", "pdf"])
+            config = exam_config(folder, args.problems, ["html", "md", "pdf"], not args.no_figures)
             out = folder / "out-pdf"
             seconds, peak = run([executable, "generate", str(config), "--roster", str(roster(folder, args.pdf)),
                                  "--out", str(out), "--quiet"])

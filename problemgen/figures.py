@@ -51,7 +51,7 @@ def _draw(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[s
     settings = {**OPTIONS[kind], **dict(options)}
     # NB: style settings apply while the figure is built, so the whole drawing runs inside them.
     with matplotlib.rc_context(PLOT_RC):
-        figure, axes = new_figure(5.2, 3.0)
+        figure, axes = new_figure(5.2, 3.0, margins=(0.14, 0.16, 0.9, 0.96))
         {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
         return to_svg(figure, name)
 
@@ -69,11 +69,19 @@ def _iv_curve(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> Non
     axes.axvline(0, color="#444", linewidth=0.8)
     axes.set_xlim(settings["v_min"], settings["v_max"])
     axes.set_xticks(np.arange(math.ceil(settings["v_min"] / 20) * 20, settings["v_max"] + 1, 20))
-    axes.minorticks_on()
-    axes.grid(True, which="major", color="#bbb", linewidth=0.6)
-    axes.grid(True, which="minor", color="#e4e4e4", linewidth=0.4)
+    _fine_grid(axes, x_step=5.0)
     axes.set_xlabel("membrane potential $V_m$ (mV)")
     axes.set_ylabel(f"current ({unit.replace('u', 'µ')})")
+
+
+def _fine_grid(axes: Any, x_step: float, y_step: float | None = None) -> None:
+    """Major grid plus a light minor grid at fixed steps, so values can be read off."""
+    from matplotlib.ticker import AutoMinorLocator, MultipleLocator
+
+    axes.xaxis.set_minor_locator(MultipleLocator(x_step))
+    axes.yaxis.set_minor_locator(MultipleLocator(y_step) if y_step else AutoMinorLocator(4))
+    axes.grid(True, which="major", color="#bbb", linewidth=0.6)
+    axes.grid(True, which="minor", color="#e4e4e4", linewidth=0.4)
 
 
 def _bars(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
@@ -116,8 +124,6 @@ def _trace(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
         axes.text(6.05, level, label, color=color, va="center", fontsize=9)
     axes.set_xlim(0, 6)
     axes.set_yticks(np.arange(math.floor(min(e_k, rest) / 20) * 20, math.ceil(max(e_na, peak) / 20) * 20 + 1, 20))
-    axes.minorticks_on()
-    axes.grid(True, which="major", color="#bbb", linewidth=0.6)
-    axes.grid(True, which="minor", color="#e4e4e4", linewidth=0.4)
+    _fine_grid(axes, x_step=0.5, y_step=5.0)
     axes.set_xlabel("time (ms)")
     axes.set_ylabel("$V_m$ (mV)")

@@ -20,11 +20,22 @@ PLOT_RC: dict[str, Any] = {
 }
 
 
-def new_figure(width: float = 6.4, height: float = 3.2) -> tuple[Any, Any]:
-    """A figure with one set of axes (constrained layout)."""
+def new_figure(width: float = 6.4, height: float = 3.2, margins: tuple[float, float, float, float] | None = None
+               ) -> tuple[Any, Any]:
+    """A figure with one set of axes.
+
+    Without ``margins`` the layout is constrained (it fits any labels, at about twice the
+    drawing time); ``margins`` = (left, bottom, right, top) as figure fractions fixes it, which
+    per-variant problem figures use because they are drawn thousands of times.
+    """
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    if margins is None:
+        figure = Figure(figsize=(width, height), layout="constrained")
+    else:
+        figure = Figure(figsize=(width, height))
+        left, bottom, right, top = margins
+        figure.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     return figure, figure.add_subplot()
 
 
