@@ -263,12 +263,12 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
 def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: int, progress: Progress | None) -> int:
     from problemgen.pdf import ChromiumPrinter
 
+    def report(finished: int) -> None:
+        if progress:
+            progress(min(done + finished, total), total)
+
     with ChromiumPrinter(browser) as printer:
-        for html, pdf in jobs:
-            printer.print_pdf(html, pdf)
-            done += 1
-            if progress:
-                progress(min(done, total), total)
+        printer.print_many(jobs, done=report)
     return len(jobs)
 
 

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -72,9 +73,15 @@ class ChromiumPrinter:
             os.close(replies_write)
         self._commands = commands_write
         self._replies = replies_read
+        self._sessions: list[str] = []
+        self._session = self._open_tab()
+
+    def _open_tab(self) -> str:
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self._session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-        self._call("Page.enable", session=self._session)
+        session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self._call("Page.enable", session=session)
+        self._sessions.append(session)
+        return session
 
     def __enter__(self) -> ChromiumPrinter:
         return self
@@ -110,6 +117,48 @@ class ChromiumPrinter:
         result = self._call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True,
                                                 "displayHeaderFooter": False}, self._session)
         pdf.write_bytes(base64.b64decode(result["data"]))
+
+    def print_many(self, jobs: list[tuple[Path, Path]], tabs: int = 3,
+                   done: Callable[[int], None] | None = None) -> None:
+        """Print every (html, pdf) job, several tabs at once (Chromium lays pages out in parallel).
+
+        ``done(n)`` is called with the number of finished jobs after each one.
+        """
+        while len(self._sessions) < max(1, min(tabs, len(jobs))):
+            self._open_tab()
+        queue = list(reversed(jobs))
+        working: dict[str, tuple[Path, Path]] = {}
+        printing: dict[int, tuple[str, Path]] = {}
+        finished = 0
+
+        def start(session: str) -> None:
+            html, pdf = queue.pop()
+            working[session] = (html, pdf)
+            self._send("Page.navigate", {"url": html.resolve().as_uri()}, session)
+
+        for session in self._sessions:
+            if queue:
+                start(session)
+        while working:
+            message = self._receive()
+            session = message.get("sessionId", "")
+            if message.get("method") == "Page.loadEventFired" and session in working:
+                number = self._send("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True,
+                                                        "displayHeaderFooter": False}, session)
+                printing[number] = (session, working[session][1])
+            elif message.get("id") in printing:
+                session, pdf = printing.pop(message["id"])
+                if "error" in message:
+                    raise BuildError(f"Chromium could not print {working[session][0]}: {message['error'].get('message')}")
+                pdf.write_bytes(base64.b64decode(message["result"]["data"]))
+                del working[session]
+                finished += 1
+                if done:
+                    done(finished)
+                if queue:
+                    start(session)
+            elif "error" in message and message.get("id") is not None:
+                raise BuildError(f"Chromium failed: {message['error'].get('message')}")
 
     # --- the protocol ---------------------------------------------------------------------------
     def _send(self, method: str, params: dict[str, Any] | None, session: str | None) -> int:
