@@ -116,7 +116,10 @@ def assert_same_grades(rows: list[dict[str, str]], results: list[StudentResult])
             (verdict, part.misconception or "", part.submitted), row
         numbers = [float(row[key]) for key in ("score", "points", "max_points")]
         assert numbers == pytest.approx([part.score, part.points, part.max_points], rel=1e-9, abs=1e-6), row
-        assert (float(row["value"]) if row["value"] else None) == pytest.approx(part.value, rel=1e-9), row
+        if part.value is None:
+            assert row["value"] == "", row
+        else:
+            assert float(row["value"]) == pytest.approx(part.value, rel=1e-9), row
 
 
 # --- grader/grade.py -------------------------------------------------------------------------------
