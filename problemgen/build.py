@@ -206,7 +206,9 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     if browser:
         (root / "print").mkdir()
     with _Streams(root, exam, bool(browser), exam_info) as streams:
-        for student in students:
+        for number, student in enumerate(students):
+            if number % FIGURE_CHUNK == 0:
+                _predraw_figures(students[number:number + FIGURE_CHUNK], assignment, slotted)
             problems, entries = [], []
             for problem, slot, _ in assignment[student.id]:
                 where = slotted[(student.id, slot)]
@@ -245,6 +247,9 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
             done += 1
             if progress:
                 progress(done, total)
+    from problemgen import figures
+
+    figures.forget()
     files += streams.files
     files += finish_grader_bundle(root, _manifest_header(exam))
     for lms in exam.lms:
@@ -258,6 +263,27 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                 html.unlink()
             files -= len(to_print)
     return files, pdf_note
+
+
+FIGURE_CHUNK = 250
+"""Students whose figures are drawn ahead together (bounds the SVGs held in memory)."""
+
+
+def _predraw_figures(students: list[Student], assignment: dict[str, list[tuple[Problem, str, str]]],
+                     slotted: dict[tuple[str, str], Slotted]) -> None:
+    """Draw the figures of a chunk of students on every core before their files are written."""
+    from problemgen import figures
+
+    figures.forget()
+    jobs = []
+    for student in students:
+        for _, slot, _ in assignment[student.id]:
+            where = slotted[(student.id, slot)]
+            spec = where.template.figure
+            if spec is not None:
+                variant = where.variant()
+                jobs.append(figures.job(spec.kind, variant.figure, spec.options, f"fig-{variant.seed_hex[:12]}"))
+    figures.predraw(jobs)
 
 
 def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: int, progress: Progress | None) -> int:

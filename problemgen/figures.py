@@ -35,10 +35,49 @@ OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
+FigureJob = tuple[str, tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...], str]
+#: Figures drawn ahead of time by :func:`predraw` (cleared by the caller after use).
+_PREDRAWN: dict[FigureJob, str] = {}
+
+
+def job(kind: str, values: dict[str, Any], options: dict[str, Any], name: str) -> FigureJob:
+    """The hashable description of one figure."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+    return kind, frozen, tuple(sorted(options.items())), name
+
+
 def draw(kind: str, values: dict[str, Any], options: dict[str, Any], name: str) -> str:
     """The SVG of one figure; ``values`` are the evaluated inputs of one variant (SI)."""
-    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
-    return _draw(kind, frozen, tuple(sorted(options.items())), name)
+    key = job(kind, values, options, name)
+    found = _PREDRAWN.get(key)
+    return found if found is not None else _draw(*key)
+
+
+def _draw_job(key: FigureJob) -> str:
+    return _draw(*key)
+
+
+def predraw(jobs: list[FigureJob], processes: int | None = None) -> None:
+    """Draw many figures at once on every core (matplotlib is single-threaded and slow).
+
+    Uses forked worker processes where the platform has them; otherwise (or for a handful of
+    figures) it leaves the drawing to :func:`draw`. Results wait in memory until :func:`forget`.
+    """
+    import multiprocessing
+    import os
+
+    count = processes or os.cpu_count() or 1
+    todo = [key for key in dict.fromkeys(jobs) if key not in _PREDRAWN]
+    if count < 2 or len(todo) < 8 or "fork" not in multiprocessing.get_all_start_methods():
+        return
+    with multiprocessing.get_context("fork").Pool(count) as pool:
+        for key, svg in zip(todo, pool.map(_draw_job, todo, chunksize=max(1, len(todo) // (4 * count)))):
+            _PREDRAWN[key] = svg
+
+
+def forget() -> None:
+    """Drop the figures drawn ahead of time."""
+    _PREDRAWN.clear()
 
 
 @functools.lru_cache(maxsize=4096)
