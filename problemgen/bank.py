@@ -6,6 +6,7 @@ format is documented for authors in ``banks/README.md``.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import tomllib
 from collections.abc import Callable
@@ -353,8 +354,9 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
     return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
 
 
+@functools.cache
 def builtin_banks() -> dict[str, Bank]:
-    """Every bank shipped with problemgen, by id."""
+    """Every bank shipped with problemgen, by id (loaded once per process)."""
     root = builtin_banks_dir()
     banks = [load_bank(p, lambda x: f"banks/{x.relative_to(root)}") for p in sorted(root.iterdir()) if (p / "bank.toml").is_file()]
     return {bank.id: bank for bank in banks}
@@ -364,8 +366,9 @@ def find_template(name: str) -> Template:
     """A template by id from the built-in banks, or from a TOML file path."""
     if name.endswith(".toml") and Path(name).is_file():
         return load_template(name)
-    for bank in builtin_banks().values():
+    banks = builtin_banks()
+    for bank in banks.values():
         if name in bank.templates:
             return bank.templates[name]
-    known = sorted(t for bank in builtin_banks().values() for t in bank.templates)
+    known = sorted(t for bank in banks.values() for t in bank.templates)
     raise BankError("banks", "", f"no template {name!r}; known templates: {', '.join(known)}")

@@ -48,8 +48,7 @@ def sympy_backend() -> SimpleNamespace:
     """The sympy backend: constants stay symbols (R, F, ...) so LaTeX reads like a textbook."""
     import sympy
 
-    constants = {name: sympy.Symbol(name, positive=True) for name in ("R", "F", "e", "k_B", "N_A", "eps0")}
-    constants["k_B"] = sympy.Symbol("k_B", positive=True)
+    constants = {name: sympy.Symbol(name, positive=True) for name in ("R", "F", "e", "k_B", "N_A")}
     constants["eps0"] = sympy.Symbol("varepsilon_0", positive=True)
     return SimpleNamespace(
         log=sympy.log, log10=lambda x: sympy.log(x, 10), exp=sympy.exp, sqrt=sympy.sqrt,
