@@ -197,7 +197,12 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
             wrong[part.name] = {}
             for name in part.misconceptions:
                 values_wrong = solver.misconception_values(part, values, name)
-                wrong[part.name][name] = np.where(distinct_from(correct, values_wrong, part), values_wrong, np.nan)
+                keep = distinct_from(correct, values_wrong, part)
+                # Two mistakes that give the same number cannot be told apart: the one the part
+                # lists first names it (physics.md §8: mal-rules of one problem must not coincide).
+                for earlier in wrong[part.name].values():
+                    keep &= ~(np.isfinite(earlier) & ~distinct_from(earlier, values_wrong, part))
+                wrong[part.name][name] = np.where(keep, values_wrong, np.nan)
     arguments: dict[str, list[np.ndarray]] = {}
     for part in template.parts:
         call = worked_call(part)

@@ -303,7 +303,8 @@ def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
             distinct = sum(name in a.misconceptions for a in answers)
             if distinct == 0:
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
-                                        f"{name!r} never differs from the right answer by more than the tolerance; remove it"))
+                                        f"{name!r} never gives a value of its own (it is always within the tolerance "
+                                        "of the right answer or of a misconception listed before it); remove it"))
         if part.kind == "choice" and not part.options:
             short = sum(len(next(a for a in v.answers if a.part == part.name).options) < 2 for v in variants)
             if short:

@@ -105,8 +105,8 @@ VALIDATION_ERRORS = [
      "functions it uses: anion_sign, celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, "
      "room_temperature_slope, thermal_voltage_25mV, valence_dropped, wrong_absolute_zero"),
     ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
-     "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never differs from the right answer by more "
-     "than the tolerance; remove it"),
+     "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never gives a value of its own (it is always "
+     "within the tolerance of the right answer or of a misconception listed before it); remove it"),
     ("given-not-shown", ("and {{ c_in }} inside", "and plenty inside"),
      "error: In {path}, key params.c_in: is never shown in the statement or a prompt; use it, or mark it hidden = true "
      "if it is a helper"),

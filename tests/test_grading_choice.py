@@ -90,3 +90,14 @@ def test_bad_choice_spec(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(GradingSpecError) as info:
         check_answer("influx", {**FLUX, **changes})
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("submitted", "verdict"),
+    [("Cl-", "correct"), ("Cl⁻", "correct"), ("Cl\u2212", "correct"), ("cl-", "correct"), ("K+", "incorrect"),
+     ("Cl", "invalid")],
+    ids=["ascii-hyphen", "superscript", "minus-sign", "case", "other-ion", "no-charge"],
+)
+def test_ion_options_match_however_the_charge_is_typed(submitted: str, verdict: str) -> None:
+    expected = {"kind": "choice", "answer": "Cl⁻", "options": ["K⁺", "Na⁺", "Cl⁻"], "aliases": {}}
+    assert check_answer(submitted, expected)["verdict"] == verdict

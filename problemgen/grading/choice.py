@@ -1,7 +1,8 @@
 """Choice answers (grading rules §8): exact match after a light normalisation, never fuzzy.
 
 Student text and every option and alias go through the same :func:`fold`: NFKC, case-fold,
-inner whitespace runs collapsed, surrounding spaces trimmed, one trailing period dropped.
+minus signs and en dashes read as a hyphen (so ``Cl-`` matches ``Cl⁻``), inner whitespace runs
+collapsed, surrounding spaces trimmed, one trailing period dropped.
 The right option (or one of its aliases) is correct, another option (or its alias) incorrect,
 anything else invalid: hedges ("influx or efflux"), negations, substrings, extra words,
 homoglyphs (dotless ı, Cyrillic і) and the empty answer. No substring or fuzzy matching, which
@@ -29,9 +30,13 @@ MAX_LENGTH = 200
 _SPACES = re.compile(r"\s+")
 
 
+# Minus-like signs read as a hyphen, so "Cl-" matches the option "Cl⁻" (NFKC turns ⁻ into U+2212).
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
+
+
 def fold(text: str) -> str:
     """The comparison form of an option or an answer (see the module docstring)."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold().translate(_MINUS)).strip()
     return text[:-1].rstrip() if text.endswith(".") else text
 
 
