@@ -295,3 +295,24 @@ def test_the_html_sheet_renders_in_a_real_browser(exam_dir: Path, tmp_path: Path
         capture_output=True, text=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)}).stdout
     assert "Doe, Jane (a1)" in dom
     assert "<math" in dom and "\\frac" not in dom
+
+
+def test_figures_appear_inline_in_html_and_as_files_beside_markdown(exam_dir: Path) -> None:
+    # GIVEN an exam with a figure problem, WHEN it is built twice, THEN the SVG is inline in the
+    # HTML sheet, a file beside the Markdown sheet, identical across builds, and leaks no answer.
+    with (exam_dir / "exam.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[problems]]\ntemplate = "test-iv"\npoints = 1\n')
+    first, second = build(exam_dir, "one"), build(exam_dir, "two")
+    sheet = first / "students" / "a1"
+    assert (sheet / "sheet.html").read_text(encoding="utf-8").count("<svg") == 1
+    assert "![Current (outward positive) against membrane potential.](figure-3.svg)" in \
+        (sheet / "sheet.md").read_text(encoding="utf-8")
+    assert (sheet / "figure-3.svg").read_text(encoding="utf-8").startswith("<svg")
+    for path in sorted(p for p in first.rglob("*") if p.is_file()):
+        assert path.read_bytes() == (second / path.relative_to(first)).read_bytes(), path
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    for student in manifest["students"]:
+        (figure_problem,) = [p for p in student["problems"] if p["template"] == "test-iv"]
+        svg = (first / "students" / student["folder"] / "figure-3.svg").read_text(encoding="utf-8")
+        for shown in _answer_strings(figure_problem["parts"][0]["expected"]):
+            assert shown not in _numbers_in(svg)
