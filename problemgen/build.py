@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,12 @@ def _exam_and_templates(exam_path: Path | None) -> tuple[ExamConfig, dict[str, T
 
 def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, out: Path | None = None,
                formats: tuple[str, ...] | None = None, force: bool = False,
-               progress: Progress | None = None) -> BuildSummary:
-    """Build the exam (default: the built-in demo) for the roster (default: the demo roster)."""
+               progress: Progress | None = None, processes: int | None = None) -> BuildSummary:
+    """Build the exam (default: the built-in demo) for the roster (default: the demo roster).
+
+    ``processes``: worker processes writing students (default: every core for 200 students or
+    more, else 1); the files are the same either way.
+    """
     from problemgen.secret import load_or_create_secret
 
     started = time.perf_counter()
@@ -101,7 +105,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     assignment = assign_slots(exam, students, secret)
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
     with writing_folder(out) as partial:
-        files, pdf_note = _write(partial, exam, templates, students, assignment, slotted, chosen, progress)
+        files, pdf_note = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
+                                 processes)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity)
 
@@ -182,17 +187,111 @@ def student_folders(students: list[Student]) -> dict[str, str]:
     return folders
 
 
+@dataclass(frozen=True)
+class _Job:
+    """Everything the per-student stage reads (shared with forked workers by copy-on-write)."""
+
+    root: Path
+    exam: ExamConfig
+    exam_info: dict[str, str]
+    students: list[Student]
+    folders: dict[str, str]
+    assignment: dict[str, list[tuple[Problem, str, str]]]
+    slotted: dict[tuple[str, str], Slotted]
+    formats: tuple[str, ...]
+    printing: bool
+
+
+@dataclass(frozen=True)
+class _StudentOutput:
+    """What one student's files add to the shared streams."""
+
+    entry: dict[str, Any]
+    key_rows: list[dict[str, Any]]
+    print_html: str
+    files: int
+
+
+def _student_files(job: _Job, index: int) -> _StudentOutput:
+    """Render and write one student's sheet, answer form and key; return their stream entries."""
+    from problemgen.documents import render_document
+    from problemgen.sheets import manifest_problem, sheet_problem
+
+    student = job.students[index]
+    problems, entries = [], []
+    for problem, slot, _ in job.assignment[student.id]:
+        where = job.slotted[(student.id, slot)]
+        variant = where.variant()
+        sheet = sheet_problem(where.template, variant, slot, problem.points)
+        problems.append(sheet)
+        entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
+    who = {"id": student.id, "name": student.name}
+    folder = job.folders[student.id]
+    sheet_dir, key_dir = job.root / "students" / folder, job.root / "keys" / folder
+    sheet_dir.mkdir()
+    key_dir.mkdir()
+    context = dict(exam=job.exam_info, student=who, problems=problems)
+    written = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
+    if "md" in job.formats:
+        written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
+        written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
+        # A Markdown sheet shows its figures as SVG files beside it.
+        for sheet in problems:
+            if sheet.figure_svg:
+                written[sheet_dir / sheet.figure_file] = sheet.figure_svg
+                written[key_dir / sheet.figure_file] = sheet.figure_svg
+    if "html" in job.formats or job.printing:
+        written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
+        written[key_dir / "key.html"] = render_document("key.html.j2", **context)
+    for path, text in written.items():
+        path.write_text(text, encoding="utf-8")
+    entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
+             "folder": folder, "problems": entries}
+    rows = [_key_row(student, e, part) for e in entries for part in e["parts"]]
+    print_html = render_document("print_sheet.html.j2", **context) if job.printing else ""
+    return _StudentOutput(entry, rows, print_html, len(written))
+
+
+#: The job a forked worker serves (set just before the pool forks).
+_CURRENT_JOB: _Job | None = None
+PARALLEL_MIN_STUDENTS = 200
+"""Builds at least this large write students in parallel processes (where fork is available)."""
+
+
+def _worker(index: int) -> _StudentOutput:
+    assert _CURRENT_JOB is not None
+    return _student_files(_CURRENT_JOB, index)
+
+
+def _student_outputs(job: _Job, processes: int) -> Iterator[_StudentOutput]:
+    """Every student's output in roster order, from forked workers when that is worth it."""
+    import multiprocessing
+
+    global _CURRENT_JOB
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for number in range(len(job.students)):
+            if number % FIGURE_CHUNK == 0:
+                _predraw_figures(job.students[number:number + FIGURE_CHUNK], job.assignment, job.slotted)
+            yield _student_files(job, number)
+        return
+    # NB: workers are forked after the variants exist, so they share them without pickling;
+    # imap keeps roster order, so the manifest and master key are the same as a serial build's.
+    _CURRENT_JOB = job
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            yield from pool.imap(_worker, range(len(job.students)), chunksize=8)
+    finally:
+        _CURRENT_JOB = None
+
+
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: dict[tuple[str, str], Slotted],
-           formats: tuple[str, ...], progress: Progress | None) -> tuple[int, str]:
+           formats: tuple[str, ...], progress: Progress | None, processes: int | None = None) -> tuple[int, str]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
-    from problemgen.documents import render_document
     from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
     from problemgen.pdf import INSTALL_HINT, find_chromium
-    from problemgen.sheets import manifest_problem, sheet_problem
 
-    folders = student_folders(students)
     exam_info = {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date,
                  "instructions": exam.instructions}
     want_pdf = "pdf" in formats
@@ -200,50 +299,20 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     pdf_note = INSTALL_HINT if want_pdf and browser is None else ""
     total = len(students) * (1 + (2 if browser else 0)) + (1 if browser else 0)
     done = files = 0
-    to_print: list[tuple[Path, Path]] = []
     (root / "students").mkdir()
     (root / "keys").mkdir()
     if browser:
         (root / "print").mkdir()
+    job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
+               bool(browser))
+    if processes is None:
+        processes = (os.cpu_count() or 1) if len(students) >= PARALLEL_MIN_STUDENTS else 1
     with _Streams(root, exam, bool(browser), exam_info) as streams:
-        for number, student in enumerate(students):
-            if number % FIGURE_CHUNK == 0:
-                _predraw_figures(students[number:number + FIGURE_CHUNK], assignment, slotted)
-            problems, entries = [], []
-            for problem, slot, _ in assignment[student.id]:
-                where = slotted[(student.id, slot)]
-                variant = where.variant()
-                sheet = sheet_problem(where.template, variant, slot, problem.points)
-                problems.append(sheet)
-                entries.append(manifest_problem(where.template, variant, problem, sheet, exam))
-            who = {"id": student.id, "name": student.name}
-            sheet_dir, key_dir = root / "students" / folders[student.id], root / "keys" / folders[student.id]
-            sheet_dir.mkdir()
-            key_dir.mkdir()
-            context = dict(exam=exam_info, student=who, problems=problems)
-            written = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
-            if "md" in formats:
-                written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
-                written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
-            if "html" in formats or browser:
-                written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
-                written[key_dir / "key.html"] = render_document("key.html.j2", **context)
+        for output in _student_outputs(job, processes):
+            files += output.files
+            streams.student(output.entry, output.key_rows)
             if browser:
-                to_print += [(sheet_dir / "sheet.html", sheet_dir / "sheet.pdf"),
-                             (key_dir / "key.html", key_dir / "key.pdf")]
-                streams.print_sheet(render_document("print_sheet.html.j2", **context))
-            if "md" in formats:
-                # A Markdown sheet shows its figures as SVG files beside it.
-                for sheet in problems:
-                    if sheet.figure_svg:
-                        written[sheet_dir / sheet.figure_file] = sheet.figure_svg
-                        written[key_dir / sheet.figure_file] = sheet.figure_svg
-            for path, text in written.items():
-                path.write_text(text, encoding="utf-8")
-            files += len(written)
-            streams.student({"id": student.id, "name": student.name, "email": student.email,
-                             "sis_id": student.sis_id, "folder": folders[student.id], "problems": entries},
-                            [_key_row(student, entry, part) for entry in entries for part in entry["parts"]])
+                streams.print_sheet(output.print_html)
             done += 1
             if progress:
                 progress(done, total)
@@ -256,6 +325,10 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         export_lms(root, lms)
         files += 1
     if browser:
+        to_print = [(root / "students" / f / name, root / "students" / f / name.replace(".html", ".pdf"))
+                    for f in (job.folders[s.id] for s in students) for name in ("sheet.html",)]
+        to_print += [(root / "keys" / job.folders[s.id] / "key.html", root / "keys" / job.folders[s.id] / "key.pdf")
+                     for s in students]
         to_print.append((streams.print_path, root / "print" / "all-sheets.pdf"))
         files += _print_pdfs(browser, to_print, done, total, progress)
         if "html" not in formats:

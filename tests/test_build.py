@@ -316,3 +316,14 @@ def test_figures_appear_inline_in_html_and_as_files_beside_markdown(exam_dir: Pa
         svg = (first / "students" / student["folder"] / "figure-3.svg").read_text(encoding="utf-8")
         for shown in _answer_strings(figure_problem["parts"][0]["expected"]):
             assert shown not in _numbers_in(svg)
+
+
+def test_parallel_workers_write_the_same_files_as_one_process(exam_dir: Path) -> None:
+    with (exam_dir / "exam.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[problems]]\ntemplate = "test-iv"\npoints = 1\n')
+    serial = build(exam_dir, "serial", processes=1)
+    parallel = build(exam_dir, "parallel", processes=2)
+    files = sorted(p.relative_to(serial) for p in serial.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
+    for relative in files:
+        assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative
