@@ -23,9 +23,16 @@ from pathlib import Path
 from problemgen.bank import builtin_banks
 
 
-def exam_config(folder: Path, problems: int, formats: list[str], figures: bool = True) -> Path:
+def exam_config(folder: Path, problems: int, formats: list[str], figures: bool = True, students: int = 0) -> Path:
+    """An exam of the first templates (by id) that can give every student a distinct variant."""
+    from problemgen.engine import capacity
+
+    def enough(template: object) -> bool:
+        supply = capacity(template).accepted  # type: ignore[arg-type]
+        return supply is None or supply >= students
+
     templates = sorted(t.id for bank in builtin_banks().values() for t in bank.templates.values()
-                       if figures or t.figure is None)
+                       if (figures or t.figure is None) and enough(t))
     chosen = [templates[i % len(templates)] for i in range(problems)]
     lines = ["schema_version = 1", 'id = "bench"', 'title = "Benchmark"', f"formats = {formats!r}".replace("'", '"'),
              'secret_file = "bench.secret"']
@@ -67,8 +74,8 @@ def main() -> None:
     print(f"problemgen --help: {statistics.median(helps) * 1000:.0f} ms (median of 5; target <= 80 ms)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        config = exam_config(folder, args.problems, ["html", "md"], not args.no_figures)
         for students in args.students:
+            config = exam_config(folder, args.problems, ["html", "md"], not args.no_figures, students)
             out = folder / f"out-{students}"
             seconds, peak = run([executable, "generate", str(config), "--roster", str(roster(folder, students)),
                                  "--out", str(out), "--quiet"])
