@@ -16,26 +16,22 @@ Stage order (NB: declared once here):
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from problemgen import __version__
 from problemgen.atomic import check_replaceable, writing_folder
+from problemgen.manifest import ManifestStreams, key_row, manifest_header
 from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam
 from problemgen.model import Template, Variant, VariantKey
 from problemgen.roster import Student, demo_roster_path, load_roster
 
-MANIFEST_SCHEMA_VERSION = 1
 DEMO_OUT = "problemgen-demo"
 Progress = Callable[[int, int], None]
 
@@ -247,7 +243,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         path.write_text(text, encoding="utf-8")
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
              "folder": folder, "problems": entries}
-    rows = [_key_row(student, e, part) for e in entries for part in e["parts"]]
+    rows = [key_row(student, e, part) for e in entries for part in e["parts"]]
     print_html = render_document("print_sheet.html.j2", **context) if job.printing else ""
     return _StudentOutput(entry, rows, print_html, len(written))
 
@@ -307,7 +303,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                bool(browser))
     if processes is None:
         processes = (os.cpu_count() or 1) if len(students) >= PARALLEL_MIN_STUDENTS else 1
-    with _Streams(root, exam, bool(browser), exam_info) as streams:
+    with ManifestStreams(root, exam, bool(browser), exam_info) as streams:
         for output in _student_outputs(job, processes):
             files += output.files
             streams.student(output.entry, output.key_rows)
@@ -320,7 +316,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
 
     figures.forget()
     files += streams.files
-    files += finish_grader_bundle(root, _manifest_header(exam))
+    files += finish_grader_bundle(root, manifest_header(exam))
     for lms in exam.lms:
         export_lms(root, lms)
         files += 1
@@ -369,73 +365,3 @@ def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: i
     with ChromiumPrinter(browser) as printer:
         printer.print_many(jobs, done=report)
     return len(jobs)
-
-
-class _Streams:
-    """The files that grow one student at a time: manifest, grading data, master key, print HTML."""
-
-    def __init__(self, root: Path, exam: ExamConfig, printing: bool, exam_info: dict[str, str]) -> None:
-        self.root, self.exam, self.printing, self.exam_info = root, exam, printing, exam_info
-        self.print_path = root / "print" / "all-sheets.html"
-        self.files = 2 + (1 if printing else 0)
-        self._first = True
-
-    def __enter__(self) -> _Streams:
-        from problemgen.documents import render_document
-        from problemgen.export.grader import GraderData
-
-        self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
-        header = _manifest_header(self.exam)
-        # NB: the grading data of grader/ streams beside the manifest, so no stage reloads it all.
-        self._grader = GraderData(self.root, header)
-        # "students" sorts last among the top-level keys, so the header can be written first.
-        self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
-        self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
-        self._key = csv.DictWriter(self._key_file, fieldnames=KEY_COLUMNS)
-        self._key.writeheader()
-        if self.printing:
-            self._print = self.print_path.open("w", encoding="utf-8")
-            self._print.write(render_document("print_head.html.j2", exam=self.exam_info))
-        return self
-
-    def student(self, entry: dict[str, Any], key_rows: list[dict[str, Any]]) -> None:
-        """Append one student's manifest entry and master-key rows."""
-        self._manifest.write(("" if self._first else ",\n") + json.dumps(entry, sort_keys=True, ensure_ascii=False))
-        self._first = False
-        self._key.writerows(key_rows)
-        self._grader.student(entry)
-
-    def print_sheet(self, html: str) -> None:
-        """Append one student's sheet to the combined print file."""
-        self._print.write(html)
-
-    def __exit__(self, *exc: object) -> None:
-        self._manifest.write("\n]}\n")
-        self._manifest.close()
-        self._grader.close()
-        self._key_file.close()
-        if self.printing:
-            self._print.write("</body>\n</html>\n")
-            self._print.close()
-
-
-KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part", "kind", "answer", "unit", "rtol",
-               "atol", "sigfigs", "points"]
-
-
-def _key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
-    e = part["expected"]
-    answer = e.get("value", e.get("answer", e.get("expression")))
-    return {"student_id": student.id, "student_name": student.name, "label": part["label"], "slot": entry["slot"],
-            "template": entry["template"], "part": part["name"], "kind": e["kind"], "answer": answer,
-            "unit": e.get("unit", ""), "rtol": e.get("rtol", ""), "atol": e.get("atol", ""),
-            "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
-
-
-def _manifest_header(exam: ExamConfig) -> dict[str, Any]:
-    return {
-        "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
-        "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
-        "grading": {"misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
-                    "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},
-    }

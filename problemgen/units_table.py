@@ -36,7 +36,7 @@ SYMBOLS: dict[str, tuple[str, Decimal, Dims, bool]] = {
     "g": ("g", Decimal("0.001"), (0, 1, 0, 0, 0, 0), True),
     "K": ("K", Decimal(1), (0, 0, 0, 0, 1, 0), True),
     "Ω": ("Ohm", Decimal(1), _OHM, True),  # U+03A9 GREEK CAPITAL OMEGA
-    "Ω": ("Ohm", Decimal(1), _OHM, True),  # U+2126 OHM SIGN (NFKC folds it to U+03A9)
+    "\u2126": ("Ohm", Decimal(1), _OHM, True),  # U+2126 OHM SIGN (NFKC folds it to U+03A9)
     "ohm": ("Ohm", Decimal(1), _OHM, True),
     "Ohm": ("Ohm", Decimal(1), _OHM, True),
     "N": ("N", Decimal(1), (1, 1, -2, 0, 0, 0), True),

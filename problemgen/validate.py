@@ -21,7 +21,7 @@ import numpy as np
 from problemgen import expr
 from problemgen.errors import ProblemgenError
 from problemgen.functions import RESULT_UNITS
-from problemgen.model import Part, Template
+from problemgen.model import Template
 
 MIN_ACCEPTANCE = 0.02
 Dims = tuple[Fraction, ...]

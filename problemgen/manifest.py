@@ -1,0 +1,91 @@
+"""The exam manifest and the files that grow with it, one student at a time.
+
+``manifest.json`` (``schema_version`` in :data:`problemgen.batch.MANIFEST_SCHEMA_VERSION`) is the
+hand-off between generating and grading: every student's variants with their expected answers.
+It is streamed with the master key CSV, the exported graders' trimmed copy and the combined
+print file, so a build never holds every student in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from problemgen import __version__
+from problemgen.batch import MANIFEST_SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from problemgen.exam import ExamConfig
+    from problemgen.roster import Student
+
+
+class ManifestStreams:
+    """The files that grow one student at a time: manifest, grading data, master key, print HTML."""
+
+    def __init__(self, root: Path, exam: ExamConfig, printing: bool, exam_info: dict[str, str]) -> None:
+        self.root, self.exam, self.printing, self.exam_info = root, exam, printing, exam_info
+        self.print_path = root / "print" / "all-sheets.html"
+        self.files = 2 + (1 if printing else 0)
+        self._first = True
+
+    def __enter__(self) -> ManifestStreams:
+        from problemgen.documents import render_document
+        from problemgen.export.grader import GraderData
+
+        self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
+        header = manifest_header(self.exam)
+        # NB: the grading data of grader/ streams beside the manifest, so no stage reloads it all.
+        self._grader = GraderData(self.root, header)
+        # "students" sorts last among the top-level keys, so the header can be written first.
+        self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
+        self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
+        self._key = csv.DictWriter(self._key_file, fieldnames=KEY_COLUMNS)
+        self._key.writeheader()
+        if self.printing:
+            self._print = self.print_path.open("w", encoding="utf-8")
+            self._print.write(render_document("print_head.html.j2", exam=self.exam_info))
+        return self
+
+    def student(self, entry: dict[str, Any], key_rows: list[dict[str, Any]]) -> None:
+        """Append one student's manifest entry and master-key rows."""
+        self._manifest.write(("" if self._first else ",\n") + json.dumps(entry, sort_keys=True, ensure_ascii=False))
+        self._first = False
+        self._key.writerows(key_rows)
+        self._grader.student(entry)
+
+    def print_sheet(self, html: str) -> None:
+        """Append one student's sheet to the combined print file."""
+        self._print.write(html)
+
+    def __exit__(self, *exc: object) -> None:
+        self._manifest.write("\n]}\n")
+        self._manifest.close()
+        self._grader.close()
+        self._key_file.close()
+        if self.printing:
+            self._print.write("</body>\n</html>\n")
+            self._print.close()
+
+
+KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part", "kind", "answer", "unit", "rtol",
+               "atol", "sigfigs", "points"]
+
+
+def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    e = part["expected"]
+    answer = e.get("value", e.get("answer", e.get("expression")))
+    return {"student_id": student.id, "student_name": student.name, "label": part["label"], "slot": entry["slot"],
+            "template": entry["template"], "part": part["name"], "kind": e["kind"], "answer": answer,
+            "unit": e.get("unit", ""), "rtol": e.get("rtol", ""), "atol": e.get("atol", ""),
+            "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
+
+
+def manifest_header(exam: ExamConfig) -> dict[str, Any]:
+    return {
+        "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
+        "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
+        "grading": {"misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
+                    "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},
+    }
