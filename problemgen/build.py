@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -248,36 +247,19 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     return _StudentOutput(entry, rows, print_html, len(written))
 
 
-#: The job a forked worker serves (set just before the pool forks).
-_CURRENT_JOB: _Job | None = None
-PARALLEL_MIN_STUDENTS = 200
-"""Builds at least this large write students in parallel processes (where fork is available)."""
+def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutput]:
+    """Every student's output in roster order (from forked workers for large builds)."""
+    from problemgen.parallel import default_processes, ordered_map
 
-
-def _worker(index: int) -> _StudentOutput:
-    assert _CURRENT_JOB is not None
-    return _student_files(_CURRENT_JOB, index)
-
-
-def _student_outputs(job: _Job, processes: int) -> Iterator[_StudentOutput]:
-    """Every student's output in roster order, from forked workers when that is worth it."""
-    import multiprocessing
-
-    global _CURRENT_JOB
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for number in range(len(job.students)):
+    count = len(job.students)
+    if (default_processes(count) if processes is None else processes) < 2:
+        # One process: draw each chunk's figures on every core first.
+        for number in range(count):
             if number % FIGURE_CHUNK == 0:
                 _predraw_figures(job.students[number:number + FIGURE_CHUNK], job.assignment, job.slotted)
             yield _student_files(job, number)
         return
-    # NB: workers are forked after the variants exist, so they share them without pickling;
-    # imap keeps roster order, so the manifest and master key are the same as a serial build's.
-    _CURRENT_JOB = job
-    try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            yield from pool.imap(_worker, range(len(job.students)), chunksize=8)
-    finally:
-        _CURRENT_JOB = None
+    yield from ordered_map(lambda index: _student_files(job, index), count, processes)
 
 
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
@@ -301,8 +283,6 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         (root / "print").mkdir()
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
                bool(browser))
-    if processes is None:
-        processes = (os.cpu_count() or 1) if len(students) >= PARALLEL_MIN_STUDENTS else 1
     with ManifestStreams(root, exam, bool(browser), exam_info) as streams:
         for output in _student_outputs(job, processes):
             files += output.files

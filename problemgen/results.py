@@ -37,8 +37,12 @@ class GradeSummary:
     seconds: float
 
 
-def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force: bool = False) -> GradeSummary:
-    """Grade ``submissions`` against the build in ``exam_dir``; results go to ``out`` (default exam_dir/grades)."""
+def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force: bool = False,
+               processes: int | None = None) -> GradeSummary:
+    """Grade ``submissions`` against the build in ``exam_dir``; results go to ``out`` (default exam_dir/grades).
+
+    ``processes``: workers writing feedback (default: every core for 200 students or more).
+    """
     started = time.perf_counter()
     manifest = load_manifest(exam_dir)
     submitted = read_submissions(submissions, manifest)
@@ -47,7 +51,7 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
         write_grades_csv(folder / "grades.csv", results)
-        _write_feedback(folder / "feedback", manifest, results)
+        _write_feedback(folder / "feedback", manifest, results, processes)
         _write_canvas(folder / "canvas-gradebook.csv", manifest, results)
         _write_moodle(folder / "moodle-grades.csv", manifest, results)
         _write_report(folder / "report.html", manifest, results, notices)
@@ -82,23 +86,30 @@ def _students(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["id"]: s for s in manifest["students"]}
 
 
-def _write_feedback(folder: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
-    from problemgen.documents import render_document
+def _write_feedback(folder: Path, manifest: dict[str, Any], results: list[StudentResult],
+                    processes: int | None = None) -> None:
+    """Each student's feedback in HTML and Markdown (large runs use every core)."""
+    from problemgen.parallel import consume, ordered_map
 
     students = _students(manifest)
     show_solutions = bool(manifest["grading"].get("show_solutions", True))
-    exam = manifest["exam"]
-    for result in results:
+
+    def write(index: int) -> None:
+        from problemgen.documents import render_document
+
+        result = results[index]
         entry = students[result.student_id]
         by_label = {p.label: p for p in result.parts}
         problems = [{**problem, "parts": [{**part, "result": by_label[part["label"]]} for part in problem["parts"]]}
                     for problem in entry["problems"]]
-        context = dict(exam=exam, result=result, problems=problems, show_solutions=show_solutions,
+        context = dict(exam=manifest["exam"], result=result, problems=problems, show_solutions=show_solutions,
                        show_answers=show_solutions)
         target = folder / entry["folder"]
         target.mkdir(parents=True)
         (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
+
+    consume(ordered_map(write, len(results), processes))
 
 
 def _column_title(manifest: dict[str, Any]) -> str:

@@ -168,3 +168,15 @@ def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_pa
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "inverted the concentration ratio" in html or "log10" in html
     assert "Worked solution" in html
+
+
+def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    serial = grade_exam(built, source, tmp_path / "serial", processes=1).out
+    parallel = grade_exam(built, source, tmp_path / "parallel", processes=2).out
+    files = sorted(p.relative_to(serial) for p in serial.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
+    for relative in files:
+        assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative

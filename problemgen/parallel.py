@@ -1,0 +1,51 @@
+"""Ordered work on every core, by forking: the workers share the parent's data without pickling.
+
+Used where a build or a grading run renders one student at a time: the per-student function is a
+closure over everything already computed (variants, results), which forked workers inherit.
+Results come back in input order, so streamed files are the same as from one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+#: Students at or above which work is spread over processes (below it, forking costs more).
+PARALLEL_MIN_ITEMS = 200
+
+_TASK: Callable[[int], Any] | None = None
+
+
+def _run(index: int) -> Any:
+    assert _TASK is not None
+    return _TASK(index)
+
+
+def default_processes(items: int) -> int:
+    """Every core for large batches, one process otherwise."""
+    return (os.cpu_count() or 1) if items >= PARALLEL_MIN_ITEMS else 1
+
+
+def ordered_map(task: Callable[[int], T], count: int, processes: int | None = None, chunksize: int = 8) -> Iterator[T]:
+    """``task(0) … task(count - 1)`` in order, on ``processes`` forked workers where possible."""
+    global _TASK
+    processes = default_processes(count) if processes is None else processes
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(task, range(count))
+        return
+    # NB: the task is set before the pool forks, so every worker inherits it (and its data).
+    _TASK = task
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            yield from pool.imap(_run, range(count), chunksize=chunksize)
+    finally:
+        _TASK = None
+
+
+def consume(results: Iterable[Any]) -> None:
+    """Run an iterator to the end (for tasks that only write files)."""
+    for _ in results:
+        pass
