@@ -53,26 +53,22 @@ def draw(kind: str, values: dict[str, Any], options: dict[str, Any], name: str) 
     return found if found is not None else _draw(*key)
 
 
-def _draw_job(key: FigureJob) -> str:
-    return _draw(*key)
-
-
 def predraw(jobs: list[FigureJob], processes: int | None = None) -> None:
     """Draw many figures at once on every core (matplotlib is single-threaded and slow).
 
-    Uses forked worker processes where the platform has them; otherwise (or for a handful of
-    figures) it leaves the drawing to :func:`draw`. Results wait in memory until :func:`forget`.
+    For a handful of figures it leaves the drawing to :func:`draw`. Results wait in memory
+    until :func:`forget`.
     """
-    import multiprocessing
     import os
 
-    count = processes or os.cpu_count() or 1
+    from problemgen.parallel import ordered_map
+
     todo = [key for key in dict.fromkeys(jobs) if key not in _PREDRAWN]
-    if count < 2 or len(todo) < 8 or "fork" not in multiprocessing.get_all_start_methods():
+    workers = processes or os.cpu_count() or 1
+    if workers < 2 or len(todo) < 8:
         return
-    with multiprocessing.get_context("fork").Pool(count) as pool:
-        for key, svg in zip(todo, pool.map(_draw_job, todo, chunksize=max(1, len(todo) // (4 * count)))):
-            _PREDRAWN[key] = svg
+    for key, svg in zip(todo, ordered_map(lambda index: _draw(*todo[index]), len(todo), workers, chunksize=4)):
+        _PREDRAWN[key] = svg
 
 
 def forget() -> None:
