@@ -33,13 +33,9 @@ FALLBACK_DISTRACTORS = (("sign_error", -1.0), ("factor_of_10", 10.0), ("factor_o
 
 
 @functools.lru_cache(maxsize=256)
-def _prepared(template: Template) -> tuple[TemplateSolver, dict[str, Grid]]:
-    return TemplateSolver(template), {p.name: param_grid(template, p) for p in random_params(template)}
-
-
 def prepared(template: Template) -> tuple[TemplateSolver, dict[str, Grid]]:
     """The template's solver and grids, built once per template."""
-    return _prepared(template)
+    return TemplateSolver(template), {p.name: param_grid(template, p) for p in random_params(template)}
 
 
 @dataclass(frozen=True)
