@@ -1,7 +1,7 @@
 """Whole-process throughput of ``problemgen grade`` and of ``check_answer`` itself.
 
-Run: ``python benchmarks/bench_grade.py [--students 1000 10000] [--problems 20]``.
-Builds one exam per size (Markdown only; not timed), writes a submissions CSV with a mix of
+Run: ``python benchmarks/bench_grade.py [--students 1000 10000] [--parts 20]``.
+Builds one exam of exactly ``--parts`` answer parts (templates in id order while they fit) per size (Markdown only; not timed), writes a submissions CSV with a mix of
 right, wrong, misconception, invalid and blank answers, then times ``problemgen grade`` as its
 own process (every output: grades.csv, feedback, LMS CSVs, report). It also times the checker
 alone in process, per answer.
@@ -58,13 +58,13 @@ def submissions(build: Path, path: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--problems", type=int, default=20)
+    parser.add_argument("--parts", type=int, default=20, help="answer parts per submission")
     args = parser.parse_args()
     executable = shutil.which("problemgen") or sys.exit("problemgen is not installed")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        config = exam_config(folder, args.problems, ["md"])
         for students in args.students:
+            config = exam_config(folder, 0, ["md"], figures=False, students=students, parts=args.parts)
             build = folder / f"build-{students}"
             subprocess.run([executable, "generate", str(config), "--roster", str(roster(folder, students)), "--out",
                             str(build), "--quiet"], check=True, stdout=subprocess.DEVNULL)

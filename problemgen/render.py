@@ -194,6 +194,10 @@ def _markdown(math: str = "mathml") -> Any:
 # left alone.
 _NUMBER = re.compile(r"(?<![A-Za-z\\\d.^_])\d+(?:\.\d*)?")
 _SLOT = "8086{:04d}6808"
+_SLOT_PATTERN = re.compile(r"8086(\d{4})6808")
+# Digits right after an operator that takes no argument (\cdot445, \times3.5) are ordinary
+# numbers: a space (which TeX ignores after a control word) lets them become slots too.
+_OPERATOR_BEFORE_DIGIT = re.compile(r"(\\(?:cdot|times|pm|mp|div|approx|sim|simeq|leq?|geq?|neq?|to|quad|qquad))(?=\d)")
 # latex2mathml draws a single letter in \mathrm{} in italics; \text{} keeps it upright.
 _UPRIGHT_LETTER = re.compile(r"\\mathrm\{([A-Za-z])\}")
 
@@ -206,26 +210,46 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         numbers.append(match.group())
         return _SLOT.format(len(numbers) - 1)
 
+    latex = _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", latex)
     shape = _NUMBER.sub(slot, _UPRIGHT_LETTER.sub(r"\\text{\1}", latex))
-    mathml = _convert_shape(shape, display)
-    if mathml is None:
+    pieces = _convert_shape(shape, display)
+    if pieces is None:
         return f'<code class="math-error">{html.escape(latex)}</code>'
-    for index in range(len(numbers) - 1, -1, -1):
-        mathml = mathml.replace(_SLOT.format(index), numbers[index])
-    return mathml
+    return _fill(pieces, numbers)
 
 
 @functools.lru_cache(maxsize=8192)
-def _convert_shape(shape: str, display: bool) -> str | None:
+def _convert_shape(shape: str, display: bool) -> _Pieces | None:
     from latex2mathml.converter import convert
 
     try:
-        return convert(shape, display="block" if display else "inline")
+        return _pieces(convert(shape, display="block" if display else "inline"), _SLOT_PATTERN)
     except Exception:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
         return None
 
 
+_Pieces = tuple[tuple[str, ...], tuple[int, ...]]
+
+
+def _pieces(rendered: str, slot: re.Pattern[str]) -> _Pieces:
+    """A rendered shape cut at its number slots: the texts between them and each slot's index."""
+    parts = slot.split(rendered)
+    return tuple(parts[0::2]), tuple(int(index) for index in parts[1::2])
+
+
+def _fill(pieces: _Pieces, numbers: list[str]) -> str:
+    """Put a variant's numbers back into the slots of a rendered shape."""
+    texts, indices = pieces
+    out = [texts[0]]
+    for index, text in zip(indices, texts[1:]):
+        out.append(numbers[index])
+        out.append(text)
+    return "".join(out)
+
+
 _TEXT_SLOT = "7097{:04d}7907"
+_NUMBER_SPLIT = re.compile(f"({_NUMBER.pattern})")
+_TEXT_SLOT_PATTERN = re.compile(r"7097(\d{4})7907")
 
 
 @functools.lru_cache(maxsize=2048)
@@ -239,22 +263,23 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     rendered (and cached), and the numbers are put back. Students' statements differ mostly in
     their numbers, so a build renders each template's text only a few times.
     """
+    parts = _NUMBER_SPLIT.split(_OPERATOR_BEFORE_DIGIT.sub(r"\1 ", text))  # text, number, ..., text
     numbers: list[str] = []
+    for index in range(1, len(parts), 2):
+        number = parts[index]
+        if (number[-1] == "." or parts[index + 1][:1] == ")") and _starts_line(parts, index):
+            continue  # an ordered-list marker ("1." or "3)") must keep its digits
+        parts[index] = _TEXT_SLOT.format(len(numbers))
+        numbers.append(number)
+    return _fill(_markdown_shape("".join(parts), math), numbers)
 
-    def slot(match: re.Match[str]) -> str:
-        start = match.start()
-        line_start = text.rfind("\n", 0, start) + 1
-        if not text[line_start:start].strip() and (match.group().endswith(".") or text[match.end():match.end() + 1] == ")"):
-            return match.group()  # an ordered-list marker ("1." or "3)") must keep its digits
-        numbers.append(match.group())
-        return _TEXT_SLOT.format(len(numbers) - 1)
 
-    html = _markdown_shape(_NUMBER.sub(slot, text), math)
-    for index in range(len(numbers) - 1, -1, -1):
-        html = html.replace(_TEXT_SLOT.format(index), numbers[index])
-    return html
+def _starts_line(parts: list[str], index: int) -> bool:
+    """Whether the number ``parts[index]`` of a split text has only blanks before it on its line."""
+    before, newline, line = parts[index - 1].rpartition("\n")
+    return not line.strip() and (bool(newline) or index == 1)
 
 
 @functools.lru_cache(maxsize=8192)
-def _markdown_shape(shape: str, math: str = "mathml") -> str:
-    return _markdown(math).render(shape)
+def _markdown_shape(shape: str, math: str = "mathml") -> _Pieces:
+    return _pieces(_markdown(math).render(shape), _TEXT_SLOT_PATTERN)

@@ -183,6 +183,10 @@ def _mismatch_finding(template: Template, key: str, source: str, error: _Dimensi
 
 
 _LATEX_LEFT = re.compile(r"\\[A-Za-z]+|\$")
+# A value opening a line of text ("{{ DF }}. The K⁺ current ...") prints as "120. mV" for some
+# variants, which Markdown reads as a numbered list. Words and ions ({{ "in" if ... }},
+# {{ ion | ion }}) are safe; a value alone on its line (a worked step) is a block of its own.
+_VALUE_OPENS_LINE = re.compile(r"^[ \t]*(\{\{(?![ \t]*[\"'])(?![^}]*\|[ \t]*ion\b)[^}]*\}\})[ \t]*\S", re.M)
 
 
 def _statement_names(template: Template) -> set[str]:
@@ -197,13 +201,25 @@ def _statement_names(template: Template) -> set[str]:
     return names
 
 
+def _check_line_starts(template: Template) -> list[Finding]:
+    findings = []
+    for key, text in [("statement", template.statement), ("solution", template.solution),
+                      *((f"parts.{p.name}.prompt", p.prompt) for p in template.parts)]:
+        for match in _VALUE_OPENS_LINE.finditer(text or ""):
+            line = text.count("\n", 0, match.start()) + 1
+            findings.append(Finding(template.path, key, f"line {line} starts with {match.group(1)}; a number and a "
+                                    "point opening a line ('120. mV') is read as a numbered list, so start the line "
+                                    "with the word before it"))
+    return findings
+
+
 def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     """Check one template over ``samples`` seeded variants."""
     from problemgen.engine import capacity, generate_from_seeds, prepared
     from problemgen.problem import render_problem
     from problemgen.sampling import draw, random_params, random_words
 
-    findings = list(_check_dimensions(template))
+    findings = list(_check_dimensions(template)) + _check_line_starts(template)
     shown = _statement_names(template)
     if template.figure is not None:
         # A given drawn in the figure is shown to the student, too.

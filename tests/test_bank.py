@@ -112,6 +112,9 @@ VALIDATION_ERRORS = [
      "if it is a helper"),
     ("latex-outside-math", ('solution = "{{ work.E }}"', 'solution = "so \\\\frac{1}{2}"'),
      "error: In {path}, key solution: LaTeX '\\\\frac' survives in the HTML; put math between $...$"),
+    ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
+     "error: In {path}, key statement: line 2 starts with {{{{ c_out }}}}; a number and a point opening a line "
+     "('120. mV') is read as a numbered list, so start the line with the word before it"),
 ]
 
 
@@ -124,3 +127,12 @@ def test_validation_findings_are_located(tmp_path: Path, edit: tuple[str, str], 
     (report,) = validate_paths([path], samples=50)
     assert not report.ok
     assert message.format(path=path) in [str(f) for f in report.findings]
+
+
+@pytest.mark.parametrize("line", ['{{ "inward" if c_in.value > 1 else "outward" }} it goes', "{{ ion | ion }} moves",
+                                  "{{ work.E }}", "  {{ c_out }}"],
+                         ids=["words", "ion", "worked-step", "value-alone"])
+def test_values_that_cannot_read_as_a_list_may_open_a_line(line: str) -> None:
+    from problemgen.validate import _VALUE_OPENS_LINE
+
+    assert _VALUE_OPENS_LINE.search(f"Some text\n{line}\nmore") is None

@@ -78,8 +78,13 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
         "K⁺ is **3.5 mM** outside and *148.0 mM* inside; x_2 and 10^3 stay as written.",
         "$$E = \\frac{8.314 \\cdot 310.15}{96\\,485} \\ln\\frac{150}{15} = 61.5\\,\\mathrm{mV}$$",
         "3) a list that starts at 3\n4) and goes on",
+        "Take 2 steps (of 3) first:\n\n  7. indented marker after 5 numbers 6.\n  8) and 9)",
+        "3.5 mM opens the line, not a list\n12.25 too (x = 3)",
+        "10. ten\n11. eleven at 1.5)",
+        "$$\\frac{0.5\\cdot445 + 2\\times3.5}{\\frac12\\pm1.5} \\approx0.8$$",
     ],
-    ids=["ordered-list", "emphasis", "display-math", "list-start"],
+    ids=["ordered-list", "emphasis", "display-math", "list-start", "indented-markers", "decimals-at-line-start",
+         "two-digit-markers", "digits-after-operators"],
 )
 def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
     from problemgen.render import _markdown
