@@ -23,8 +23,13 @@ from pathlib import Path
 from problemgen.bank import builtin_banks
 
 
-def exam_config(folder: Path, problems: int, formats: list[str], figures: bool = True, students: int = 0) -> Path:
-    """An exam of the first templates (by id) that can give every student a distinct variant."""
+def exam_config(folder: Path, problems: int, formats: list[str], figures: bool = True, students: int = 0,
+                parts: int | None = None) -> Path:
+    """An exam of the first templates (by id) that can give every student a distinct variant.
+
+    With ``parts``, templates are taken in id order while they fit, until the exam has exactly that
+    many answer parts (``problems`` is then ignored).
+    """
     from problemgen.engine import capacity
 
     def enough(template: object) -> bool:
@@ -34,6 +39,15 @@ def exam_config(folder: Path, problems: int, formats: list[str], figures: bool =
     templates = sorted(t.id for bank in builtin_banks().values() for t in bank.templates.values()
                        if (figures or t.figure is None) and enough(t))
     chosen = [templates[i % len(templates)] for i in range(problems)]
+    if parts is not None:
+        by_id = {t.id: t for bank in builtin_banks().values() for t in bank.templates.values()}
+        chosen, left = [], parts
+        for template in templates:
+            if 0 < len(by_id[template].parts) <= left:
+                chosen.append(template)
+                left -= len(by_id[template].parts)
+        if left:
+            sys.exit(f"no choice of templates gives exactly {parts} parts")
     lines = ["schema_version = 1", 'id = "bench"', 'title = "Benchmark"', f"formats = {formats!r}".replace("'", '"'),
              'secret_file = "bench.secret"']
     for template in chosen:
