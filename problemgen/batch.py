@@ -264,12 +264,19 @@ def grade_student(student: Mapping[str, Any], answers: Mapping[str, str] | None,
                          source)
 
 
+def grade_roster_student(manifest: Mapping[str, Any], submissions: Submissions, index: int) -> StudentResult:
+    """Grade the roster's ``index``-th student (no submission: every part blank, scored 0)."""
+    student = manifest["students"][index]
+    return grade_student(student, submissions.answers.get(student["id"]), submissions.sources.get(student["id"], ""))
+
+
+def run_notices(submissions: Submissions, results: Iterable[StudentResult]) -> list[Notice]:
+    """The submissions' own notices, then one per roster student without a submission."""
+    return [*submissions.notices, *(Notice(r.student_id, "no submission found; scored 0")
+                                    for r in results if r.status == "missing")]
+
+
 def grade_all(manifest: Mapping[str, Any], submissions: Submissions) -> tuple[list[StudentResult], list[Notice]]:
     """Grade every roster student, in roster order; students without a submission score 0."""
-    results, notices = [], list(submissions.notices)
-    for student in manifest["students"]:
-        answers = submissions.answers.get(student["id"])
-        if answers is None:
-            notices.append(Notice(student["id"], "no submission found; scored 0"))
-        results.append(grade_student(student, answers, submissions.sources.get(student["id"], "")))
-    return results, notices
+    results = [grade_roster_student(manifest, submissions, index) for index in range(len(manifest["students"]))]
+    return results, run_notices(submissions, results)

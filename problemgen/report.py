@@ -229,7 +229,7 @@ def _histogram_svg(totals: Sequence[float], max_points: float) -> str:
     """Histogram of the graded students' totals, one bin per point (5 to 25 bins)."""
     upper = max_points if max_points > 0 else 1.0
     bins = min(25, max(5, math.ceil(upper)))
-    figure, axes = new_figure(height=3.0)
+    figure, axes = new_figure(height=3.0, margins=(0.09, 0.16, 0.98, 0.96))
     axes.hist(totals, bins=[upper * i / bins for i in range(bins + 1)], color="#4a7bb7", edgecolor="white")
     axes.set_xlim(0, upper)
     axes.set_xlabel(f"total points (of {upper:g})")
@@ -241,7 +241,7 @@ def _histogram_svg(totals: Sequence[float], max_points: float) -> str:
 def _scatter_svg(items: Sequence[ItemStats]) -> str:
     """Difficulty against discrimination, one labelled point per part with both defined."""
     shown = [i for i in items if i.difficulty is not None and i.discrimination is not None]
-    figure, axes = new_figure(height=4.0)
+    figure, axes = new_figure(height=4.0, margins=(0.115, 0.12, 0.98, 0.97))
     axes.axhline(LOW_DISCRIMINATION, color="#b44", linewidth=0.8, linestyle="--")
     axes.axhline(0.0, color="#999", linewidth=0.6)
     axes.scatter([i.difficulty for i in shown], [i.discrimination for i in shown], color="#4a7bb7", s=18)

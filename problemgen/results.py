@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
-from problemgen.batch import Notice, StudentResult, grade_all, load_manifest, read_submissions
+from problemgen.batch import (Notice, StudentResult, Submissions, grade_roster_student, load_manifest,
+                              read_submissions, run_notices)
 
 GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
                   "submitted"]
@@ -41,17 +42,17 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
                processes: int | None = None) -> GradeSummary:
     """Grade ``submissions`` against the build in ``exam_dir``; results go to ``out`` (default exam_dir/grades).
 
-    ``processes``: workers writing feedback (default: every core for 200 students or more).
+    ``processes``: workers grading and writing feedback (default: every core for 200 students or more).
     """
     started = time.perf_counter()
     manifest = load_manifest(exam_dir)
     submitted = read_submissions(submissions, manifest)
-    results, notices = grade_all(manifest, submitted)
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
+        results = _grade_with_feedback(folder / "feedback", manifest, submitted, processes)
+        notices = run_notices(submitted, results)
         write_grades_csv(folder / "grades.csv", results)
-        _write_feedback(folder / "feedback", manifest, results, processes)
         _write_canvas(folder / "canvas-gradebook.csv", manifest, results)
         _write_moodle(folder / "moodle-grades.csv", manifest, results)
         _write_report(folder / "report.html", manifest, results, notices)
@@ -71,34 +72,35 @@ def _number(value: float | None) -> str:
 def write_grades_csv(path: Path, results: list[StudentResult]) -> None:
     """One row per student and part (the shared format of every grader)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=GRADES_COLUMNS)
-        writer.writeheader()
-        for result in results:
-            for part in result.parts:
-                writer.writerow({"student_id": result.student_id, "name": result.name, "label": part.label,
-                                 "verdict": part.verdict if result.status == "graded" else "missing",
-                                 "score": _number(part.score), "points": _number(round(part.points, 6)),
-                                 "max_points": _number(round(part.max_points, 6)), "value": _number(part.value),
-                                 "misconception": part.misconception or "", "submitted": part.submitted})
+        writer = csv.writer(handle)
+        writer.writerow(GRADES_COLUMNS)
+        writer.writerows([result.student_id, result.name, part.label,
+                          part.verdict if result.status == "graded" else "missing", _number(part.score),
+                          _number(round(part.points, 6)), _number(round(part.max_points, 6)), _number(part.value),
+                          part.misconception or "", part.submitted]
+                         for result in results for part in result.parts)
 
 
 def _students(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["id"]: s for s in manifest["students"]}
 
 
-def _write_feedback(folder: Path, manifest: dict[str, Any], results: list[StudentResult],
-                    processes: int | None = None) -> None:
-    """Each student's feedback in HTML and Markdown (large runs use every core)."""
-    from problemgen.parallel import consume, ordered_map
+def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Submissions,
+                         processes: int | None = None) -> list[StudentResult]:
+    """Grade every roster student and write their feedback in HTML and Markdown, in roster order.
 
-    students = _students(manifest)
+    Each student is graded and their feedback written by the same task, on every core for large
+    runs; the results come back in roster order, so the files do not depend on the workers.
+    """
+    from problemgen.parallel import ordered_map
+
     show_solutions = bool(manifest["grading"].get("show_solutions", True))
 
-    def write(index: int) -> None:
+    def grade_and_explain(index: int) -> StudentResult:
         from problemgen.documents import render_document
 
-        result = results[index]
-        entry = students[result.student_id]
+        result = grade_roster_student(manifest, submitted, index)
+        entry = manifest["students"][index]
         by_label = {p.label: p for p in result.parts}
         problems = [{**problem, "parts": [{**part, "result": by_label[part["label"]]} for part in problem["parts"]]}
                     for problem in entry["problems"]]
@@ -108,8 +110,9 @@ def _write_feedback(folder: Path, manifest: dict[str, Any], results: list[Studen
         target.mkdir(parents=True)
         (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
+        return result
 
-    consume(ordered_map(write, len(results), processes))
+    return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32))
 
 
 def _column_title(manifest: dict[str, Any]) -> str:
