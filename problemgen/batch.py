@@ -21,7 +21,7 @@ from typing import Any
 from problemgen.errors import ProblemgenError
 from problemgen.grading import check_answer
 
-MANIFEST_SCHEMA_VERSION = 1
+MANIFEST_SCHEMA_VERSION = 2
 MAX_FILE_BYTES = 5_000_000
 #: Header names (case-insensitive) that identify the student column of a submissions CSV.
 ID_COLUMNS = ("student_id", "student id", "id", "student", "sis user id", "sis_id", "id number", "username",
@@ -104,7 +104,25 @@ def load_manifest(exam_dir: Path) -> dict[str, Any]:
         fix = "upgrade problemgen" if newer else "rebuild the exam with this problemgen"
         raise ManifestError(f"{path} has schema_version {version!r}; this problemgen reads "
                             f"{MANIFEST_SCHEMA_VERSION}; {fix}")
+    _attach_feedback_texts(manifest)
     return manifest
+
+
+def _attach_feedback_texts(manifest: dict[str, Any]) -> None:
+    """Give every numeric ``expected`` its ``misconception_feedback`` from the manifest's shared table.
+
+    The texts depend only on the template and part, so the manifest stores them once
+    (``misconception_feedback``: template -> part name -> misconception -> text) instead of in
+    every student's copy; after loading, each ``expected`` is the full dict of the grading contract.
+    """
+    texts = manifest.get("misconception_feedback") or {}
+    for student in manifest.get("students") or []:
+        for problem in student.get("problems") or []:
+            table = texts.get(problem.get("template", ""), {})
+            for part in problem.get("parts") or []:
+                expected = part.get("expected")
+                if isinstance(expected, dict) and expected.get("kind") == "numeric":
+                    expected.setdefault("misconception_feedback", table.get(part.get("name", ""), {}))
 
 
 def _identity_map(manifest: Mapping[str, Any]) -> dict[str, str]:

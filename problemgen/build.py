@@ -283,7 +283,8 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         (root / "print").mkdir()
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
                bool(browser))
-    with ManifestStreams(root, exam, bool(browser), exam_info) as streams:
+    header = manifest_header(exam, templates.values())
+    with ManifestStreams(root, header, bool(browser), exam_info) as streams:
         for output in _student_outputs(job, processes):
             files += output.files
             streams.student(output.entry, output.key_rows)
@@ -296,7 +297,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
 
     figures.forget()
     files += streams.files
-    files += finish_grader_bundle(root, manifest_header(exam))
+    files += finish_grader_bundle(root, header)
     for lms in exam.lms:
         export_lms(root, lms)
         files += 1

@@ -17,15 +17,18 @@ from problemgen import __version__
 from problemgen.batch import MANIFEST_SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from problemgen.exam import ExamConfig
+    from problemgen.model import Template
     from problemgen.roster import Student
 
 
 class ManifestStreams:
     """The files that grow one student at a time: manifest, grading data, master key, print HTML."""
 
-    def __init__(self, root: Path, exam: ExamConfig, printing: bool, exam_info: dict[str, str]) -> None:
-        self.root, self.exam, self.printing, self.exam_info = root, exam, printing, exam_info
+    def __init__(self, root: Path, header: dict[str, Any], printing: bool, exam_info: dict[str, str]) -> None:
+        self.root, self.header, self.printing, self.exam_info = root, header, printing, exam_info
         self.print_path = root / "print" / "all-sheets.html"
         self.files = 2 + (1 if printing else 0)
         self._first = True
@@ -35,7 +38,7 @@ class ManifestStreams:
         from problemgen.export.grader import GraderData
 
         self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
-        header = manifest_header(self.exam)
+        header = self.header
         # NB: the grading data of grader/ streams beside the manifest, so no stage reloads it all.
         self._grader = GraderData(self.root, header)
         # "students" sorts last among the top-level keys, so the header can be written first.
@@ -82,10 +85,14 @@ def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> di
             "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
 
 
-def manifest_header(exam: ExamConfig) -> dict[str, Any]:
+def manifest_header(exam: ExamConfig, templates: Iterable[Template]) -> dict[str, Any]:
+    """Everything of the manifest but its students: versions, exam, grading policy, feedback texts."""
+    from problemgen.sheets import misconception_texts
+
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
         "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
         "grading": {"misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
                     "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},
+        "misconception_feedback": misconception_texts(templates),
     }

@@ -3,13 +3,15 @@
 The student-facing objects (:class:`SheetProblem`, :class:`SheetPart`) are built from the
 givens only; answers, mistakes and solutions fill the key-only fields, which the sheet
 templates never read. The manifest entry of a part carries the ``expected`` dict of the
-grading contract (``problemgen.grading.check_answer``), so grading needs nothing else.
+grading contract (``problemgen.grading.check_answer``), so grading needs nothing else but the
+feedback texts of misconceptions, which the manifest keeps once per template and part.
 """
 
 from __future__ import annotations
 
 import functools
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,6 +134,19 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
             "constants": dict(part.constants), "functions": [], "rtol": part.rtol, "atol": part.atol}
 
 
+def misconception_texts(templates: Iterable[Template]) -> dict[str, dict[str, dict[str, str]]]:
+    """The manifest's shared feedback table: template id -> part name -> misconception -> text."""
+    return {template.id: {part.name: {name: _feedback(template, part, name) for name in part.misconceptions}
+                          for part in template.parts if part.misconceptions}
+            for template in sorted(templates, key=lambda t: t.id)}
+
+
+def _stored(expected: dict[str, Any]) -> dict[str, Any]:
+    """``expected`` as the manifest stores it: feedback texts live in the shared table."""
+    expected.pop("misconception_feedback", None)
+    return expected
+
+
 def manifest_problem(template: Template, variant: Variant, problem: Problem, sheet: SheetProblem,
                      exam: ExamConfig) -> dict[str, Any]:
     """The manifest entry of one problem of one student.
@@ -145,7 +160,7 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
         answer = answers[part.name]
         parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
                       "prompt": shown.prompt,
-                      "expected": expected(template, part, answer, GradingPolicy.of(exam, problem))})
+                      "expected": _stored(expected(template, part, answer, GradingPolicy.of(exam, problem)))})
     return {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
             "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
             "solution": sheet.solution, "parts": parts}

@@ -36,7 +36,7 @@ def build(exam_dir: Path, out: str = "out", **kwargs: object) -> Path:
 def test_a_build_writes_every_file_of_the_layout(exam_dir: Path) -> None:
     out = build(exam_dir)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["schema_version"] == 1
+    assert manifest["schema_version"] == 2
     assert [s["id"] for s in manifest["students"]] == ["a1", "b2", "c3"]
     for student in manifest["students"]:
         for name in ("sheet.html", "sheet.md", "answers.txt"):
@@ -65,6 +65,25 @@ def test_the_manifest_carries_the_grading_contract(exam_dir: Path) -> None:
     assert driving["parts"][2]["expected"] == {"kind": "choice", "answer": driving["parts"][2]["expected"]["answer"],
                                                "options": ["influx", "efflux", "no net movement"], "aliases": {}}
     assert sum(p["points"] for p in driving["parts"]) == pytest.approx(3.0)
+
+
+def test_misconception_texts_are_stored_once_and_attached_on_loading(exam_dir: Path) -> None:
+    from problemgen.batch import load_manifest
+
+    out = build(exam_dir)
+    stored = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert all("misconception_feedback" not in part["expected"]
+               for student in stored["students"] for problem in student["problems"] for part in problem["parts"])
+    nernst = stored["misconception_feedback"]["test-nernst"]["E"]
+    assert set(nernst) == {"inverted_ratio", "log10_without_factor"}
+    assert nernst["log10_without_factor"] == "you used log10 without the factor 2.303 (ln 10)"
+    for student in load_manifest(out)["students"]:
+        for problem in student["problems"]:
+            for part in problem["parts"]:
+                if part["expected"]["kind"] == "numeric":
+                    texts = part["expected"]["misconception_feedback"]
+                    assert texts == stored["misconception_feedback"][problem["template"]].get(part["name"], {})
+                    assert set(part["expected"]["misconceptions"]) <= set(texts)
 
 
 def test_the_same_config_roster_and_secret_rebuild_identical_files(exam_dir: Path) -> None:

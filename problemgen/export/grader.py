@@ -41,7 +41,7 @@ WRITERS = ("atomic.py", "results.py")
 REQUIREMENTS = ("numpy",)
 GRADER_DIR = "grader"
 #: Top-level manifest keys the grading data keeps (``load_manifest`` checks ``schema_version``).
-HEADER_KEYS = ("schema_version", "generator", "exam", "grading")
+HEADER_KEYS = ("schema_version", "generator", "exam", "grading", "misconception_feedback")
 CHUNK = 1 << 20
 ZIP_NAME = "gradescope-autograder.zip"
 #: Template folder in ``problemgen.templates``; ``*.j2`` are rendered, the scripts copied as they are.
@@ -159,10 +159,15 @@ def trim_student(entry: Mapping[str, Any]) -> dict[str, Any]:
     """
     return {"id": entry["id"], "name": entry.get("name", ""), "email": entry.get("email", ""),
             "sis_id": entry.get("sis_id", ""),
-            "problems": [{"slot": problem.get("slot", ""),
+            "problems": [{"slot": problem.get("slot", ""), "template": problem.get("template", ""),
                           "parts": [{"label": part["label"], "name": part.get("name", ""), "points": part["points"],
-                                     "expected": part["expected"]} for part in problem["parts"]]}
+                                     "expected": _without_texts(part["expected"])} for part in problem["parts"]]}
                          for problem in entry["problems"]]}
+
+
+def _without_texts(expected: Mapping[str, Any]) -> dict[str, Any]:
+    """``expected`` as stored: misconception texts live in the header's shared table."""
+    return {key: value for key, value in expected.items() if key != "misconception_feedback"}
 
 
 def _dumps(value: Any) -> str:
