@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
-from problemgen.manifest import ManifestStreams, key_row, manifest_header
+from problemgen.manifest import ManifestStreams, StudentLines, manifest_header, student_lines
 from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam
 from problemgen.model import Template, Variant, VariantKey
 from problemgen.roster import Student, demo_roster_path, load_roster
@@ -201,8 +201,7 @@ class _Job:
 class _StudentOutput:
     """What one student's files add to the shared streams."""
 
-    entry: dict[str, Any]
-    key_rows: list[dict[str, Any]]
+    lines: StudentLines
     print_html: str
     files: int
 
@@ -242,9 +241,8 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         path.write_text(text, encoding="utf-8")
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
              "folder": folder, "problems": entries}
-    rows = [key_row(student, e, part) for e in entries for part in e["parts"]]
     print_html = render_document("print_sheet.html.j2", **context) if job.printing else ""
-    return _StudentOutput(entry, rows, print_html, len(written))
+    return _StudentOutput(student_lines(student, entry), print_html, len(written))
 
 
 def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutput]:
@@ -287,7 +285,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     with ManifestStreams(root, header, bool(browser), exam_info) as streams:
         for output in _student_outputs(job, processes):
             files += output.files
-            streams.student(output.entry, output.key_rows)
+            streams.student(output.lines)
             if browser:
                 streams.print_sheet(output.print_html)
             done += 1

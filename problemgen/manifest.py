@@ -9,7 +9,9 @@ print file, so a build never holds every student in memory.
 from __future__ import annotations
 
 import csv
+import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,31 @@ if TYPE_CHECKING:
     from problemgen.exam import ExamConfig
     from problemgen.model import Template
     from problemgen.roster import Student
+
+
+@dataclass(frozen=True)
+class StudentLines:
+    """One student's share of the streamed files, serialised by whoever rendered the student.
+
+    Builds serialise in their workers, so the process writing the streams only appends text.
+    """
+
+    manifest: str
+    """The manifest entry as JSON."""
+    grading: str
+    """The trimmed entry of ``grader/manifest.json``."""
+    key: str
+    """The student's rows of the master key CSV."""
+
+
+def student_lines(student: Student, entry: dict[str, Any]) -> StudentLines:
+    """Serialise one student's manifest ``entry`` for :meth:`ManifestStreams.student`."""
+    from problemgen.export.grader import grading_line
+
+    buffer = io.StringIO()
+    csv.DictWriter(buffer, fieldnames=KEY_COLUMNS).writerows(
+        key_row(student, problem, part) for problem in entry["problems"] for part in problem["parts"])
+    return StudentLines(json.dumps(entry, sort_keys=True, ensure_ascii=False), grading_line(entry), buffer.getvalue())
 
 
 class ManifestStreams:
@@ -44,19 +71,18 @@ class ManifestStreams:
         # "students" sorts last among the top-level keys, so the header can be written first.
         self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
         self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
-        self._key = csv.DictWriter(self._key_file, fieldnames=KEY_COLUMNS)
-        self._key.writeheader()
+        csv.writer(self._key_file).writerow(KEY_COLUMNS)
         if self.printing:
             self._print = self.print_path.open("w", encoding="utf-8")
             self._print.write(render_document("print_head.html.j2", exam=self.exam_info))
         return self
 
-    def student(self, entry: dict[str, Any], key_rows: list[dict[str, Any]]) -> None:
-        """Append one student's manifest entry and master-key rows."""
-        self._manifest.write(("" if self._first else ",\n") + json.dumps(entry, sort_keys=True, ensure_ascii=False))
+    def student(self, lines: StudentLines) -> None:
+        """Append one student's manifest entry, grading data and master-key rows."""
+        self._manifest.write(("" if self._first else ",\n") + lines.manifest)
         self._first = False
-        self._key.writerows(key_rows)
-        self._grader.student(entry)
+        self._key_file.write(lines.key)
+        self._grader.line(lines.grading)
 
     def print_sheet(self, html: str) -> None:
         """Append one student's sheet to the combined print file."""

@@ -83,7 +83,11 @@ class GraderData:
 
     def student(self, entry: Mapping[str, Any]) -> None:
         """Append one student's manifest entry, trimmed."""
-        self._file.write(self._separator + _dumps(trim_student(entry)))
+        self.line(grading_line(entry))
+
+    def line(self, text: str) -> None:
+        """Append one student's :func:`grading_line`."""
+        self._file.write(self._separator + text)
         self._separator = ",\n"
 
     def close(self) -> None:
@@ -163,6 +167,11 @@ def trim_student(entry: Mapping[str, Any]) -> dict[str, Any]:
                           "parts": [{"label": part["label"], "name": part.get("name", ""), "points": part["points"],
                                      "expected": _without_texts(part["expected"])} for part in problem["parts"]]}
                          for problem in entry["problems"]]}
+
+
+def grading_line(entry: Mapping[str, Any]) -> str:
+    """One student's line of ``grader/manifest.json``: the trimmed entry as compact JSON."""
+    return _dumps(trim_student(entry))
 
 
 def _without_texts(expected: Mapping[str, Any]) -> dict[str, Any]:
