@@ -14,7 +14,7 @@ Scientific notation comes in four styles: ``plain`` (``6.02e23``), ``unicode``
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Any, overload
 
 import numpy as np
@@ -51,6 +51,10 @@ def to_decimal(x: float | int | Decimal | str) -> Decimal:
     return Decimal(repr(float(x)))
 
 
+#: Context of the exact roundings below, passed explicitly (no thread-local context switch).
+_ROUNDING = Context(prec=60)
+
+
 def round_decimal_sig(x: float | int | Decimal | str, n: int) -> Decimal:
     """``x`` rounded half-up to ``n`` significant figures, as a Decimal with exactly ``n`` digits.
 
@@ -62,12 +66,13 @@ def round_decimal_sig(x: float | int | Decimal | str, n: int) -> Decimal:
         raise ValueError(f"cannot round a non-finite value: {x!r}")
     if d.is_zero():
         return Decimal(0)
-    with localcontext() as ctx:
-        ctx.prec = max(60, n + 10)
-        rounded = d.quantize(Decimal(1).scaleb(d.adjusted() - n + 1), rounding=ROUND_HALF_UP)
-        # 9.96 -> 10.0 gained a digit: re-quantize on the new decade so exactly n digits remain.
-        if rounded.adjusted() != d.adjusted():
-            rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - n + 1), rounding=ROUND_HALF_UP)
+    context = _ROUNDING if n <= _ROUNDING.prec - 10 else Context(prec=n + 10)
+    rounded = d.quantize(Decimal(1).scaleb(d.adjusted() - n + 1, context=context), rounding=ROUND_HALF_UP,
+                         context=context)
+    # 9.96 -> 10.0 gained a digit: re-quantize on the new decade so exactly n digits remain.
+    if rounded.adjusted() != d.adjusted():
+        rounded = rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - n + 1, context=context),
+                                   rounding=ROUND_HALF_UP, context=context)
     return rounded
 
 
