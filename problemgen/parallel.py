@@ -29,18 +29,28 @@ def default_processes(items: int) -> int:
     return (os.cpu_count() or 1) if items >= PARALLEL_MIN_ITEMS else 1
 
 
-def ordered_map(task: Callable[[int], T], count: int, processes: int | None = None, chunksize: int = 8) -> Iterator[T]:
-    """``task(0) … task(count - 1)`` in order, on ``processes`` forked workers where possible."""
+def ordered_map(task: Callable[[int], T], count: int, processes: int | None = None, chunksize: int = 8,
+                meanwhile: Callable[[], object] | None = None) -> Iterator[T]:
+    """``task(0) … task(count - 1)`` in order, on ``processes`` forked workers where possible.
+
+    ``meanwhile`` runs once in this process while the workers start on the tasks (e.g. importing
+    what the next stage needs); it runs after the fork, so the workers never inherit its work.
+    """
     global _TASK
     processes = default_processes(count) if processes is None else processes
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        if meanwhile is not None:
+            meanwhile()
         yield from map(task, range(count))
         return
     # NB: the task is set before the pool forks, so every worker inherits it (and its data).
     _TASK = task
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
-            yield from pool.imap(_run, range(count), chunksize=chunksize)
+            results = pool.imap(_run, range(count), chunksize=chunksize)
+            if meanwhile is not None:
+                meanwhile()
+            yield from results
     finally:
         _TASK = None
 

@@ -202,6 +202,12 @@ def _layout(manifest: Mapping[str, Any]) -> tuple[dict[str, str], dict[tuple[str
     return slots, variants, texts
 
 
+def prepare_report() -> None:
+    """Import what drawing the report needs (slow; worth doing while the students are graded)."""
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+
 def render_report(results: Sequence[StudentResult], manifest: Mapping[str, Any], notices: Iterable[Notice]) -> str:
     """The instructor's ``report.html``: one file, inline CSS and SVG plots, identical on re-runs.
 

@@ -93,6 +93,7 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
     runs; the results come back in roster order, so the files do not depend on the workers.
     """
     from problemgen.parallel import ordered_map
+    from problemgen.report import prepare_report
 
     show_solutions = bool(manifest["grading"].get("show_solutions", True))
 
@@ -112,7 +113,8 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
         return result
 
-    return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32))
+    return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32,
+                            meanwhile=prepare_report))
 
 
 def _column_title(manifest: dict[str, Any]) -> str:
