@@ -22,6 +22,8 @@ from problemgen.errors import ProblemgenError
 from problemgen.grading import check_answer
 
 MANIFEST_SCHEMA_VERSION = 2
+#: Manifests this version reads: 1 kept each part's misconception texts inline (builds of 0.1).
+READABLE_SCHEMA_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 5_000_000
 #: Header names (case-insensitive) that identify the student column of a submissions CSV.
 ID_COLUMNS = ("student_id", "student id", "id", "student", "sis user id", "sis_id", "id number", "username",
@@ -99,11 +101,11 @@ def load_manifest(exam_dir: Path) -> dict[str, Any]:
     except (OSError, ValueError) as error:
         raise ManifestError(f"{path} cannot be read: {error}") from None
     version = manifest.get("schema_version") if isinstance(manifest, dict) else None
-    if version != MANIFEST_SCHEMA_VERSION:
+    if version not in READABLE_SCHEMA_VERSIONS:
         newer = isinstance(version, int) and version > MANIFEST_SCHEMA_VERSION
         fix = "upgrade problemgen" if newer else "rebuild the exam with this problemgen"
-        raise ManifestError(f"{path} has schema_version {version!r}; this problemgen reads "
-                            f"{MANIFEST_SCHEMA_VERSION}; {fix}")
+        readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
+        raise ManifestError(f"{path} has schema_version {version!r}; this problemgen reads {readable}; {fix}")
     _attach_feedback_texts(manifest)
     return manifest
 

@@ -180,3 +180,44 @@ def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: P
     assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
     for relative in files:
         assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative
+
+
+def _as_schema_1(manifest: dict) -> dict:
+    """A manifest as builds of problemgen 0.1 wrote it: each part's feedback texts inline."""
+    old = {key: value for key, value in manifest.items() if key != "misconception_feedback"}
+    old["schema_version"] = 1
+    for student in old["students"]:
+        for problem in student["problems"]:
+            for part in problem["parts"]:
+                expected = part["expected"]
+                if expected["kind"] == "numeric":
+                    table = manifest["misconception_feedback"][problem["template"]].get(part["name"], {})
+                    expected["misconception_feedback"] = {name: table[name] for name in expected["misconceptions"]}
+    return old
+
+
+def test_a_schema_1_manifest_grades_like_its_schema_2_build(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    old_build = tmp_path / "old-build"
+    shutil.copytree(built, old_build)
+    stored = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    (old_build / "manifest.json").write_text(json.dumps(_as_schema_1(stored)), encoding="utf-8")
+    new = grade_exam(built, source, tmp_path / "new").out
+    old = grade_exam(old_build, source, tmp_path / "old").out
+    for name in ("grades.csv", "feedback/b2/feedback.html", "report.html"):
+        assert (old / name).read_bytes() == (new / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(("version", "fix"), [(3, "upgrade problemgen"), (0, "rebuild the exam with this problemgen"),
+                                              ("2", "rebuild the exam with this problemgen")])
+def test_an_unreadable_manifest_version_says_what_to_do(built: Path, tmp_path: Path, version: object, fix: str) -> None:
+    from problemgen.batch import ManifestError, load_manifest
+
+    stored = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({**stored, "schema_version": version}), encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    assert str(caught.value) == f"{path} has schema_version {version!r}; this problemgen reads 1 and 2; {fix}"
