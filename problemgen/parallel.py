@@ -7,6 +7,7 @@ Results come back in input order, so streamed files are the same as from one pro
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -45,6 +46,9 @@ def ordered_map(task: Callable[[int], T], count: int, processes: int | None = No
         return
     # NB: the task is set before the pool forks, so every worker inherits it (and its data).
     _TASK = task
+    # Objects that exist now (the manifest, the variants) are left out of garbage collection, in
+    # the workers too: collections would touch every one of them and copy the shared pages.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             results = pool.imap(_run, range(count), chunksize=chunksize)
@@ -53,6 +57,7 @@ def ordered_map(task: Callable[[int], T], count: int, processes: int | None = No
             yield from results
     finally:
         _TASK = None
+        gc.unfreeze()
 
 
 def consume(results: Iterable[Any]) -> None:
