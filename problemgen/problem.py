@@ -7,6 +7,7 @@ statement that mentions an answer fails to render instead of leaking it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -97,7 +98,7 @@ def render_problem(template: Template, variant: Variant) -> RenderedProblem:
                              if p.name in variant.hidden})
     solution_context["answers"] = {p.name: answer_quantity(p, answers[p.name]) for p in template.parts}
     solution_context.update(solution_context["answers"])
-    solution_context["work"] = {p.name: worked_steps(template, p, variant) for p in template.parts}
+    solution_context["work"] = WorkedSteps(template, variant)
     solution = render_text(template.solution, solution_context, f"{where}, solution")
     svg = caption = ""
     if template.figure is not None:
@@ -109,6 +110,27 @@ def render_problem(template: Template, variant: Variant) -> RenderedProblem:
 
 
 # --- worked steps from the physics core --------------------------------------------------------
+class WorkedSteps(Mapping[str, str]):
+    """``work`` in a solution: each part's :func:`worked_steps`, computed when the text asks for it."""
+
+    __slots__ = ("_template", "_variant", "_parts", "_done")
+
+    def __init__(self, template: Template, variant: Variant) -> None:
+        self._template, self._variant = template, variant
+        self._parts = {part.name: part for part in template.parts}
+        self._done: dict[str, str] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._done:
+            self._done[name] = worked_steps(self._template, self._parts[name], self._variant)
+        return self._done[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parts)
+
+    def __len__(self) -> int:
+        return len(self._parts)
+
 @functools.lru_cache(maxsize=512)
 def _relation_pattern(relation_name: str) -> tuple[str, str, tuple[str, ...]]:
     """LaTeX of a relation, and of its right-hand side with numbered placeholders per input."""
