@@ -300,16 +300,13 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         export_lms(root, lms)
         files += 1
     if browser:
-        to_print = [(root / "students" / f / name, root / "students" / f / name.replace(".html", ".pdf"))
-                    for f in (job.folders[s.id] for s in students) for name in ("sheet.html",)]
-        to_print += [(root / "keys" / job.folders[s.id] / "key.html", root / "keys" / job.folders[s.id] / "key.pdf")
-                     for s in students]
-        to_print.append((streams.print_path, root / "print" / "all-sheets.pdf"))
-        files += _print_pdfs(browser, to_print, done, total, progress)
+        printed, htmls = _print_pdfs(browser, root, [job.folders[s.id] for s in students], exam.title, done, total,
+                                     progress)
+        files += printed
         if "html" not in formats:
-            for html, _ in to_print:
+            for html in [*htmls, streams.print_path]:
                 html.unlink()
-            files -= len(to_print)
+            files -= len(htmls) + 1
     return files, pdf_note
 
 
@@ -334,13 +331,23 @@ def _predraw_figures(students: list[Student], assignment: dict[str, list[tuple[P
     figures.predraw(jobs)
 
 
-def _print_pdfs(browser: str, jobs: list[tuple[Path, Path]], done: int, total: int, progress: Progress | None) -> int:
-    from problemgen.pdf import ChromiumPrinter
+def _print_pdfs(browser: str, root: Path, folders: list[str], title: str, done: int, total: int,
+                progress: Progress | None) -> tuple[int, list[Path]]:
+    """Print every sheet and key, and the combined sheets, with one Chromium.
+
+    Returns the number of PDFs written and the HTML files they were printed from.
+    """
+    from problemgen.pdf import Batch, ChromiumPrinter, Printable, print_batches
+
+    sheets = [Printable(root / "students" / f / "sheet.html", root / "students" / f / "sheet.pdf") for f in folders]
+    keys = [Printable(root / "keys" / f / "key.html", root / "keys" / f / "key.pdf") for f in folders]
+    # NB: keys first: they are the longest print jobs, so no core idles at the end.
+    batches = [Batch(keys), Batch(sheets, root / "print" / "all-sheets.pdf", f"{title} — all sheets")]
 
     def report(finished: int) -> None:
         if progress:
             progress(min(done + finished, total), total)
 
     with ChromiumPrinter(browser) as printer:
-        printer.print_many(jobs, done=report)
-    return len(jobs)
+        print_batches(printer, batches, done=report)
+    return len(sheets) + len(keys) + 1, [d.html for d in sheets + keys]

@@ -1,0 +1,243 @@
+"""PDFs printed in batches and cut per student: only a student's own pages, same pages as alone."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from problemgen.build import build_exam
+from problemgen.errors import BuildError
+from problemgen.numbers import format_sig
+from problemgen.pdf import ChromiumPrinter, Printable, _chunks, batch_html, find_chromium, split_pdf
+
+DATA = Path(__file__).parent / "data" / "small-exam"
+
+needs_browser = pytest.mark.skipif(
+    find_chromium() is None or not shutil.which("pdftotext"),
+    reason="needs Chromium and poppler-utils (pdftotext); .ci/run installs both")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The small exam built twice with PDFs (as HTML too, to print alone): (first, second)."""
+    folder = tmp_path_factory.mktemp("exam")
+    shutil.copytree(DATA, folder, dirs_exist_ok=True)
+    return tuple(build_exam(folder / "exam.toml", folder / "roster.csv", folder / out, ("html", "pdf")).out
+                 for out in ("one", "two"))  # type: ignore[return-value]
+
+
+def pdf_text(path: Path, *options: str) -> str:
+    return subprocess.run(["pdftotext", *options, str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def students(out: Path) -> list[dict]:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))["students"]
+
+
+# --- a build with PDFs ----------------------------------------------------------------------------
+
+@needs_browser
+@pytest.mark.parametrize("kind", ["sheet", "key"])
+def test_a_students_pdf_holds_only_that_students_document(built: tuple[Path, Path], kind: str) -> None:
+    # GIVEN sheets and keys printed in batches, WHEN each student's PDF is read, THEN it names that
+    # student only, and a sheet never holds a key's page.
+    out = built[0]
+    everyone = students(out)
+    for student in everyone:
+        folder = out / ("students" if kind == "sheet" else "keys") / student["folder"]
+        text = pdf_text(folder / f"{kind}.pdf")
+        assert f"{student['name']} ({student['id']})" in text
+        for other in everyone:
+            if other is not student:
+                assert f"({other['id']})" not in text and other["name"] not in text
+        assert ("Worked solution" in text) == (kind == "key")
+
+
+def answer_strings(expected: dict) -> set[str]:
+    """Every way a numeric answer is displayed (key precision, both minus signs), 3+ digits."""
+    texts = set()
+    for figures in (3, 4):
+        text = format_sig(expected["value"], figures)
+        texts |= {text, text.replace("-", "\u2212"), text.rstrip(".")}
+    return {t for t in texts if len(t.strip("-\u2212").replace(".", "").lstrip("0")) >= 3}
+
+
+@needs_browser
+def test_no_student_pdf_shows_an_answer(built: tuple[Path, Path]) -> None:
+    # GIVEN the printed sheets, WHEN their text is scanned, THEN no numeric answer of the student
+    # appears (at the key's precision, either minus sign) unless it is also a given.
+    out = built[0]
+    checked = 0
+    for student in students(out):
+        givens = {json.dumps(v) for problem in student["problems"] for v in problem["givens"].values()}
+        for path in (out / "students" / student["folder"]).glob("*.pdf"):
+            numbers = set(re.findall(r"[-\u2212]?\d[\d.]*", pdf_text(path)))
+            for problem in student["problems"]:
+                for part in problem["parts"]:
+                    if part["expected"]["kind"] != "numeric":
+                        continue  # a choice's answer is, by design, one of the options shown
+                    for shown in answer_strings(part["expected"]) - givens:
+                        assert shown not in numbers, f"{path} shows the answer {shown} of {part['label']}"
+                        checked += 1
+    assert checked > 20
+
+
+@needs_browser
+def test_split_pdfs_carry_no_outline_destinations_dates_or_foreign_pages(built: tuple[Path, Path]) -> None:
+    out = built[0]
+    for student in students(out):
+        for path in (out / "students" / student["folder"] / "sheet.pdf", out / "keys" / student["folder"] / "key.pdf"):
+            with pikepdf.open(path) as pdf:
+                assert not {"/Outlines", "/Dests", "/Names", "/StructTreeRoot"} & set(pdf.Root.keys()), path
+                pages = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page"]
+                assert len(pages) == len(pdf.pages), f"{path} holds pages that are not its own"
+                assert "/CreationDate" not in pdf.docinfo and "/ModDate" not in pdf.docinfo
+                assert str(pdf.docinfo.Title).endswith(student["name"])
+                for page in pdf.pages:
+                    for annotation in page.obj.get("/Annots", []):
+                        assert annotation.A.S == "/URI", path
+
+
+@needs_browser
+def test_all_sheets_is_every_sheet_in_roster_order(built: tuple[Path, Path]) -> None:
+    out = built[0]
+    combined = out / "print" / "all-sheets.pdf"
+    sheets = [out / "students" / s["folder"] / "sheet.pdf" for s in students(out)]
+    with pikepdf.open(combined) as pdf:
+        assert len(pdf.pages) == sum(len(pikepdf.open(p).pages) for p in sheets)
+    assert pdf_text(combined) == "".join(pdf_text(p) for p in sheets)
+
+
+@needs_browser
+def test_an_unchanged_build_writes_identical_pdfs(built: tuple[Path, Path]) -> None:
+    first, second = built
+    pdfs = sorted(p.relative_to(first) for p in first.rglob("*.pdf"))
+    assert len(pdfs) == 2 * 3 + 1
+    for relative in pdfs:
+        assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+@needs_browser
+@pytest.mark.parametrize("kind", ["sheet", "key"])
+def test_a_cut_pdf_has_the_pages_of_the_document_printed_alone(built: tuple[Path, Path], tmp_path: Path,
+                                                               kind: str) -> None:
+    # GIVEN the last student (whose pages come after others' in the batch), WHEN the document is
+    # printed alone, THEN page size, page count and the laid-out text of every page are the same.
+    out = built[0]
+    folder = out / ("students" if kind == "sheet" else "keys") / students(out)[-1]["folder"]
+    alone = tmp_path / "alone.pdf"
+    with ChromiumPrinter(find_chromium()) as printer:  # type: ignore[arg-type]
+        printer.print_pdf(folder / f"{kind}.html", alone)
+    with pikepdf.open(alone) as expected, pikepdf.open(folder / f"{kind}.pdf") as cut:
+        assert len(cut.pages) == len(expected.pages)
+        assert [list(p.mediabox) for p in cut.pages] == [list(p.mediabox) for p in expected.pages]
+    assert pdf_text(folder / f"{kind}.pdf", "-layout") == pdf_text(alone, "-layout")
+
+
+# --- the parts ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("sizes", "limit", "expected"), [
+    ([5, 5, 5], 10, [2, 1]),
+    ([5, 5, 5], 15, [3]),
+    ([20, 5, 5], 10, [1, 2]),     # a document larger than the limit is a batch of its own
+    ([5, 20, 5], 10, [1, 1, 1]),
+    ([1], 1, [1]),
+], ids=["two-and-one", "all-fit", "large-first", "large-middle", "single"])
+def test_documents_are_batched_in_order_by_html_size(tmp_path: Path, sizes: list[int], limit: int,
+                                                      expected: list[int]) -> None:
+    documents = []
+    for number, size in enumerate(sizes):
+        html = tmp_path / f"{number}.html"
+        html.write_text("x" * size, encoding="utf-8")
+        documents.append(Printable(html, tmp_path / f"{number}.pdf"))
+    chunks = _chunks(documents, limit)
+    assert [len(c) for c in chunks] == expected
+    assert [d for c in chunks for d in c] == documents
+
+
+def test_a_batch_holds_each_body_on_its_own_page_with_a_mark(tmp_path: Path) -> None:
+    documents = []
+    for number, (title, body) in enumerate([("A &amp; B", '<body class="key-document">\n<p>one</p>\n'),
+                                            ("C", "<body>\n<p>two</p>\n")]):
+        html = tmp_path / f"{number}.html"
+        html.write_text(f"<!DOCTYPE html><html><head><title>{title}</title></head>{body}</body></html>",
+                        encoding="utf-8")
+        documents.append(Printable(html, tmp_path / f"{number}.pdf"))
+    text, titles = batch_html(documents)
+    assert titles == ["A & B", "C"]
+    assert '<div class="page-break key-document" id="document-0">\n\n<p>one</p>\n\n</div>' in text
+    assert '<div class="page-break" id="document-1">\n\n<p>two</p>\n\n</div>' in text
+    assert '<a href="#document-0"></a><a href="#document-1"></a>' in text
+
+
+def test_a_document_without_a_body_is_a_located_error(tmp_path: Path) -> None:
+    html = tmp_path / "sheet.html"
+    html.write_text("<title>t</title><p>no body</p>", encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        batch_html([Printable(html, tmp_path / "sheet.pdf")])
+    assert str(caught.value) == f"{html}: no <title> or <body> element to print"
+
+
+def _marked_pdf(pages: int, marks: dict[str, int]) -> bytes:
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page()
+    pdf.Root.Dests = pikepdf.Dictionary({f"/{name}": pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, 0, 0, 0])
+                                         for name, page in marks.items()})
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(("pages", "marks", "expected"), [
+    (3, {"document-0": 0, "document-1": 2}, [2, 1]),
+    (4, {"document-0": 0, "document-1": 1, "document-2": 3}, [1, 2, 1]),
+    (3, {"document-0": 0}, "document-1"),                       # a mark is missing
+    (3, {"document-0": 1, "document-1": 2}, "document-0"),      # pages before the first document
+    (3, {"document-0": 0, "document-1": 0}, "document-1"),      # two documents on one page
+], ids=["two", "three", "missing", "late-start", "same-page"])
+def test_a_batch_is_cut_at_its_marks(tmp_path: Path, pages: int, marks: dict[str, int],
+                                     expected: list[int] | str) -> None:
+    count = len(expected) if isinstance(expected, list) else 2
+    documents = [Printable(tmp_path / f"{n}.html", tmp_path / f"{n}.pdf") for n in range(count)]
+    if isinstance(expected, str):
+        with pytest.raises(BuildError) as caught:
+            split_pdf(_marked_pdf(pages, marks), documents, ["t"] * count)
+        number = int(expected.rsplit("-", 1)[1])
+        assert str(caught.value) == (f"Chromium's PDF of {documents[0].html} and the next {count - 1} documents has "
+                                     f"no page mark for {documents[number].html}; the documents could not be cut apart")
+        return
+    split_pdf(_marked_pdf(pages, marks), documents, [f"title {n}" for n in range(count)])
+    for document, length, number in zip(documents, expected, range(count)):
+        with pikepdf.open(document.pdf) as part:
+            assert len(part.pages) == length
+            assert str(part.docinfo.Title) == f"title {number}"
+
+
+def test_a_cut_keeps_web_links_and_drops_links_that_reach_other_pages(tmp_path: Path) -> None:
+    # GIVEN a batch whose first page links to a web page and to the second document's page,
+    # WHEN it is cut, THEN the first file keeps the web link only and holds no other page.
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.add_blank_page()
+    web = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 9, 9],
+                             A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI=pikepdf.String("https://example.org")))
+    inside = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[0, 0, 9, 9],
+                                Dest=pikepdf.Array([pdf.pages[1].obj, pikepdf.Name.Fit]))
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(web), pdf.make_indirect(inside)]))
+    pdf.Root.Dests = pikepdf.Dictionary({"/document-0": [pdf.pages[0].obj, pikepdf.Name.Fit],
+                                         "/document-1": [pdf.pages[1].obj, pikepdf.Name.Fit]})
+    buffer = io.BytesIO()
+    pdf.save(buffer)
+    documents = [Printable(tmp_path / f"{n}.html", tmp_path / f"{n}.pdf") for n in range(2)]
+    split_pdf(buffer.getvalue(), documents, ["a", "b"])
+    with pikepdf.open(documents[0].pdf) as part:
+        assert [str(a.A.URI) for a in part.pages[0].obj.Annots] == ["https://example.org"]
+        assert sum(1 for o in part.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page") == 1
