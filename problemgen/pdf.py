@@ -7,8 +7,9 @@ The flags are the ones that work as root in a container without a display or net
 
 Students are printed in batches (:func:`print_batches`): one HTML of several students'
 documents, each starting on a new page and marked by a named destination, is printed once and
-cut into one PDF per student with pikepdf. Chromium's cost per document is mostly fixed, so
-this is several times faster than a print per student.
+cut into one PDF per student with pikepdf. A print's own work (loading, setting up, laying the
+document out twice, embedding fonts) is then paid per batch, and ``print/all-sheets.pdf`` is
+joined from the sheets' pages instead of printed again.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ class ChromiumPrinter:
         ``prepare(i)`` returns the HTML file of document ``i`` (called when a tab is free, so
         documents need not all exist at once); ``received(i, pdf)`` gets its PDF, in any order.
         """
-        tabs = tabs or os.cpu_count() or 2
+        tabs = tabs or min(os.cpu_count() or 2, 8)  # a tab is a renderer process of a few hundred MB
         while len(self._sessions) < max(1, min(tabs, count)):
             self._open_tab()
         queue = list(reversed(range(count)))
@@ -214,9 +215,9 @@ class ChromiumPrinter:
                 return
 
 
-BATCH_BYTES = 2_000_000
+BATCH_BYTES = 1_200_000
 """HTML per print job. Chromium's time per page grows with the document's size, so batches stay
-moderate (about 10 keys or 50 sheets of a 20-problem exam); several of them print at once."""
+moderate (about 6 keys or 30 sheets of a 20-problem exam); several of them print at once."""
 
 
 @dataclass(frozen=True)
