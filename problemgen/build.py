@@ -212,12 +212,13 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     from problemgen.sheets import manifest_problem, sheet_problem
 
     student = job.students[index]
-    problems, entries = [], []
+    problems, entries, sources = [], [], []
     for problem, slot, _ in job.assignment[student.id]:
         where = job.slotted[(student.id, slot)]
         variant = where.variant()
         sheet = sheet_problem(where.template, variant, slot, problem.points)
         problems.append(sheet)
+        sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
     who = {"id": student.id, "name": student.name}
     folder = job.folders[student.id]
@@ -225,7 +226,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     sheet_dir.mkdir()
     key_dir.mkdir()
     context = dict(exam=job.exam_info, student=who, problems=problems)
-    written = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
+    written: dict[Path, str | bytes] = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
     if "md" in job.formats:
         written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
         written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
@@ -237,8 +238,13 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     if "html" in job.formats or job.printing:
         written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
         written[key_dir / "key.html"] = render_document("key.html.j2", **context)
+    if "tex" in job.formats:
+        from problemgen.latex import tex_files
+
+        for into, files in zip((sheet_dir, key_dir), tex_files(context, sources)):
+            written.update((into / name, content) for name, content in files.items())
     for path, text in written.items():
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
              "folder": folder, "problems": entries}
     print_html = render_document("print_sheet.html.j2", **context) if job.printing else ""

@@ -87,7 +87,7 @@ def preview(template: str, student: str | None, seed: int | None, fmt: str) -> N
               help="Roster CSV (id,name[,email], or a Canvas/Moodle gradebook export). Default: the demo roster.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder. Default: ./problemgen-demo for the demo, else the config's name.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "pdf"]),
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "pdf", "tex"]),
               help="Formats to write (repeatable). Default: the config's formats.")
 @click.option("--force", is_flag=True, help="Replace an existing build in the output folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

@@ -19,7 +19,7 @@ from problemgen.errors import ConfigError
 from problemgen.model import Template
 
 SCHEMA_VERSION = 1
-FORMATS = ("html", "md", "pdf")
+FORMATS = ("html", "md", "pdf", "tex")
 DEFAULT_FORMATS = ("html", "md", "pdf")
 _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
               "grading", "problems", "lms"}

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: Inputs of each kind: name -> what it is (SI); ``lists`` take one expression per item.
 KINDS: dict[str, dict[str, str]] = {
@@ -78,17 +81,37 @@ def forget() -> None:
 
 @functools.lru_cache(maxsize=4096)
 def _draw(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[str, Any], ...], name: str) -> str:
+    from problemgen.plotting import to_svg
+
+    return _drawn(kind, values, options, lambda figure: to_svg(figure, name))
+
+
+def draw_pdf(kind: str, values: dict[str, Any], options: dict[str, Any]) -> bytes:
+    """The figure as PDF (beside a LaTeX sheet), drawn like :func:`draw`; undated, so always the same bytes."""
+    import io
+
+    def save(figure: Any) -> bytes:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="pdf", metadata={"CreationDate": None})
+        return buffer.getvalue()
+
+    kind, frozen, settings, _ = job(kind, values, options, "")
+    return _drawn(kind, frozen, settings, save)
+
+
+def _drawn(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[str, Any], ...],
+           save: Callable[[Any], T]) -> T:
     import matplotlib
 
-    from problemgen.plotting import PLOT_RC, new_figure, to_svg
+    from problemgen.plotting import PLOT_RC, new_figure
 
     given = dict(values)
     settings = {**OPTIONS[kind], **dict(options)}
     # NB: style settings apply while the figure is built, so the whole drawing runs inside them.
-    with matplotlib.rc_context(PLOT_RC):
+    with matplotlib.rc_context({**PLOT_RC, "pdf.fonttype": 42}):
         figure, axes = new_figure(5.2, 3.0, margins=(0.14, 0.16, 0.9, 0.96))
         {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
-        return to_svg(figure, name)
+        return save(figure)
 
 
 def _iv_curve(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:

@@ -1,0 +1,206 @@
+"""LaTeX sources of sheets and keys (the ``tex`` build format), for ``lualatex``.
+
+Bank text arrives already rendered per student: Markdown with TeX math. :func:`markdown_to_latex`
+parses it with the same markdown-it setup as the HTML (raw HTML off) and writes LaTeX: text is
+escaped, math is passed through verbatim (it is TeX already). Unicode text (K⁺, [X]ᵢ, µ, −, ×,
+°C) stays Unicode; the document template sets fonts that have those glyphs (DejaVu, with a
+fallback chain), so no character needs a LaTeX spelling.
+
+The document template (``templates/sheet.tex.j2``) renders in an environment whose every
+``{{ ... }}`` is escaped for LaTeX unless it is :class:`Tex` (what the ``markdown`` filter
+returns), so an exam title or a student's name can never inject TeX. Figures are drawn again by
+matplotlib as PDF files beside the ``.tex`` (LaTeX cannot include SVG).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from pathlib import PurePath
+from typing import Any
+
+import jinja2
+
+from problemgen.errors import ProblemgenError
+from problemgen.model import Template, Variant
+
+
+class LatexError(ProblemgenError):
+    """Markdown that has no LaTeX form (the message quotes the text at fault)."""
+
+
+class Tex(str):
+    """LaTeX source: printed as is by the document environment (every other value is escaped)."""
+
+
+_SPECIAL = str.maketrans({
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "\u00a0": "~",
+    # Brackets in braces, so text after \item or \\ is never read as an optional argument.
+    "[": "{[}", "]": "{]}",
+})
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+def escape_text(text: str) -> str:
+    """``text`` as LaTeX that prints it literally (blank lines closed up: they would end a paragraph)."""
+    return _BLANK_LINE.sub("\n", text.translate(_SPECIAL))
+
+
+# --- Markdown -> LaTeX ------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=2048)
+def markdown_to_latex(text: str) -> str:
+    """LaTeX for bank Markdown with TeX math (cached: a sheet and its key share their texts)."""
+    from markdown_it.tree import SyntaxTreeNode
+
+    from problemgen.render import _markdown
+
+    return _children(SyntaxTreeNode(_markdown().parse(text)), text).strip()
+
+
+Node = Any  # markdown_it.tree.SyntaxTreeNode
+
+
+def _children(node: Node, source: str) -> str:
+    return "".join(_node(child, source) for child in node.children)
+
+
+def _node(node: Node, source: str) -> str:
+    if node.type in _WRAP:
+        before, after = _WRAP[node.type]
+        return f"{before}{_children(node, source)}{after}"
+    render = _RENDER.get(node.type)
+    if render is None:
+        raise LatexError(f"Markdown {node.type!r} has no LaTeX form, in: {source[:80]!r}; write it another way")
+    return render(node, source)
+
+
+def _paragraph(node: Node, source: str) -> str:
+    # Paragraphs of a tight list item are hidden: the item's text alone, no blank line.
+    return _children(node, source) + ("\n" if node.hidden else "\n\n")
+
+
+_COUNTERS = ("enumi", "enumii", "enumiii", "enumiv")
+
+
+def _ordered_list(node: Node, source: str) -> str:
+    depth, parent = 0, node.parent
+    while parent is not None:
+        depth += parent.type == "ordered_list"
+        parent = parent.parent
+    start = int(node.attrs.get("start", 1))
+    # The list keeps its start number (3. ... 4. ...): the counter is set one below it.
+    counter = f"\\setcounter{{{_COUNTERS[min(depth, 3)]}}}{{{start - 1}}}\n" if start != 1 else ""
+    return "\\begin{enumerate}\n" + counter + _children(node, source) + "\\end{enumerate}\n\n"
+
+
+def _heading(node: Node, source: str) -> str:
+    command = "subsubsection" if node.tag in ("h1", "h2", "h3") else "paragraph"
+    return rf"\{command}*{{{_children(node, source)}}}" + "\n\n"
+
+
+def _math(display: bool) -> Callable[[Node, str], str]:
+    def render(node: Node, source: str) -> str:
+        content = _BLANK_LINE.sub("\n", node.content.strip())  # a blank line is an error in math
+        if not display:
+            return rf"\({content}\)"
+        return rf"\[{content}\]" + ("\n\n" if node.type == "math_block" else "")
+    return render
+
+
+def _verbatim(node: Node, source: str) -> str:
+    if r"\end{verbatim}" in node.content:
+        raise LatexError(f"a code block contains \\end{{verbatim}}, in: {source[:80]!r}; indent it or remove it")
+    return "\\begin{verbatim}\n" + node.content.rstrip("\n") + "\n\\end{verbatim}\n\n"
+
+
+_ALIGN = {"text-align:left": "l", "text-align:center": "c", "text-align:right": "r"}
+
+
+def _table(node: Node, source: str) -> str:
+    header = node.children[0].children[0]
+    columns = "".join(_ALIGN.get(str(cell.attrs.get("style", "")), "l") for cell in header.children)
+    return (rf"\begin{{tabular}}{{{columns}}}" + "\n\\toprule\n" + _children(node, source)
+            + "\\bottomrule\n\\end{tabular}\n\n")
+
+
+def _row(node: Node, source: str) -> str:
+    row = " & ".join(_node(cell, source) for cell in node.children)
+    # A row that opens with * would be read as the star of the previous row's \\.
+    return ("{}" if row.startswith("*") else "") + row + " \\\\\n"
+
+
+def _link(node: Node, source: str) -> str:
+    text, target = _children(node, source), str(node.attrs.get("href", ""))
+    return text if text == escape_text(target) else rf"{text} (\texttt{{{escape_text(target)}}})"
+
+
+_WRAP: dict[str, tuple[str, str]] = {
+    "root": ("", ""), "inline": ("", ""), "em": (r"\emph{", "}"), "strong": (r"\textbf{", "}"),
+    "bullet_list": ("\\begin{itemize}\n", "\\end{itemize}\n\n"), "list_item": (r"\item ", ""),
+    "blockquote": ("\\begin{quote}\n", "\\end{quote}\n\n"), "thead": ("", "\\midrule\n"), "tbody": ("", ""),
+    "th": (r"\textbf{", "}"), "td": ("", ""), "image": ("", ""),  # an image shows its alt text
+}
+_RENDER: dict[str, Callable[[Node, str], str]] = {
+    "paragraph": _paragraph,
+    "text": lambda node, source: escape_text(node.content),
+    "softbreak": lambda node, source: "\n",
+    "hardbreak": lambda node, source: "\\newline\n",
+    "code_inline": lambda node, source: rf"\texttt{{{escape_text(node.content)}}}",
+    "code_block": _verbatim,
+    "fence": _verbatim,
+    "math_inline": _math(False),
+    "math_inline_double": _math(True),
+    "math_block": _math(True),
+    "ordered_list": _ordered_list,
+    "heading": _heading,
+    "hr": lambda node, source: "\\par\\noindent\\rule{\\linewidth}{0.4pt}\n\n",
+    "table": _table,
+    "tr": _row,
+    "link": _link,
+}
+
+
+# --- Documents -------------------------------------------------------------------------------------
+def _finalize(value: Any) -> str:
+    return value if isinstance(value, Tex) else escape_text(str(value))
+
+
+def figure_pdf_name(problem: Any) -> str:
+    """File name of a problem's figure beside a LaTeX sheet (``figure-3.pdf``)."""
+    return str(PurePath(problem.figure_file).with_suffix(".pdf"))
+
+
+@functools.cache
+def tex_environment() -> jinja2.Environment:
+    """The packaged-template environment with LaTeX escaping of every printed value instead of HTML."""
+    from problemgen.documents import document_environment
+
+    env = document_environment().overlay(autoescape=False, finalize=_finalize)
+    # NB: an overlay shares its parent's filter dict; a copy keeps the HTML filters unchanged.
+    env.filters = {**env.filters, "markdown": lambda text: Tex(markdown_to_latex(text)),
+                   "figure_pdf": figure_pdf_name}
+    return env
+
+
+def render_tex(key: bool, **context: Any) -> str:
+    """A student's LaTeX sheet, or with ``key`` their key (answers, mistakes, worked solutions)."""
+    return tex_environment().get_template("sheet.tex.j2").render(key=key, **context)
+
+
+def tex_files(context: dict[str, Any], sources: list[tuple[Template, Variant]]
+              ) -> tuple[dict[str, str | bytes], dict[str, str | bytes]]:
+    """A student's LaTeX files by name: the sheet folder's and the key folder's.
+
+    ``sources`` are the template and variant of each of ``context["problems"]``, for redrawing
+    the figures as PDF.
+    """
+    from problemgen.figures import draw_pdf
+
+    figures: dict[str, str | bytes] = {
+        figure_pdf_name(problem): draw_pdf(template.figure.kind, variant.figure, template.figure.options)
+        for problem, (template, variant) in zip(context["problems"], sources)
+        if problem.figure_svg and template.figure is not None}
+    return ({"sheet.tex": render_tex(False, **context), **figures},
+            {"key.tex": render_tex(True, **context), **figures})
