@@ -17,8 +17,7 @@ import time
 from problemgen.bank import builtin_banks
 from problemgen.engine import generate_from_seeds, prepared
 from problemgen.model import VariantKey
-from problemgen.problem import givens_context, render_problem
-from problemgen.render import render_text
+from problemgen.problem import givens_context, render_problem, statement_texts
 from problemgen.sampling import draw, random_params, random_words, variant_seed
 
 SECRET = b"benchmark secret"
@@ -51,12 +50,9 @@ def bench(template, n: int, repeat: int, render_count: int) -> dict[str, float]:
             "statement": statements / len(variants) * 1e6, "render": rendering / len(variants) * 1e6}
 
 
-def render_statement(template, variant) -> list[str]:
+def render_statement(template, variant) -> tuple[str, list[str]]:
     """What a student sheet needs: the statement and the part prompts (no key, no solution)."""
-    context = givens_context(template, variant)
-    texts = [render_text(template.statement, context, template.path)]
-    texts += [render_text(p.prompt, context, template.path) for p in template.parts if p.prompt]
-    return texts
+    return statement_texts(template, givens_context(template, variant))
 
 
 def main() -> None:

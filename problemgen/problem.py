@@ -14,7 +14,7 @@ from typing import Any
 
 from problemgen import expr
 from problemgen.model import Answer, Param, Part, Template, Variant
-from problemgen.render import Quantity, markdown_to_html, render_text, unit_tex
+from problemgen.render import Quantity, markdown_to_html, render_text, render_texts, unit_tex
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,24 @@ def givens_context(template: Template, variant: Variant) -> dict[str, Any]:
     return {p.name: given_quantity(p, variant.givens[p.name]) for p in template.params if p.name in variant.givens}
 
 
+def statement_texts(template: Template, context: dict[str, Any]) -> tuple[str, list[str]]:
+    """The rendered statement and each part's prompt (``""`` for a part without one)."""
+    prompted = [part for part in template.parts if part.prompt]
+    texts = render_texts((template.statement, *(p.prompt for p in prompted)), context,
+                         (f"{template.path}, statement", *(f"{template.path}, parts.{p.name}.prompt" for p in prompted)))
+    rendered = dict(zip((p.name for p in prompted), texts[1:]))
+    return texts[0], [rendered.get(part.name, "") for part in template.parts]
+
+
 def render_problem(template: Template, variant: Variant) -> RenderedProblem:
     """Render statement, part prompts and worked solution of one variant."""
     context = givens_context(template, variant)
     where = f"{template.path}"
-    statement = render_text(template.statement, context, f"{where}, statement")
+    statement, prompts = statement_texts(template, context)
     answers = {a.part: a for a in variant.answers}
     parts = []
-    for part in template.parts:
+    for part, prompt in zip(template.parts, prompts):
         answer = answers[part.name]
-        prompt = render_text(part.prompt, context, f"{where}, parts.{part.name}.prompt") if part.prompt else ""
         parts.append(RenderedPart(part.name, part.label, prompt, part.unit if part.kind == "numeric" else "",
                                   answer.options, str(answer_quantity(part, answer)), part.points))
     solution_context = dict(context)

@@ -159,6 +159,38 @@ def render_text(source: str, context: dict[str, Any], where: str) -> str:
         raise RenderError(f"{where}: {error}") from None
 
 
+#: Between the texts of one :func:`render_texts` call: a private-use character, not whitespace
+#: (jinja's whitespace control and str.strip leave it alone) and never in bank text.
+_PIECE = "\ue000"
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile_texts(sources: tuple[str, ...], wheres: tuple[str, ...]) -> jinja2.Template | None:
+    """One template of several texts (each compiled alone first, so syntax errors stay located)."""
+    for source, where in zip(sources, wheres):
+        compile_text(source, where)
+    if any(_PIECE in source for source in sources):
+        return None
+    return environment().from_string(_PIECE.join(sources))
+
+
+def render_texts(sources: tuple[str, ...], context: dict[str, Any], wheres: tuple[str, ...]) -> list[str]:
+    """:func:`render_text` of several texts with one context, in one jinja render (a call costs ~5 µs).
+
+    Any error is reported as :func:`render_text` of the text that causes it would report it.
+    """
+    template = _compile_texts(sources, wheres)
+    if template is not None:
+        try:
+            pieces = template.render(context).split(_PIECE)
+        except jinja2.TemplateError:
+            pass  # rendered one by one below, which names the text at fault
+        else:
+            if len(pieces) == len(sources):
+                return [piece.strip() for piece in pieces]
+    return [render_text(source, context, where) for source, where in zip(sources, wheres)]
+
+
 # --- Markdown + LaTeX -> HTML + MathML -----------------------------------------------------------
 def _math_renderer(display: bool) -> Any:
     def render(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:

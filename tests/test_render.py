@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from problemgen.render import Quantity, RenderError, markdown_to_html, render_text
+from problemgen.render import Quantity, RenderError, markdown_to_html, render_text, render_texts
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,25 @@ def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
     from problemgen.render import _markdown
 
     assert markdown_to_html(text) == _markdown().render(text)
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ("K⁺ is {{ c }} outside.", "What is E?", "At {{ t }}:"),
+        ("{%- if c > 1 -%}\n  high\n{%- else -%} low {%- endif -%}", "  {{ c }}  \n", "{% for i in [1, 2] %}{{ i }}\n{% endfor %}"),
+        ("", "only {{ t }}", ""),
+        ("a private-use \ue000 character", "{{ c }}"),
+    ],
+    ids=["plain", "whitespace-control-at-the-edges", "empty-texts", "separator-in-text"],
+)
+def test_texts_rendered_together_equal_texts_rendered_one_by_one(texts: tuple[str, ...]) -> None:
+    context = {"c": 5, "t": "37 °C"}
+    wheres = tuple(f"t.toml, text {i}" for i in range(len(texts)))
+    assert render_texts(texts, context, wheres) == [render_text(t, context, w) for t, w in zip(texts, wheres)]
+
+
+def test_an_error_in_texts_rendered_together_names_its_own_text() -> None:
+    with pytest.raises(RenderError) as caught:
+        render_texts(("fine {{ c }}", "broken {{ missing }}"), {"c": 1}, ("t.toml, statement", "t.toml, parts.E.prompt"))
+    assert str(caught.value) == "t.toml, parts.E.prompt: 'missing' is undefined; define it under [params] or fix the name"
