@@ -103,7 +103,7 @@ def load_manifest(exam_dir: Path) -> dict[str, Any]:
     version = manifest.get("schema_version") if isinstance(manifest, dict) else None
     if version not in READABLE_SCHEMA_VERSIONS:
         newer = isinstance(version, int) and version > MANIFEST_SCHEMA_VERSION
-        fix = "upgrade problemgen" if newer else "rebuild the exam with this problemgen"
+        fix = "upgrade problemgen (pip install -U problemgen)" if newer else "rebuild the exam with this problemgen"
         readable = " and ".join(str(v) for v in READABLE_SCHEMA_VERSIONS)
         raise ManifestError(f"{path} has schema_version {version!r}; this problemgen reads {readable}; {fix}")
     _attach_feedback_texts(manifest)

@@ -210,7 +210,8 @@ def test_a_schema_1_manifest_grades_like_its_schema_2_build(built: Path, tmp_pat
         assert (old / name).read_bytes() == (new / name).read_bytes(), name
 
 
-@pytest.mark.parametrize(("version", "fix"), [(3, "upgrade problemgen"), (0, "rebuild the exam with this problemgen"),
+@pytest.mark.parametrize(("version", "fix"), [(3, "upgrade problemgen (pip install -U problemgen)"),
+                                              (0, "rebuild the exam with this problemgen"),
                                               ("2", "rebuild the exam with this problemgen")])
 def test_an_unreadable_manifest_version_says_what_to_do(built: Path, tmp_path: Path, version: object, fix: str) -> None:
     from problemgen.batch import ManifestError, load_manifest
