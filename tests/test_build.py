@@ -117,12 +117,13 @@ def _numbers_in(text: str) -> set[str]:
 def test_no_student_file_contains_an_answer_or_the_secret(exam_dir: Path) -> None:
     # GIVEN a built exam, WHEN every student file is scanned, THEN none shows an answer of its
     # own student (numeric answers, at the key's precision, either minus sign) or the secret.
-    out = build(exam_dir)
+    out = build(exam_dir, formats=(*TEXT_FORMATS, "tex"))
     secret = (exam_dir / "small.secret").read_text().strip()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     checked = 0
     for student in manifest["students"]:
         files = list((out / "students" / student["folder"]).iterdir())
+        assert {"sheet.html", "sheet.md", "sheet.tex"} <= {path.name for path in files}
         givens = {json.dumps(v) for problem in student["problems"] for v in problem["givens"].values()}
         for path in files:
             text = path.read_text(encoding="utf-8")
