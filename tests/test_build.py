@@ -195,7 +195,7 @@ CONFIG_ERRORS = [
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
      "key problems[0].template: no template 'test-nernstt'; see `problemgen banks` for the ids"),
     ("bad-format", ('formats = ["html", "md"]', 'formats = ["html", "docx"]'),
-     "key formats[1]: unknown format 'docx'; use some of: html, md, pdf"),
+     "key formats[1]: unknown format 'docx'; use some of: html, md, pdf, tex"),
     ("draw-too-many", ('template = "test-nernst"', 'draw = 3\npool = ["test-nernst", "test-driving"]'),
      "key problems[0].draw: must be between 1 and the pool size 2, got 3"),
     ("bad-credit", ("misconception_credit = 0.5", "misconception_credit = 2"),
