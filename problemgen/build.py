@@ -20,7 +20,8 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,13 +117,15 @@ def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Prob
 def assign_slots(exam: ExamConfig, students: list[Student], secret: bytes) -> dict[str, list[tuple[Problem, str, str]]]:
     """Per student: (problem, slot id, template id) for every slot, in sheet order."""
     assignment: dict[str, list[tuple[Problem, str, str]]] = {}
+    # Students with the same draws share one list (with fixed problems: every student).
+    shared: dict[tuple[str, ...], list[tuple[Problem, str, str]]] = {}
     for student in students:
         rows = []
         for problem in exam.problems:
             templates = _pool_order(secret, exam, student, problem)[: problem.draw] if problem.draw > 1 or \
                 len(problem.candidates) > 1 else list(problem.candidates)
             rows.extend((problem, slot, template) for slot, template in zip(problem.slots(), templates))
-        assignment[student.id] = rows
+        assignment[student.id] = shared.setdefault(tuple(template for _, _, template in rows), rows)
     return assignment
 
 
@@ -139,27 +142,86 @@ class Slotted:
         return self.batch.variant(self.row)
 
 
+class SlotTable:
+    """Where every student's variant of every slot lives: ``table[(student_id, slot)]`` -> :class:`Slotted`.
+
+    Kept as one group and row number per student and slot, not an object each, so that
+    100,000 students × 20 slots stay small.
+    """
+
+    def __init__(self, students: list[Student]) -> None:
+        self._position = {student.id: i for i, student in enumerate(students)}
+        self._size = len(students)
+        self._groups: list[tuple[Template, Any]] = []
+        self._where: dict[str, tuple[array, array]] = {}
+
+    def add(self, slot: str, template: Template, batch: Any, members: list[int]) -> None:
+        """The variants of ``batch`` belong, row by row, to the students at positions ``members``."""
+        group = len(self._groups)
+        self._groups.append((template, batch))
+        groups, rows = self._where.setdefault(slot, (array("i", [-1]) * self._size, array("i", [0]) * self._size))
+        for row, position in enumerate(members):
+            groups[position], rows[position] = group, row
+
+    def __getitem__(self, key: tuple[str, str]) -> Slotted:
+        student_id, slot = key
+        position = self._position[student_id]
+        groups, rows = self._where[slot]
+        if groups[position] < 0:
+            raise KeyError(key)
+        template, batch = self._groups[groups[position]]
+        return Slotted(template, batch, rows[position])
+
+
+class _GroupKeys(Sequence[VariantKey]):
+    """The variant keys of one group of students, made when asked for (not one object per student)."""
+
+    def __init__(self, exam_id: str, slot: str, student_ids: list[str]) -> None:
+        self._exam_id, self._slot, self._ids = exam_id, slot, student_ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index: int) -> VariantKey:  # type: ignore[override]
+        return VariantKey(self._exam_id, self._ids[index], self._slot)
+
+
+class _Seeds(Sequence[bytes]):
+    """32-byte seeds stored back to back in one bytes object."""
+
+    def __init__(self, seeds: Iterable[bytes]) -> None:
+        self._blob = b"".join(seeds)
+
+    def __len__(self) -> int:
+        return len(self._blob) // 32
+
+    def __getitem__(self, index: int) -> bytes:  # type: ignore[override]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        start = (index % len(self)) * 32
+        return self._blob[start:start + 32]
+
+
 def generate_all(exam: ExamConfig, templates: dict[str, Template], students: list[Student],
                  assignment: dict[str, list[tuple[Problem, str, str]]], secret: bytes
-                 ) -> tuple[dict[tuple[str, str], Slotted], tuple[str, ...]]:
+                 ) -> tuple[SlotTable, tuple[str, ...]]:
     """Generate every variant, grouped by (slot, template) so each group is solved at once."""
     from problemgen.engine import capacity, generate_batch
     from problemgen.sampling import variant_seed
 
-    groups: dict[tuple[str, str], list[Student]] = {}
+    groups: dict[tuple[str, str], list[int]] = {}
     problems: dict[tuple[str, str], Problem] = {}
-    for student in students:
+    for position, student in enumerate(students):
         for problem, slot, template_id in assignment[student.id]:
-            groups.setdefault((slot, template_id), []).append(student)
+            groups.setdefault((slot, template_id), []).append(position)
             problems[(slot, template_id)] = problem
-    slotted: dict[tuple[str, str], Slotted] = {}
+    slotted = SlotTable(students)
     lines = []
     for (slot, template_id), members in groups.items():
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
-        keys = [VariantKey(exam.id, s.id, slot) for s in members]
-        batch = generate_batch(template, [variant_seed(secret, k) for k in keys], keys)
-        for row, student in enumerate(members):
-            slotted[(student.id, slot)] = Slotted(template, batch, row)
+        keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
+        batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys)
+        slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
         lines.append(f"slot {slot} {template_id}: {len(members)} distinct variants of "
                      f"{'more than 200,000' if supply is None else supply} available")
@@ -192,7 +254,7 @@ class _Job:
     students: list[Student]
     folders: dict[str, str]
     assignment: dict[str, list[tuple[Problem, str, str]]]
-    slotted: dict[tuple[str, str], Slotted]
+    slotted: SlotTable
     formats: tuple[str, ...]
     printing: bool
 
@@ -267,7 +329,7 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 
 
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
-           assignment: dict[str, list[tuple[Problem, str, str]]], slotted: dict[tuple[str, str], Slotted],
+           assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
            formats: tuple[str, ...], progress: Progress | None, processes: int | None = None) -> tuple[int, str]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
@@ -321,7 +383,7 @@ FIGURE_CHUNK = 250
 
 
 def _predraw_figures(students: list[Student], assignment: dict[str, list[tuple[Problem, str, str]]],
-                     slotted: dict[tuple[str, str], Slotted]) -> None:
+                     slotted: SlotTable) -> None:
     """Draw the figures of a chunk of students on every core before their files are written."""
     from problemgen import figures
 

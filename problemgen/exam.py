@@ -9,6 +9,7 @@ example (``templates/exam.example.toml``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.resources
 import tomllib
 from dataclasses import dataclass, field
@@ -48,7 +49,13 @@ class Problem:
 
     def slots(self) -> list[str]:
         """Slot ids (part of every seed): ``"3"``, or ``"3.1"``, ``"3.2"`` when two are drawn."""
-        return [str(self.number)] if self.draw == 1 else [f"{self.number}.{i + 1}" for i in range(self.draw)]
+        return list(_slot_ids(self.number, self.draw))
+
+
+@functools.lru_cache(maxsize=256)
+def _slot_ids(number: int, draw: int) -> tuple[str, ...]:
+    # Cached: every student's assignment then shares the same strings.
+    return (str(number),) if draw == 1 else tuple(f"{number}.{i + 1}" for i in range(draw))
 
 
 @dataclass(frozen=True)
