@@ -108,7 +108,7 @@ def _drawn(kind: str, values: tuple[tuple[str, Any], ...], options: tuple[tuple[
     given = dict(values)
     settings = {**OPTIONS[kind], **dict(options)}
     # NB: style settings apply while the figure is built, so the whole drawing runs inside them.
-    with matplotlib.rc_context({**PLOT_RC, "pdf.fonttype": 42}):
+    with matplotlib.rc_context(PLOT_RC):
         figure, axes = new_figure(5.2, 3.0, margins=(0.14, 0.16, 0.9, 0.96))
         {"iv_curve": _iv_curve, "concentration_bars": _bars, "vm_trace": _trace}[kind](axes, given, settings)
         return save(figure)

@@ -18,12 +18,15 @@ import functools
 import re
 from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from problemgen.errors import ProblemgenError
 from problemgen.model import Template, Variant
+
+if TYPE_CHECKING:
+    from problemgen.sheets import SheetProblem
 
 
 class LatexError(ProblemgenError):
@@ -55,6 +58,8 @@ def markdown_to_latex(text: str) -> str:
     from markdown_it.tree import SyntaxTreeNode
 
     from problemgen.render import _markdown
+
+    # NB: the HTML's own parser, so both documents read the same Markdown dialect.
 
     return _children(SyntaxTreeNode(_markdown().parse(text)), text).strip()
 
@@ -167,7 +172,7 @@ def _finalize(value: Any) -> str:
     return value if isinstance(value, Tex) else escape_text(str(value))
 
 
-def figure_pdf_name(problem: Any) -> str:
+def figure_pdf_name(problem: SheetProblem) -> str:
     """File name of a problem's figure beside a LaTeX sheet (``figure-3.pdf``)."""
     return str(PurePath(problem.figure_file).with_suffix(".pdf"))
 
