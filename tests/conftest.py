@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from problemgen.numbers import format_sig
 
 GOLDENS = Path(__file__).parent / "goldens"
 
@@ -29,3 +34,33 @@ def golden(request: pytest.FixtureRequest):
         assert text == path.read_text(encoding="utf-8"), f"output differs from {path}; review, then --update-goldens"
 
     return check
+
+
+def answer_strings(expected: dict[str, Any]) -> set[str]:
+    """Every way a numeric answer is displayed (key precision, both minus signs), 3+ digits."""
+    texts = set()
+    for figures in (3, 4):
+        text = format_sig(expected["value"], figures)
+        texts |= {text, text.replace("-", "\u2212"), text.rstrip(".")}
+    return {t for t in texts if len(t.strip("-\u2212").replace(".", "").lstrip("0")) >= 3}
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers written in a text, with their signs."""
+    return set(re.findall(r"[-\u2212]?\d[\d.]*", text))
+
+
+def leaked_answers(student: dict[str, Any], text: str) -> tuple[list[str], int]:
+    """The student's numeric answers (not also givens) that ``text`` shows, and how many were looked for."""
+    givens = {json.dumps(v) for problem in student["problems"] for v in problem["givens"].values()}
+    numbers = numbers_in(text)
+    leaks, checked = [], 0
+    for problem in student["problems"]:
+        for part in problem["parts"]:
+            if part["expected"]["kind"] != "numeric":
+                continue  # a choice's answer is, by design, one of the options shown
+            for shown in answer_strings(part["expected"]) - givens:
+                checked += 1
+                if shown in numbers:
+                    leaks.append(f"{shown} ({part['label']})")
+    return leaks, checked

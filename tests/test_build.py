@@ -14,7 +14,7 @@ import pytest
 
 from problemgen.build import build_exam
 from problemgen.errors import BuildError, ConfigError
-from problemgen.numbers import format_sig
+from conftest import answer_strings, leaked_answers, numbers_in
 
 DATA = Path(__file__).parent / "data" / "small-exam"
 TEXT_FORMATS = ("html", "md")
@@ -100,20 +100,6 @@ def test_small_exam_goldens(exam_dir: Path, golden, name: str) -> None:
     golden(f"small-exam/{name.replace('/', '__')}", (out / name).read_text(encoding="utf-8"))
 
 
-def _answer_strings(expected: dict) -> set[str]:
-    """Every way a numeric answer is displayed (key precision, both minus signs)."""
-    value = expected["value"]
-    texts = set()
-    for figures in (3, 4):
-        text = format_sig(value, figures)
-        texts |= {text, text.replace("-", "\u2212"), text.rstrip(".")}
-    return {t for t in texts if len(t.strip("-\u2212").replace(".", "").lstrip("0")) >= 3}
-
-
-def _numbers_in(text: str) -> set[str]:
-    return set(re.findall(r"[-\u2212]?\d[\d.]*", text))
-
-
 def test_no_student_file_contains_an_answer_or_the_secret(exam_dir: Path) -> None:
     # GIVEN a built exam, WHEN every student file is scanned, THEN none shows an answer of its
     # own student (numeric answers, at the key's precision, either minus sign) or the secret.
@@ -124,18 +110,12 @@ def test_no_student_file_contains_an_answer_or_the_secret(exam_dir: Path) -> Non
     for student in manifest["students"]:
         files = list((out / "students" / student["folder"]).iterdir())
         assert {"sheet.html", "sheet.md", "sheet.tex"} <= {path.name for path in files}
-        givens = {json.dumps(v) for problem in student["problems"] for v in problem["givens"].values()}
         for path in files:
             text = path.read_text(encoding="utf-8")
             assert secret not in text
-            numbers = _numbers_in(text)
-            for problem in student["problems"]:
-                for part in problem["parts"]:
-                    if part["expected"]["kind"] != "numeric":
-                        continue  # a choice's answer is, by design, one of the options shown
-                    for shown in _answer_strings(part["expected"]) - givens:
-                        assert shown not in numbers, f"{path} shows the answer {shown} of {part['label']}"
-                        checked += 1
+            leaks, count = leaked_answers(student, text)
+            assert not leaks, f"{path} shows the answers {leaks}"
+            checked += count
     assert checked > 50
 
 
@@ -334,8 +314,8 @@ def test_figures_appear_inline_in_html_and_as_files_beside_markdown(exam_dir: Pa
     for student in manifest["students"]:
         (figure_problem,) = [p for p in student["problems"] if p["template"] == "test-iv"]
         svg = (first / "students" / student["folder"] / "figure-3.svg").read_text(encoding="utf-8")
-        for shown in _answer_strings(figure_problem["parts"][0]["expected"]):
-            assert shown not in _numbers_in(svg)
+        for shown in answer_strings(figure_problem["parts"][0]["expected"]):
+            assert shown not in numbers_in(svg)
 
 
 def test_parallel_workers_write_the_same_files_as_one_process(exam_dir: Path) -> None:
