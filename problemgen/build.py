@@ -264,7 +264,6 @@ class _StudentOutput:
     """What one student's files add to the shared streams."""
 
     lines: StudentLines
-    print_html: str
     files: int
 
 
@@ -309,8 +308,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
              "folder": folder, "problems": entries}
-    print_html = render_document("print_sheet.html.j2", **context) if job.printing else ""
-    return _StudentOutput(student_lines(student, entry), print_html, len(written))
+    return _StudentOutput(student_lines(student, entry), len(written))
 
 
 def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutput]:
@@ -350,12 +348,10 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
                bool(browser))
     header = manifest_header(exam, templates.values())
-    with ManifestStreams(root, header, bool(browser), exam_info) as streams:
+    with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
             files += output.files
             streams.student(output.lines)
-            if browser:
-                streams.print_sheet(output.print_html)
             done += 1
             if progress:
                 progress(done, total)
@@ -372,9 +368,9 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                                      progress)
         files += printed
         if "html" not in formats:
-            for html in [*htmls, streams.print_path]:
+            for html in htmls:
                 html.unlink()
-            files -= len(htmls) + 1
+            files -= len(htmls)
     return files, pdf_note
 
 

@@ -2,8 +2,8 @@
 
 ``manifest.json`` (``schema_version`` in :data:`problemgen.batch.MANIFEST_SCHEMA_VERSION`) is the
 hand-off between generating and grading: every student's variants with their expected answers.
-It is streamed with the master key CSV, the exported graders' trimmed copy and the combined
-print file, so a build never holds every student in memory.
+It is streamed with the master key CSV and the exported graders' trimmed copy, so a build never
+holds every student in memory.
 """
 
 from __future__ import annotations
@@ -52,16 +52,14 @@ def student_lines(student: Student, entry: dict[str, Any]) -> StudentLines:
 
 
 class ManifestStreams:
-    """The files that grow one student at a time: manifest, grading data, master key, print HTML."""
+    """The files that grow one student at a time: manifest, grading data, master key."""
 
-    def __init__(self, root: Path, header: dict[str, Any], printing: bool, exam_info: dict[str, str]) -> None:
-        self.root, self.header, self.printing, self.exam_info = root, header, printing, exam_info
-        self.print_path = root / "print" / "all-sheets.html"
-        self.files = 2 + (1 if printing else 0)
+    def __init__(self, root: Path, header: dict[str, Any]) -> None:
+        self.root, self.header = root, header
+        self.files = 2
         self._first = True
 
     def __enter__(self) -> ManifestStreams:
-        from problemgen.documents import render_document
         from problemgen.export.grader import GraderData
 
         self._manifest = (self.root / "manifest.json").open("w", encoding="utf-8")
@@ -72,9 +70,6 @@ class ManifestStreams:
         self._manifest.write(json.dumps(header, sort_keys=True, ensure_ascii=False)[:-1] + ', "students": [\n')
         self._key_file = (self.root / "keys" / "master-key.csv").open("w", newline="", encoding="utf-8")
         csv.writer(self._key_file).writerow(KEY_COLUMNS)
-        if self.printing:
-            self._print = self.print_path.open("w", encoding="utf-8")
-            self._print.write(render_document("print_head.html.j2", exam=self.exam_info))
         return self
 
     def student(self, lines: StudentLines) -> None:
@@ -84,18 +79,11 @@ class ManifestStreams:
         self._key_file.write(lines.key)
         self._grader.line(lines.grading)
 
-    def print_sheet(self, html: str) -> None:
-        """Append one student's sheet to the combined print file."""
-        self._print.write(html)
-
     def __exit__(self, *exc: object) -> None:
         self._manifest.write("\n]}\n")
         self._manifest.close()
         self._grader.close()
         self._key_file.close()
-        if self.printing:
-            self._print.write("</body>\n</html>\n")
-            self._print.close()
 
 
 KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part", "kind", "answer", "unit", "rtol",
