@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -58,9 +58,3 @@ def ordered_map(task: Callable[[int], T], count: int, processes: int | None = No
     finally:
         _TASK = None
         gc.unfreeze()
-
-
-def consume(results: Iterable[Any]) -> None:
-    """Run an iterator to the end (for tasks that only write files)."""
-    for _ in results:
-        pass
