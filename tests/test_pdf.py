@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pikepdf
 import pytest
+from conftest import leaked_answers
 
 from problemgen.build import build_exam
 from problemgen.errors import BuildError
-from conftest import leaked_answers
-from problemgen.pdf import ChromiumPrinter, Printable, _chunks, batch_html, find_chromium, split_pdf
+from problemgen.pdf import (
+    ChromiumPrinter,
+    Printable,
+    _chunks,
+    batch_html,
+    find_chromium,
+    split_pdf,
+)
 
 DATA = Path(__file__).parent / "data" / "small-exam"
 
