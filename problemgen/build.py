@@ -16,6 +16,7 @@ Stage order (NB: declared once here):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import re
@@ -83,16 +84,20 @@ def _exam_and_templates(exam_path: Path | None) -> tuple[ExamConfig, dict[str, T
 
 def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, out: Path | None = None,
                formats: tuple[str, ...] | None = None, force: bool = False,
-               progress: Progress | None = None, processes: int | None = None) -> BuildSummary:
+               progress: Progress | None = None, processes: int | None = None,
+               key_pdfs: bool | None = None) -> BuildSummary:
     """Build the exam (default: the built-in demo) for the roster (default: the demo roster).
 
     ``processes``: worker processes writing students (default: every core for 200 students or
-    more, else 1); the files are the same either way.
+    more, else 1); the files are the same either way. ``key_pdfs``: print the keys too when
+    writing PDFs (default: the config's ``key_pdfs``).
     """
     from problemgen.secret import load_or_create_secret
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
+    if key_pdfs is not None:
+        exam = dataclasses.replace(exam, key_pdfs=key_pdfs)
     students = load_roster(roster_path or demo_roster_path())
     out = (out or Path(DEMO_OUT if exam_path is None else Path(exam.path).stem)).resolve()
     check_replaceable(out, force, "manifest.json", "build")
@@ -257,6 +262,9 @@ class _Job:
     slotted: SlotTable
     formats: tuple[str, ...]
     printing: bool
+    """Sheets are printed to PDF (so their HTML is needed)."""
+    printing_keys: bool
+    """Keys are printed too."""
 
 
 @dataclass(frozen=True)
@@ -298,6 +306,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
                 written[key_dir / sheet.figure_file] = sheet.figure_svg
     if "html" in job.formats or job.printing:
         written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
+    if "html" in job.formats or job.printing_keys:
         written[key_dir / "key.html"] = render_document("key.html.j2", **context)
     if "tex" in job.formats:
         from problemgen.latex import tex_files
@@ -339,14 +348,15 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     want_pdf = "pdf" in formats
     browser = find_chromium() if want_pdf else None
     pdf_note = INSTALL_HINT if want_pdf and browser is None else ""
-    total = len(students) * (1 + (2 if browser else 0)) + (1 if browser else 0)
+    keys = bool(browser) and exam.key_pdfs
+    total = len(students) * (1 + (1 if browser else 0) + (1 if keys else 0)) + (1 if browser else 0)
     done = files = 0
     (root / "students").mkdir()
     (root / "keys").mkdir()
     if browser:
         (root / "print").mkdir()
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
-               bool(browser))
+               bool(browser), keys)
     header = manifest_header(exam, templates.values())
     with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
@@ -364,8 +374,8 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         export_lms(root, lms)
         files += 1
     if browser:
-        printed, htmls = _print_pdfs(browser, root, [job.folders[s.id] for s in students], exam.title, done, total,
-                                     progress)
+        printed, htmls = _print_pdfs(browser, root, [job.folders[s.id] for s in students], exam.title, keys, done,
+                                     total, progress)
         files += printed
         if "html" not in formats:
             for html in htmls:
@@ -395,16 +405,16 @@ def _predraw_figures(students: list[Student], assignment: dict[str, list[tuple[P
     figures.predraw(jobs)
 
 
-def _print_pdfs(browser: str, root: Path, folders: list[str], title: str, done: int, total: int,
+def _print_pdfs(browser: str, root: Path, folders: list[str], title: str, with_keys: bool, done: int, total: int,
                 progress: Progress | None) -> tuple[int, list[Path]]:
-    """Print every sheet and key, and the combined sheets, with one Chromium.
+    """Print every sheet (and, ``with_keys``, every key), and the combined sheets, with one Chromium.
 
     Returns the number of PDFs written and the HTML files they were printed from.
     """
     from problemgen.pdf import Batch, ChromiumPrinter, Printable, print_batches
 
     sheets = [Printable(root / "students" / f / "sheet.html", root / "students" / f / "sheet.pdf") for f in folders]
-    keys = [Printable(root / "keys" / f / "key.html", root / "keys" / f / "key.pdf") for f in folders]
+    keys = [Printable(root / "keys" / f / "key.html", root / "keys" / f / "key.pdf") for f in folders] if with_keys else []
     # NB: keys first: they are the longest print jobs, so no core idles at the end.
     batches = [Batch(keys), Batch(sheets, root / "print" / "all-sheets.pdf", f"{title} — all sheets")]
 

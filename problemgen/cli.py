@@ -89,11 +89,14 @@ def preview(template: str, student: str | None, seed: int | None, fmt: str) -> N
               help="Output folder. Default: ./problemgen-demo for the demo, else the config's name.")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "pdf", "tex"]),
               help="Formats to write (repeatable). Default: the config's formats.")
+@click.option("--no-key-pdfs", "no_key_pdfs", is_flag=True,
+              help="With PDF, print the sheets only (keys stay in HTML and Markdown); printing keys takes most of "
+                   "the time. Default: the config's key_pdfs.")
 @click.option("--force", is_flag=True, help="Replace an existing build in the output folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @_reports_errors
-def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: tuple[str, ...], force: bool,
-             quiet: bool) -> None:
+def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: tuple[str, ...], no_key_pdfs: bool,
+             force: bool, quiet: bool) -> None:
     """Build an exam: one sheet, answer form and key per student, a master key and a manifest.
 
     With no EXAM it builds the built-in demo (8 problems, 30 students) into ./problemgen-demo.
@@ -106,7 +109,8 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
             bar.length = total
             bar.update(done - bar.pos)
 
-        summary = build_exam(exam, roster, out, tuple(formats) or None, force, progress)
+        summary = build_exam(exam, roster, out, tuple(formats) or None, force, progress,
+                             key_pdfs=False if no_key_pdfs else None)
     click.echo(f"Built {summary.students} students × {summary.problems} problems: {summary.files} files in "
                f"{summary.seconds:.1f} s")
     click.echo(f"  sheets and answer forms: {summary.out / 'students'}/<id>/")

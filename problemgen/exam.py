@@ -23,7 +23,7 @@ SCHEMA_VERSION = 1
 FORMATS = ("html", "md", "pdf", "tex")
 DEFAULT_FORMATS = ("html", "md", "pdf")
 _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
-              "grading", "problems", "lms"}
+              "grading", "problems", "lms", "key_pdfs"}
 LMS = ("moodle", "canvas")
 _PROBLEM_KEYS = {"template", "draw", "pool", "topic", "section", "points", "tolerance", "sigfigs",
                  "misconception_credit", "title"}
@@ -79,6 +79,8 @@ class ExamConfig:
     banks: tuple[Path, ...] = field(default_factory=tuple)
     lms: tuple[str, ...] = ()
     """LMS pools the build also writes: ``moodle`` (``lms/moodle.xml``), ``canvas`` (``lms/canvas-qti.zip``)."""
+    key_pdfs: bool = True
+    """With the ``pdf`` format, also print each key (about three quarters of the printing time)."""
 
 
 def demo_dir() -> Path:
@@ -111,12 +113,17 @@ def _get(table: dict[str, Any], key: str, kind: type | tuple[type, ...], default
             raise _fail(path, full, "missing")
         return default
     value = table[key]
-    if isinstance(value, bool) and kind is not bool:
-        raise _fail(path, full, f"must be {getattr(kind, '__name__', kind)}, got {value!r}")
-    if not isinstance(value, kind):
-        names = kind if isinstance(kind, tuple) else (kind,)
-        raise _fail(path, full, f"must be {' or '.join(k.__name__ for k in names)}, got {value!r}")
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
+        shown = [k for k in kinds if k is not object and not (k is int and float in kinds)]  # 2 is a number too
+        wanted = " or ".join(_TOML_NAMES.get(k, k.__name__) for k in shown)
+        raise _fail(path, full, f"must be {wanted}, got {value!r}")
     return value
+
+
+#: How a config's value types read to someone writing TOML.
+_TOML_NAMES: dict[type, str] = {bool: "true or false", str: "a string", int: "a whole number", float: "a number",
+                                list: "a list [...]", dict: "a table"}
 
 
 def load_exam(path: str | Path, templates: dict[str, Template]) -> ExamConfig:
@@ -174,7 +181,7 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
         problems=problems, formats=formats, secret_file=secret if secret.is_absolute() else base / secret, path=shown,
         misconception_credit=credit, show_solutions=_get(grading, "show_solutions", bool, True, shown, "grading."),
         sigfig_rule=rule, unit_required=_get(grading, "unit_required", bool, True, shown, "grading."), banks=banks,
-        lms=tuple(dict.fromkeys(lms)),
+        lms=tuple(dict.fromkeys(lms)), key_pdfs=_get(data, "key_pdfs", bool, True, shown),
     )
 
 

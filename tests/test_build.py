@@ -183,8 +183,13 @@ CONFIG_ERRORS = [
     ("schema", ("schema_version = 1", "schema_version = 7"),
      "key schema_version: is 7 but this problemgen reads 1"),
     ("unknown-key", ("course =", "cours ="),
-     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, lms, problems, "
-     "schema_version, secret_file, title"),
+     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, key_pdfs, lms, "
+     "problems, schema_version, secret_file, title"),
+    ("key-pdfs-not-a-boolean", ("course =", 'key_pdfs = "no"\ncourse ='),
+     "key key_pdfs: must be true or false, got 'no'"),
+    ("title-not-a-string", ('title = "Small exam"', "title = 3"), "key title: must be a string, got 3"),
+    ("points-not-a-number", ("points = 2", 'points = "2"'), "key problems[0].points: must be a number, got '2'"),
+    ("sigfigs-not-whole", ("points = 3", "points = 3\nsigfigs = 2.5"), "key problems[1].sigfigs: must be a whole number, got 2.5"),
     ("blank-id", ('id = "small-exam"', 'id = " "'),
      "key id: must not be blank; it is part of every student's seed"),
 ]

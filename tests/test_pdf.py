@@ -232,3 +232,46 @@ def test_a_cut_keeps_web_links_and_drops_links_that_reach_other_pages(tmp_path: 
     with pikepdf.open(documents[0].pdf) as part:
         assert [str(a.A.URI) for a in part.pages[0].obj.Annots] == ["https://example.org"]
         assert sum(1 for o in part.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page") == 1
+
+
+# --- sheets only --------------------------------------------------------------------------------
+@needs_browser
+@pytest.mark.parametrize(("how", "formats"), [("config", ("md", "pdf")), ("argument", ("md", "pdf")),
+                                              ("config", ("html", "pdf"))])
+def test_without_key_pdfs_only_the_sheets_are_printed(tmp_path: Path, how: str, formats: tuple[str, ...]) -> None:
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    config = folder / "exam.toml"
+    if how == "config":
+        config.write_text("key_pdfs = false\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    summary = build_exam(config, folder / "roster.csv", folder / "out", formats,
+                         key_pdfs=False if how == "argument" else None)
+    out = summary.out
+    on_disk = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+    assert summary.files == len(on_disk)
+    assert (out / "print" / "all-sheets.pdf").is_file()
+    html = "html" in formats
+    for student in students(out):
+        sheet, key = out / "students" / student["folder"], out / "keys" / student["folder"]
+        assert (sheet / "sheet.pdf").is_file() and not (key / "key.pdf").exists()
+        assert (sheet / "sheet.html").exists() == html and (key / "key.html").exists() == html
+        assert (key / "key.md").is_file() == ("md" in formats)
+        assert f"({student['id']})" in pdf_text(sheet / "sheet.pdf")
+
+
+def test_the_cli_flag_turns_key_pdfs_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import problemgen.build
+    from problemgen.cli import main
+
+    seen: dict[str, object] = {}
+
+    def fake_build(*args: object, **kwargs: object) -> None:
+        seen.update(kwargs)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(problemgen.build, "build_exam", fake_build)
+    for flags, expected in ((["--no-key-pdfs"], False), ([], None)):
+        CliRunner().invoke(main, ["generate", "--quiet", *flags])
+        assert seen["key_pdfs"] is expected
