@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
@@ -103,10 +104,13 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
         result = grade_roster_student(manifest, submitted, index)
         entry = manifest["students"][index]
         by_label = {p.label: p for p in result.parts}
-        problems = [{**problem, "parts": [{**part, "result": by_label[part["label"]]} for part in problem["parts"]]}
+        # Namespaces, not dicts: jinja reads ``part.prompt`` as an attribute first, and a dict
+        # answers that with an exception each time (a third of the rendering time).
+        problems = [SimpleNamespace(**{**problem, "parts": [SimpleNamespace(**part, result=by_label[part["label"]])
+                                                            for part in problem["parts"]]})
                     for problem in entry["problems"]]
-        context = dict(exam=manifest["exam"], result=result, problems=problems, show_solutions=show_solutions,
-                       show_answers=show_solutions)
+        context = dict(exam=SimpleNamespace(**manifest["exam"]), result=result, problems=problems,
+                       show_solutions=show_solutions, show_answers=show_solutions)
         target = folder / entry["folder"]
         target.mkdir(parents=True)
         (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
