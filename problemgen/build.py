@@ -25,6 +25,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
@@ -289,12 +290,12 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
-    who = {"id": student.id, "name": student.name}
+    who = SimpleNamespace(id=student.id, name=student.name)  # jinja reads attributes of objects fastest
     folder = job.folders[student.id]
     sheet_dir, key_dir = job.root / "students" / folder, job.root / "keys" / folder
     sheet_dir.mkdir()
     key_dir.mkdir()
-    context = dict(exam=job.exam_info, student=who, problems=problems)
+    context = dict(exam=SimpleNamespace(**job.exam_info), student=who, problems=problems)
     written: dict[Path, str | bytes] = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
     if "md" in job.formats:
         written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)

@@ -23,6 +23,16 @@ from problemgen.render import Quantity, unit_text
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A recognised wrong answer as the key shows it."""
+
+    value: str
+    """The wrong value with its unit, at the part's precision."""
+    feedback: str
+    """What the student did (the misconception's feedback text)."""
+
+
+@dataclass(frozen=True)
 class SheetPart:
     """One answer box: the student sees letter, prompt, unit and options; the key the rest."""
 
@@ -37,7 +47,7 @@ class SheetPart:
     options: tuple[str, ...]
     points: float
     answer: str
-    mistakes: tuple[dict[str, str], ...]
+    mistakes: tuple[Mistake, ...]
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,7 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
     for i, (part, shown, share) in enumerate(zip(template.parts, rendered.parts, part_points(template, points))):
         letter = string.ascii_lowercase[i]
         answer = answers[part.name]
-        mistakes = tuple({"value": str(Quantity(value, part.unit, part.sigfigs or 3)),
-                          "feedback": _feedback(template, part, name)}
+        mistakes = tuple(Mistake(str(Quantity(value, part.unit, part.sigfigs or 3)), _feedback(template, part, name))
                          for name, value in answer.misconceptions.items())
         unit = shown.unit
         parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
