@@ -50,6 +50,7 @@ class RenderedProblem:
         return markdown_to_html(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def _literal_decimals(value: float) -> int:
     return max(0, -Decimal(repr(float(value))).normalize().as_tuple().exponent)
 

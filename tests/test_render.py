@@ -36,13 +36,24 @@ def test_filters_and_quantities(source: str, context: dict, expected: str) -> No
         ("{{ c_outside }}", "test: 'c_outside' is undefined; define it under [params] or fix the name"),
         ("{{ ''.__class__.__mro__ }}", "test: access to attribute '__class__' of 'str' object is unsafe."),
         ("{% for %}", "test, line 1: Expected an expression, got 'end of statement block'"),
+        ("{{ V.__class__ }}", "test: access to attribute '__class__' of 'Quantity' object is unsafe."),
+        ("{{ V.to.__func__ }}", "test: access to attribute '__func__' of 'method' object is unsafe."),
+        ("{{ V.__dict__ }}", "test: access to attribute '__dict__' of 'Quantity' object is unsafe."),
     ],
-    ids=["undefined", "sandbox", "syntax"],
+    ids=["undefined", "sandbox", "syntax", "quantity-class", "quantity-method-internals", "quantity-dict"],
 )
 def test_bank_text_is_strict_and_sandboxed(source: str, message: str) -> None:
     with pytest.raises(RenderError) as caught:
-        render_text(source, {}, "test")
+        render_text(source, {"V": Quantity(-65.0, "mV", decimals=0)}, "test")
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{{ V.value }} {{ V.unit }} {{ V.decimals }} {{ V.sigfigs }}", "-65.0 mV 0 None"),
+    ("{{ V.tex }}; {{ V.number() }}; {{ V.to('V') }}", "-65\\,\\mathrm{mV}; \u221265; \u22120.0650 V"),
+], ids=["fields", "methods"])
+def test_bank_text_reads_what_a_quantity_offers(source: str, expected: str) -> None:
+    assert render_text(source, {"V": Quantity(-65.0, "mV", decimals=0)}, "test") == expected
 
 
 def test_math_becomes_mathml_and_no_latex_survives() -> None:
