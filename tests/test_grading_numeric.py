@@ -322,3 +322,15 @@ def test_normalize_rejects_are_values() -> None:
     assert normalize("\x00", limit=200, what="number") == Rejected(fb.INVALID_CONTROL.format(code=0))
     assert normalize("10⁻¹", limit=200, what="number") == "10^-1"
     assert normalize("ｍＶ", limit=200, what="unit") == "mV"
+
+
+def test_feedback_texts_changed_in_place_are_read_again() -> None:
+    texts = {"inverted_ratio": "first text"}
+    expected = {"kind": "numeric", "value": 61.5, "unit": "mV", "misconceptions": {"inverted_ratio": -61.5},
+                "misconception_feedback": texts, "misconception_credit": 0.5}
+    assert "first text" in check_answer("-61.5 mV", expected)["feedback"]
+    texts["inverted_ratio"] = "second text"
+    second = check_answer("-61.5 mV", expected)
+    assert "second text" in second["feedback"] and second["score"] == 0.5
+    expected["misconception_credit"] = 0.25
+    assert check_answer("-61.5 mV", expected)["score"] == 0.25

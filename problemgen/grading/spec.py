@@ -6,6 +6,7 @@ A malformed *key* is a bank or manifest bug, not a student's: it raises
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -111,8 +112,14 @@ class NumericSpec:
     """Absolute tolerance already converted from ``atol_unit`` into ``unit``."""
     sigfigs: int | None
     sigfig_rule: str
-    misconceptions: tuple[tuple[str, Decimal], ...]
+    wrong_values: tuple[tuple[str, float], ...]
+    """Each misconception's (finite) value; see :attr:`misconceptions`."""
     named: Misconceptions
+
+    @functools.cached_property
+    def misconceptions(self) -> tuple[tuple[str, Decimal], ...]:
+        """Each misconception's value as an exact Decimal (made only when a wrong answer needs them)."""
+        return tuple((name, decimal(value)) for name, value in self.wrong_values)
 
     @property
     def dimensionless(self) -> bool:
@@ -149,7 +156,7 @@ def numeric_spec(expected: Mapping[str, Any]) -> NumericSpec:
     if not isinstance(wrong, Mapping):
         raise GradingSpecError("misconceptions", "must map misconception names to values in the expected unit")
     misconceptions = tuple(
-        (str(name), decimal(v)) for name, v in wrong.items()
+        (str(name), float(v)) for name, v in wrong.items()
         # The physics core returns nan (or the generator None) where a model coincides with the
         # right answer or does not apply; such entries cannot be matched.
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -158,6 +165,6 @@ def numeric_spec(expected: Mapping[str, Any]) -> NumericSpec:
         # A unit is required iff the answer has one and the box does not print it (rules §4).
         value=decimal(value), unit=unit, unit_required=bool(expected.get("unit_required", True)) and bool(unit.canonical),
         rtol=decimal(require_number(expected, "rtol", DEFAULT_RTOL, minimum=0.0)), atol=atol_decimal,
-        sigfigs=sigfigs, sigfig_rule=rule, misconceptions=misconceptions,
+        sigfigs=sigfigs, sigfig_rule=rule, wrong_values=misconceptions,
         named=misconception_options(expected),
     )
