@@ -222,3 +222,37 @@ def test_an_unreadable_manifest_version_says_what_to_do(built: Path, tmp_path: P
     with pytest.raises(ManifestError) as caught:
         load_manifest(path)
     assert str(caught.value) == f"{path} has schema_version {version!r}; this problemgen reads 1 and 2; {fix}"
+
+
+@pytest.mark.parametrize("layout", ["as-built", "indented", "one-line"])
+def test_a_manifest_loads_the_same_whatever_its_layout(built: Path, tmp_path: Path, layout: str) -> None:
+    from problemgen.batch import load_manifest
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    data = json.loads(streamed)
+    path = tmp_path / "manifest.json"
+    path.write_text({"as-built": streamed, "indented": json.dumps(data, indent=2), "one-line": json.dumps(data)}[layout],
+                    encoding="utf-8")
+    assert load_manifest(path) == load_manifest(built)
+
+
+def test_a_streamed_manifest_without_students_loads(built: Path, tmp_path: Path) -> None:
+    from problemgen.batch import load_manifest
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    path = tmp_path / "manifest.json"
+    path.write_text(streamed[:streamed.index('"students": [') + len('"students": [')] + "\n\n]}\n", encoding="utf-8")
+    loaded = load_manifest(path)
+    assert loaded["students"] == [] and loaded["exam"] == json.loads(streamed)["exam"]
+
+
+@pytest.mark.parametrize("cut", ["\n]}\n", "]}\n"], ids=["unclosed-array", "last-student-cut"])
+def test_a_cut_off_manifest_is_an_error_naming_the_file(built: Path, tmp_path: Path, cut: str) -> None:
+    from problemgen.batch import ManifestError, load_manifest
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    path = tmp_path / "manifest.json"
+    path.write_text(streamed[: -len(cut)] if cut == "\n]}\n" else streamed[: -len(cut) - 40], encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        load_manifest(path)
+    assert str(caught.value).startswith(f"{path} cannot be read: ")
