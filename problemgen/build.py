@@ -264,8 +264,8 @@ class _Job:
     formats: tuple[str, ...]
     printing: bool
     """Sheets are printed to PDF (so their HTML is needed)."""
-    printing_keys: bool
-    """Keys are printed too."""
+    key_html: bool
+    """Write key.html (to keep, or to print the key from)."""
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
                 written[key_dir / sheet.figure_file] = sheet.figure_svg
     if "html" in job.formats or job.printing:
         written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
-    if "html" in job.formats or job.printing_keys:
+    if job.key_html:
         written[key_dir / "key.html"] = render_document("key.html.j2", **context)
     if "tex" in job.formats:
         from problemgen.latex import tex_files
@@ -349,6 +349,8 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     want_pdf = "pdf" in formats
     browser = find_chromium() if want_pdf else None
     pdf_note = INSTALL_HINT if want_pdf and browser is None else ""
+    if pdf_note and "html" not in formats:
+        formats = (*formats, "html")  # the PDFs' place is taken by the HTML they would be printed from
     keys = bool(browser) and exam.key_pdfs
     total = len(students) * (1 + (1 if browser else 0) + (1 if keys else 0)) + (1 if browser else 0)
     done = files = 0
@@ -356,9 +358,12 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     (root / "keys").mkdir()
     if browser:
         (root / "print").mkdir()
+    # Every student has a key in some format: without key PDFs (or Markdown/LaTeX keys) it is HTML.
+    key_html = "html" in formats or keys or not {"md", "tex"} & set(formats)
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
-               bool(browser), keys)
-    header = manifest_header(exam, templates.values())
+               bool(browser), key_html)
+    used = {template for rows in assignment.values() for _, _, template in rows}
+    header = manifest_header(exam, [templates[template] for template in sorted(used)])
     with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
             files += output.files

@@ -45,8 +45,8 @@ PRINT_OPTIONS: dict[str, Any] = {
     # students), and its structure tree could not follow pages cut into per-student files.
     "generateTaggedPDF": False,
 }
-INSTALL_HINT = ("no Chromium or Chrome was found, so PDFs were not written (HTML and Markdown were); install one "
-                "(Debian/Ubuntu: apt-get install chromium) or set PROBLEMGEN_CHROMIUM to its path")
+INSTALL_HINT = ("no Chromium or Chrome was found, so PDFs were not written (the HTML they print from was); "
+                "install one (Debian/Ubuntu: apt-get install chromium) or set PROBLEMGEN_CHROMIUM to its path")
 
 
 def find_chromium() -> str | None:

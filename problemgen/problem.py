@@ -14,7 +14,7 @@ from typing import Any
 
 from problemgen import expr
 from problemgen.model import Answer, Param, Part, Template, Variant
-from problemgen.render import Quantity, markdown_to_html, render_text, render_texts, unit_tex
+from problemgen.render import Quantity, RenderError, markdown_to_html, render_text, render_texts, unit_tex
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,13 @@ class WorkedSteps(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         if name not in self._done:
-            self._done[name] = worked_steps(self._template, self._parts[name], self._variant)
+            part = self._parts[name]  # KeyError: jinja reports an unknown part as undefined
+            try:
+                self._done[name] = worked_steps(self._template, part, self._variant)
+            except (LookupError, TypeError, ValueError) as error:
+                # NB: raised as is, jinja would take a LookupError for "no such part".
+                raise RenderError(f"{self._template.path}, solution: the worked steps of part {name!r} "
+                                  f"cannot be written ({type(error).__name__}: {error})") from error
         return self._done[name]
 
     def __iter__(self) -> Iterator[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from problemgen.errors import ProblemgenError
@@ -181,12 +182,19 @@ def render_text(source: str, context: dict[str, Any], where: str) -> str:
 _PIECE = "\ue000"
 
 
+#: Tags whose names would outlive their own text in a joined template (``{% set %}`` in a
+#: statement must not define a name for the prompts); texts using them render one by one.
+_SCOPED_TAGS = (nodes.Assign, nodes.AssignBlock, nodes.Macro, nodes.Block, nodes.Import, nodes.FromImport,
+                nodes.Include, nodes.Extends, nodes.CallBlock)
+
+
 @functools.lru_cache(maxsize=1024)
 def _compile_texts(sources: tuple[str, ...], wheres: tuple[str, ...]) -> jinja2.Template | None:
-    """One template of several texts (each compiled alone first, so syntax errors stay located)."""
+    """One template of several texts (each compiled alone first, so syntax errors stay located),
+    or None when they cannot share one scope."""
     for source, where in zip(sources, wheres):
         compile_text(source, where)
-    if any(_PIECE in source for source in sources):
+    if any(_PIECE in source or any(environment().parse(source).find_all(_SCOPED_TAGS)) for source in sources):
         return None
     return environment().from_string(_PIECE.join(sources))
 
@@ -247,6 +255,8 @@ _SLOT_PATTERN = re.compile(r"8086(\d{4})6808")
 # Digits right after an operator that takes no argument (\cdot445, \times3.5) are ordinary
 # numbers: a space (which TeX ignores after a control word) lets them become slots too.
 _OPERATOR_BEFORE_DIGIT = re.compile(r"(\\(?:cdot|times|pm|mp|div|approx|sim|simeq|leq?|geq?|neq?|to|quad|qquad))(?=\d)")
+#: Formulas in Markdown text: $$...$$ or $...$.
+_MATH_SPAN = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 # latex2mathml draws a single letter in \mathrm{} in italics; \text{} keeps it upright.
 _UPRIGHT_LETTER = re.compile(r"\\mathrm\{([A-Za-z])\}")
 
@@ -312,7 +322,9 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     rendered (and cached), and the numbers are put back. Students' statements differ mostly in
     their numbers, so a build renders each template's text only a few times.
     """
-    parts = _NUMBER_SPLIT.split(_OPERATOR_BEFORE_DIGIT.sub(r"\1 ", text))  # text, number, ..., text
+    if _OPERATOR_BEFORE_DIGIT.search(text):  # only inside math: code spans and prose keep their text
+        text = _MATH_SPAN.sub(lambda math: _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", math.group()), text)
+    parts = _NUMBER_SPLIT.split(text)  # text, number, text, number, ..., text
     numbers: list[str] = []
     for index in range(1, len(parts), 2):
         number = parts[index]

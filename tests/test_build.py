@@ -74,6 +74,7 @@ def test_misconception_texts_are_stored_once_and_attached_on_loading(exam_dir: P
     stored = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert all("misconception_feedback" not in part["expected"]
                for student in stored["students"] for problem in student["problems"] for part in problem["parts"])
+    assert set(stored["misconception_feedback"]) <= {"test-nernst", "test-driving", "test-iv"}  # the exam's only
     nernst = stored["misconception_feedback"]["test-nernst"]["E"]
     assert set(nernst) == {"inverted_ratio", "log10_without_factor"}
     assert nernst["log10_without_factor"] == "you used log10 without the factor 2.303 (ln 10)"

@@ -275,3 +275,24 @@ def test_the_cli_flag_turns_key_pdfs_off(tmp_path: Path, monkeypatch: pytest.Mon
     for flags, expected in ((["--no-key-pdfs"], False), ([], None)):
         CliRunner().invoke(main, ["generate", "--quiet", *flags])
         assert seen["key_pdfs"] is expected
+
+
+@pytest.mark.parametrize(("formats", "chromium", "kept"), [
+    (("pdf",), "found", {"sheet.pdf", "key.html"}),
+    (("pdf",), "missing", {"sheet.html", "key.html"}),
+    (("md", "pdf"), "missing", {"sheet.html", "sheet.md", "key.html", "key.md"}),
+], ids=["pdf-only-no-key-pdfs", "pdf-only-no-chromium", "md-and-pdf-no-chromium"])
+def test_every_student_keeps_a_sheet_and_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               formats: tuple[str, ...], chromium: str, kept: set[str]) -> None:
+    if chromium == "found" and find_chromium() is None:
+        pytest.skip("needs Chromium; .ci/run installs it")
+    if chromium == "missing":
+        monkeypatch.setenv("PROBLEMGEN_CHROMIUM", str(tmp_path / "no-such-browser"))
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    summary = build_exam(folder / "exam.toml", folder / "roster.csv", folder / "out", formats, key_pdfs=False)
+    assert ("no Chromium or Chrome was found" in summary.pdf_note) == (chromium == "missing")
+    for student in students(summary.out):
+        names = {p.name for p in (summary.out / "students" / student["folder"]).iterdir()}
+        names |= {p.name for p in (summary.out / "keys" / student["folder"]).iterdir()}
+        assert names - {"answers.txt", "figure-3.svg"} == kept

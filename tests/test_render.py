@@ -93,9 +93,11 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
         "3.5 mM opens the line, not a list\n12.25 too (x = 3)",
         "10. ten\n11. eleven at 1.5)",
         "$$\\frac{0.5\\cdot445 + 2\\times3.5}{\\frac12\\pm1.5} \\approx0.8$$",
+        "Code `\\cdot5` and prose \\times3 stay; $a\\cdot5$ and $$b\\times2$$ do not.",
     ],
     ids=["ordered-list", "emphasis", "display-math", "list-start", "indented-markers", "decimals-at-line-start",
-         "two-digit-markers", "digits-after-operators"],
+         "two-digit-markers", "digits-after-operators",
+         "operators-outside-math"],
 )
 def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
     from problemgen.render import _markdown
@@ -110,8 +112,12 @@ def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
         ("{%- if c > 1 -%}\n  high\n{%- else -%} low {%- endif -%}", "  {{ c }}  \n", "{% for i in [1, 2] %}{{ i }}\n{% endfor %}"),
         ("", "only {{ t }}", ""),
         ("a private-use \ue000 character", "{{ c }}"),
+        ("{% set t = 99 %}statement {{ t }}", "prompt {{ t }}"),
+        ("{% macro m() %}x{% endmacro %}{{ m() }}", "{{ c }}"),
+        ("{% block b %}one{% endblock %}", "{% block b %}two{% endblock %}"),
     ],
-    ids=["plain", "whitespace-control-at-the-edges", "empty-texts", "separator-in-text"],
+    ids=["plain", "whitespace-control-at-the-edges", "empty-texts", "separator-in-text", "set-stays-in-its-text",
+         "macro", "blocks-of-one-name"],
 )
 def test_texts_rendered_together_equal_texts_rendered_one_by_one(texts: tuple[str, ...]) -> None:
     context = {"c": 5, "t": "37 °C"}
@@ -123,3 +129,21 @@ def test_an_error_in_texts_rendered_together_names_its_own_text() -> None:
     with pytest.raises(RenderError) as caught:
         render_texts(("fine {{ c }}", "broken {{ missing }}"), {"c": 1}, ("t.toml, statement", "t.toml, parts.E.prompt"))
     assert str(caught.value) == "t.toml, parts.E.prompt: 'missing' is undefined; define it under [params] or fix the name"
+
+
+def test_worked_steps_that_fail_name_the_part_not_an_undefined_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import problemgen.problem as problem
+    from problemgen.bank import builtin_banks
+    from problemgen.engine import generate_from_seeds
+
+    template = next(b.templates["nernst-cation"] for b in builtin_banks().values() if "nernst-cation" in b.templates)
+    (variant,) = generate_from_seeds(template, [bytes(32)], [None], unique=False)
+
+    def broken(*args: object) -> str:
+        raise KeyError("R")
+
+    monkeypatch.setattr(problem, "worked_steps", broken)
+    with pytest.raises(RenderError) as caught:
+        problem.render_problem(template, variant)
+    assert str(caught.value) == f"{template.path}, solution: the worked steps of part 'E' cannot be written " \
+                                "(KeyError: 'R')"
