@@ -214,7 +214,11 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
                     figure[name] = [_evaluate_all(item, env, n) for item in node]
                 else:
                     figure[name] = _evaluate_all(node, env, n)
-    return VariantBatch(template, solver, values, env, wrong, arguments, seeds, keys, figure)
+    # Only what variant() reads is kept (derived givens and answers): the rest of the solution
+    # (SI copies of the givens, intermediate results) would double a large batch's memory.
+    kept = {p.name for p in template.params if p.kind == "derived"} | {p.name for p in template.parts}
+    return VariantBatch(template, solver, values, {k: v for k, v in env.items() if k in kept}, wrong, arguments,
+                        seeds, keys, figure)
 
 
 def _evaluate_all(node: expr.Node, env: dict[str, Any], n: int) -> np.ndarray:
