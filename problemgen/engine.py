@@ -90,7 +90,6 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
             raise SamplingError(_too_small(template, supply, n))
     params = random_params(template)
     chosen: dict[str, np.ndarray] = {}
-    chosen_rows = np.zeros(n, dtype=bool)
     taken: set[bytes] = set()
     pending = np.arange(n)
     failures: dict[str, int] = {}
@@ -113,12 +112,10 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
                 still.append(index)
                 continue
             taken.add(identity)
-            chosen_rows[index] = True
-            for name, values in batch.values.items():
-                if name not in chosen:
-                    chosen[name] = np.empty(n, dtype=values.dtype if values.dtype.kind != "U" else object)
-                chosen[name][index] = values[row]
+            _store(chosen, n, batch.values, row, index)
         pending = np.array(still, dtype=np.int64)
+    if pending.size and unique:
+        pending = _fill_from_grid(template, solver, grids, seeds, pending, taken, chosen)
     if pending.size:
         worst = max(failures, key=failures.get) if any(failures.values()) else "uniqueness"
         example = f" (for example with {examples[worst]})" if worst in examples else ""
@@ -179,6 +176,40 @@ class VariantBatch:
                       for name, value in self.figure.items()}
             figure.update({k: v for k, v in template.figure.inputs.items() if k == "ions"})
         return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers, hidden, figure)
+
+
+def _store(chosen: dict[str, np.ndarray], n: int, values: dict[str, np.ndarray], row: int, index: int) -> None:
+    """Put row ``row`` of drawn ``values`` in place ``index`` of the batch's chosen givens."""
+    for name, column in values.items():
+        if name not in chosen:
+            chosen[name] = np.empty(n, dtype=column.dtype if column.dtype.kind != "U" else object)
+        chosen[name][index] = column[row]
+
+
+def _fill_from_grid(template: Template, solver: TemplateSolver, grids: dict[str, Grid], seeds: Sequence[bytes],
+                    pending: np.ndarray, taken: set[bytes], chosen: dict[str, np.ndarray]) -> np.ndarray:
+    """Give the variants random draws left without unused givens one of the grid's unused ones.
+
+    Near a template's capacity random draws keep hitting taken givens (the last of 1,080 needs
+    about 1,080 tries), so for a grid small enough to enumerate the accepted, unused combinations
+    are listed and each variant, in order, takes the one its own seed points at. Returns the
+    variants still without givens (none, unless the grid is too large or truly used up).
+    """
+    everything = enumerate_grid(template, grids, ENUMERATION_LIMIT)
+    if everything is None:
+        return pending
+    accepted = np.flatnonzero(solver.solve(everything.values).accepted)
+    free = [row for row in accepted.tolist() if everything.indices[row].tobytes() not in taken]
+    still = []
+    for index in pending.tolist():
+        if not free:
+            still.append(index)
+            continue
+        pointer = hashlib.blake2b(seeds[index], digest_size=8, person=b"problemgen-free").digest()
+        row = free.pop(int.from_bytes(pointer, "little") % len(free))
+        taken.add(everything.indices[row].tobytes())
+        _store(chosen, len(seeds), everything.values, row, index)
+    return np.array(still, dtype=np.int64)
 
 
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
