@@ -9,7 +9,7 @@ located message; usage errors exit with 2 (click's convention).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from functools import wraps
 from typing import Any, TypeVar
@@ -161,10 +161,7 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool) -> N
     click.echo(f"  report:   {summary.out / 'report.html'}")
     if summary.notices:
         click.echo(f"{len(summary.notices)} notices (also in {summary.out / 'summary.txt'}):", err=True)
-        for notice in summary.notices[:20]:
-            click.echo(f"  {notice}", err=True)
-        if len(summary.notices) > 20:
-            click.echo(f"  ... and {len(summary.notices) - 20} more", err=True)
+        _echo_first(summary.notices, 20)
 
 
 @main.command()
@@ -184,10 +181,7 @@ def export(exam_dir: Path, target: str, pool: int | None, out: Path | None) -> N
                f"({sum(summary.items.values())} questions)")
     if summary.limitations:
         click.echo(f"{len(summary.limitations)} things the format cannot express as problemgen grades them:", err=True)
-        for limitation in summary.limitations[:12]:
-            click.echo(f"  {limitation}", err=True)
-        if len(summary.limitations) > 12:
-            click.echo(f"  ... and {len(summary.limitations) - 12} more", err=True)
+        _echo_first(summary.limitations, 12)
 
 
 @main.command("init-exam")
@@ -214,3 +208,11 @@ def validate(paths: tuple[str, ...], samples: int) -> None:
     click.echo(text)
     if not ok:
         sys.exit(1)
+
+
+def _echo_first(items: Sequence[object], limit: int) -> None:
+    """The first ``limit`` items on stderr, one per line, then how many more there are."""
+    for item in items[:limit]:
+        click.echo(f"  {item}", err=True)
+    if len(items) > limit:
+        click.echo(f"  ... and {len(items) - limit} more", err=True)
