@@ -317,7 +317,8 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     for path, text in written.items():
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
-             "folder": folder, "problems": entries}
+             "folder": folder, "labels": [part["label"] for problem in entries for part in problem["parts"]],
+             "problems": entries}
     return _StudentOutput(student_lines(student, entry), len(written))
 
 

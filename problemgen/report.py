@@ -130,7 +130,7 @@ def score_summary(results: Sequence[StudentResult]) -> ScoreSummary:
 
 def item_analysis(results: Sequence[StudentResult], manifest: Mapping[str, Any]) -> tuple[ItemStats, ...]:
     """Statistics per answer label, in the exam's label order; only graded students count."""
-    layout, variants, texts = _layout(manifest)
+    layout, texts = _layout(results, manifest)
     tallies = {label: _Tally() for label in layout}
     for student in results:
         if student.status != "graded":
@@ -138,7 +138,7 @@ def item_analysis(results: Sequence[StudentResult], manifest: Mapping[str, Any])
         total = math.fsum(p.points for p in student.parts)
         for part in student.parts:
             if part.label in tallies:
-                tallies[part.label].add(part, total, variants.get((student.student_id, part.label)))
+                tallies[part.label].add(part, total, part.template or None)
     return tuple(tallies[label].stats(label, slot, texts) for label, slot in layout.items())
 
 
@@ -178,28 +178,34 @@ class _Tally:
         )
 
 
-def _layout(manifest: Mapping[str, Any]) -> tuple[dict[str, str], dict[tuple[str, str], str],
-                                                  dict[tuple[str, str], str]]:
-    """One walk through the manifest's parts, in roster order, for three lookups.
+def _layout(results: Sequence[StudentResult], manifest: Mapping[str, Any]) -> tuple[dict[str, str],
+                                                                                   dict[tuple[str, str], str]]:
+    """Two lookups from the results, in roster order (every roster student has one):
 
     - label -> slot, labels in order of first appearance;
-    - (student id, label) -> template id of that student's variant;
     - (label, misconception name) -> its feedback text in the first variant that has one. Texts
       can differ between variants (a slope quoted at another temperature); the first is as good
-      as any and keeps the report deterministic.
+      as any and keeps the report deterministic. They come from the manifest's shared table
+      (schema 2), or else from each part's ``expected`` (schema 1, read once more).
     """
     slots: dict[str, str] = {}
-    variants: dict[tuple[str, str], str] = {}
+    for student in results:
+        for part in student.parts:
+            slots.setdefault(part.label, part.slot)
     texts: dict[tuple[str, str], str] = {}
-    for student in manifest.get("students", ()):
-        for problem in student["problems"]:
+    table = manifest.get("misconception_feedback")
+    if table:
+        for student in results:
+            for part in student.parts:
+                for name, text in table.get(part.template, {}).get(part.name, {}).items():
+                    texts.setdefault((part.label, name), str(text))
+        return slots, texts
+    for entry in manifest.get("students", ()):
+        for problem in entry["problems"]:
             for part in problem["parts"]:
-                label = part["label"]
-                slots.setdefault(label, str(problem.get("slot", "")))
-                variants[student["id"], label] = str(problem.get("template", ""))
                 for name, text in (part.get("expected", {}).get("misconception_feedback") or {}).items():
-                    texts.setdefault((label, name), str(text))
-    return slots, variants, texts
+                    texts.setdefault((part["label"], name), str(text))
+    return slots, texts
 
 
 def prepare_report() -> None:

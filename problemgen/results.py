@@ -18,8 +18,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
-from problemgen.batch import (Notice, StudentResult, Submissions, grade_roster_student, load_manifest,
-                              read_submissions, run_notices)
+from problemgen.batch import (Notice, StudentIdentity, StudentResult, Submissions, grade_student, load_manifest,
+                              read_submissions, run_notices, student_identities)
 
 GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
                   "submitted"]
@@ -46,7 +46,7 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     ``processes``: workers grading and writing feedback (default: every core for 200 students or more).
     """
     started = time.perf_counter()
-    manifest = load_manifest(exam_dir)
+    manifest = load_manifest(exam_dir, lazy=True)
     submitted = read_submissions(submissions, manifest)
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
@@ -82,8 +82,8 @@ def write_grades_csv(path: Path, results: list[StudentResult]) -> None:
                          for result in results for part in result.parts)
 
 
-def _students(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["id"]: s for s in manifest["students"]}
+def _students(manifest: dict[str, Any]) -> dict[str, StudentIdentity]:
+    return {s.id: s for s in student_identities(manifest)}
 
 
 def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Submissions,
@@ -101,8 +101,8 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
     def grade_and_explain(index: int) -> StudentResult:
         from problemgen.documents import render_document
 
-        result = grade_roster_student(manifest, submitted, index)
-        entry = manifest["students"][index]
+        entry = manifest["students"][index]  # parsed here, in the worker
+        result = grade_student(entry, submitted.answers.get(entry["id"]), submitted.sources.get(entry["id"], ""))
         by_label = {p.label: p for p in result.parts}
         # Namespaces, not dicts: jinja reads ``part.prompt`` as an attribute first, and a dict
         # answers that with an exception each time (a third of the rendering time).
@@ -136,8 +136,8 @@ def _write_canvas(path: Path, manifest: dict[str, Any], results: list[StudentRes
         writer.writerow({"Student": "Points Possible", title: _number(results[0].max_points if results else 0)})
         for result in results:
             entry = students[result.student_id]
-            writer.writerow({"Student": result.name, "ID": result.student_id, "SIS User ID": entry.get("sis_id", ""),
-                             "SIS Login ID": entry.get("email", ""), "Section": "",
+            writer.writerow({"Student": result.name, "ID": result.student_id, "SIS User ID": entry.sis_id,
+                             "SIS Login ID": entry.email, "Section": "",
                              title: _number(round(result.points, 2))})
 
 
@@ -151,7 +151,7 @@ def _write_moodle(path: Path, manifest: dict[str, Any], results: list[StudentRes
         writer.writeheader()
         for result in results:
             entry = students[result.student_id]
-            writer.writerow({"Email address": entry.get("email", ""), "ID number": entry.get("sis_id") or result.student_id,
+            writer.writerow({"Email address": entry.email, "ID number": entry.sis_id or result.student_id,
                              "Full name": result.name, title: _number(round(result.points, 2))})
 
 

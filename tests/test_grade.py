@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -256,3 +257,58 @@ def test_a_cut_off_manifest_is_an_error_naming_the_file(built: Path, tmp_path: P
     with pytest.raises(ManifestError) as caught:
         load_manifest(path)
     assert str(caught.value).startswith(f"{path} cannot be read: ")
+
+
+def _without_labels(streamed: str) -> str:
+    """A manifest as 0.1 builds streamed it: student lines without their ``labels``."""
+    return re.sub(r', "labels": \[[^\]]*\]', "", streamed)
+
+
+@pytest.mark.parametrize("layout", ["as-built", "without-labels", "indented"])
+def test_a_lazy_manifest_gives_the_students_an_eager_one_does(built: Path, tmp_path: Path, layout: str) -> None:
+    from problemgen.batch import load_manifest, student_identities
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    text = {"as-built": streamed, "without-labels": _without_labels(streamed),
+            "indented": json.dumps(json.loads(streamed), indent=2)}[layout]
+    path = tmp_path / "manifest.json"
+    path.write_text(text, encoding="utf-8")
+    eager, lazy = load_manifest(path), load_manifest(path, lazy=True)
+    assert {k: v for k, v in lazy.items() if k != "students"} == {k: v for k, v in eager.items() if k != "students"}
+    assert list(lazy["students"]) == [lazy["students"][i] for i in range(len(eager["students"]))] == eager["students"]
+    assert student_identities(lazy) == student_identities(eager)
+    assert lazy["students"][1:3] == eager["students"][1:3]
+
+
+def test_a_builds_student_lines_give_their_identities_at_once(built: Path) -> None:
+    from problemgen.batch import _quick_identity
+
+    lines = (built / "manifest.json").read_text(encoding="utf-8").splitlines()[1:-1]
+    assert lines and all(_quick_identity(line.rstrip(",").encode()) for line in lines)
+
+
+@pytest.mark.parametrize("name", ["Zoë Ånström", 'Ann "Nan" O\'Neil', "back\\slash, comma", "tab\tand\nnewline", "",
+                                  '", "problems": [], "sis_id": "x"}'])
+def test_a_student_line_gives_its_identity_without_parsing_the_problems(name: str) -> None:
+    from problemgen.batch import StudentIdentity, _quick_identity
+
+    entry = {"id": "s1", "name": name, "email": "a@b.c", "sis_id": "S\\1", "folder": "s1", "labels": ["1a", "1b"],
+             "problems": [{"parts": [{"label": "1a"}, {"label": "1b"}], "title": '"sis_id": "no"}'}]}
+    line = json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
+    assert _quick_identity(line) == StudentIdentity.of(entry)
+
+
+def test_a_manifest_changed_after_loading_is_an_error_not_another_students_grades(built: Path, tmp_path: Path) -> None:
+    from problemgen.batch import ManifestError, load_manifest
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    path = tmp_path / "manifest.json"
+    path.write_text(streamed, encoding="utf-8")
+    lazy = load_manifest(path, lazy=True)
+    # the students' lines in reverse order: the first student's bytes now hold another student
+    lines = streamed.split("\n")
+    students = [line.rstrip(",") for line in lines[1:-2]]
+    path.write_text("\n".join([lines[0], ",\n".join(reversed(students)), *lines[-2:]]), encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        lazy["students"][0]
+    assert str(caught.value) == f"{path} changed while it was being read; grade again"

@@ -46,15 +46,19 @@ def manifest(n: int, templates: dict[int, str] | None = None) -> dict[str, Any]:
         for i in range(1, n + 1)]}
 
 
-def results(rows: list[str], missing: int = 0) -> list[StudentResult]:
-    """Students s1.. graded by ``rows`` (one code per part), then ``missing`` students with nothing."""
+def results(rows: list[str], missing: int = 0, templates: dict[int, str] | None = None) -> list[StudentResult]:
+    """Students s1.. graded by ``rows`` (one code per part), then ``missing`` students with nothing.
+
+    Their parts name the slot and template of :func:`manifest` with the same ``templates``.
+    """
     students = []
     for i, row in enumerate(rows + ["BBB"] * missing, start=1):
         parts = []
         for label, code in zip(POINTS, row):
             verdict, share, misconception, submitted = CODES[code]
+            template = "t-one" if label[0] == "1" else (templates or {}).get(i, "t-two")
             parts.append(PartResult(label, submitted, verdict, share, share * POINTS[label], POINTS[label], None,
-                                    misconception, ""))
+                                    misconception, "", label[0], template, f"answer_{label}"))
         students.append(StudentResult(f"s{i}", f"Student {i}", "graded" if i <= len(rows) else "missing",
                                       tuple(parts)))
     return students
@@ -95,7 +99,9 @@ FIVE = ["CCC", "CIC", "ICI", "CII", "IIM"]
 )
 def test_difficulty_and_point_biserial_by_hand(rows: list[str], label: str, difficulty: float | None,
                                                 discrimination: float | None) -> None:
-    stats = {item.label: item for item in item_analysis(results(rows), manifest(max(len(rows), 1)))}[label]
+    # (nobody graded: the one roster student handed nothing in)
+    graded = results(rows, missing=0 if rows else 1)
+    stats = {item.label: item for item in item_analysis(graded, manifest(max(len(rows), 1)))}[label]
     assert stats.n == len(rows)
     assert stats.difficulty == (None if difficulty is None else pytest.approx(difficulty, abs=1e-12))
     assert stats.discrimination == (None if discrimination is None else pytest.approx(discrimination, abs=1e-12))
@@ -119,11 +125,21 @@ def test_missing_students_count_in_the_summary_but_not_in_the_statistics() -> No
     assert (empty.graded, empty.mean, empty.median, empty.highest) == (0, None, None, None)
 
 
-def test_verdicts_and_misconceptions_are_counted_per_part() -> None:
+def shared_texts(exam: dict[str, Any]) -> dict[str, Any]:
+    """``exam`` as schema 2 stores it: misconception texts in one table by template and part name."""
+    for student in exam["students"]:
+        for problem in student["problems"]:
+            for part in problem["parts"]:
+                del part["expected"]["misconception_feedback"]
+    return {**exam, "schema_version": 2, "misconception_feedback": {"t-two": {"answer_2a": FEEDBACK}}}
+
+
+@pytest.mark.parametrize("layout", [lambda exam: exam, shared_texts], ids=["texts in each part", "shared table"])
+def test_verdicts_and_misconceptions_are_counted_per_part(layout: Any) -> None:
     # GIVEN five answers to 2a: two inverted ratios, one log10 slip, a blank and junk
     rows = ["CCM", "CCM", "CCL", "CCB", "ICV"]
     # WHEN the parts are analysed
-    stats = {item.label: item for item in item_analysis(results(rows), manifest(5))}
+    stats = {item.label: item for item in item_analysis(results(rows), layout(manifest(5)))}
     # THEN blanks are apart from invalid answers, and misconceptions come most common first,
     # with the manifest's feedback text where it has one and the spaced-out name where not
     two_a = stats["2a"]
@@ -138,7 +154,8 @@ def test_verdicts_and_misconceptions_are_counted_per_part() -> None:
 
 def test_items_keep_exam_order_slot_points_and_the_templates_graded_students_had() -> None:
     # s2 had another variant of problem 2 and s3's as well, but s3 handed nothing in.
-    items = item_analysis(results(["CCC", "CCC"], missing=1), manifest(3, {2: "t-two-b", 3: "t-two-c"}))
+    swapped = {2: "t-two-b", 3: "t-two-c"}
+    items = item_analysis(results(["CCC", "CCC"], missing=1, templates=swapped), manifest(3, swapped))
     assert [(i.label, i.slot, i.points, i.templates) for i in items] == [
         ("1a", "1", 1.0, ("t-one",)), ("1b", "1", 1.0, ("t-one",)), ("2a", "2", 2.0, ("t-two", "t-two-b"))]
 
