@@ -309,6 +309,9 @@ def _fill(pieces: _Pieces, numbers: list[str]) -> str:
 _TEXT_SLOT = "7097{:04d}7907"
 _NUMBER_SPLIT = re.compile(f"({_NUMBER.pattern})")
 _TEXT_SLOT_PATTERN = re.compile(r"7097(\d{4})7907")
+_TEXT_SLOTS = tuple(_TEXT_SLOT.format(index) for index in range(1000))
+#: Digits that may open an ordered-list item ("1." or "3)" first on a line): such texts take the slow path.
+_LIST_MARKER = re.compile(r"^[^\S\n]*\d+[.)]", re.M)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -325,7 +328,11 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     if _OPERATOR_BEFORE_DIGIT.search(text):  # only inside math: code spans and prose keep their text
         text = _MATH_SPAN.sub(lambda math: _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", math.group()), text)
     parts = _NUMBER_SPLIT.split(text)  # text, number, text, number, ..., text
-    numbers: list[str] = []
+    numbers = parts[1::2]
+    if len(numbers) <= len(_TEXT_SLOTS) and not _LIST_MARKER.search(text):
+        parts[1::2] = _TEXT_SLOTS[:len(numbers)]  # the usual text: every number is a slot
+        return _fill(_markdown_shape("".join(parts), math), numbers)
+    numbers = []
     for index in range(1, len(parts), 2):
         number = parts[index]
         if (number[-1] == "." or parts[index + 1][:1] == ")") and _starts_line(parts, index):
