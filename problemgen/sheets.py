@@ -126,17 +126,24 @@ class GradingPolicy:
         return cls(credit, exam.unit_required, problem.sigfigs, exam.sigfig_rule)
 
 
-def expected(template: Template, part: Part, answer: Answer, policy: GradingPolicy = GradingPolicy()) -> dict[str, Any]:
-    """The ``expected`` dict of the grading contract for one part of one variant."""
+def expected(template: Template, part: Part, answer: Answer, policy: GradingPolicy = GradingPolicy(),
+             texts: bool = True) -> dict[str, Any]:
+    """The ``expected`` dict of the grading contract for one part of one variant.
+
+    ``texts=False`` leaves out ``misconception_feedback``, as the manifest stores it (the texts
+    live in its shared table and are attached again on loading).
+    """
     if answer.kind == "numeric":
-        return {
+        numeric = {
             "kind": "numeric", "value": float(answer.display), "unit": part.unit, "unit_required": policy.unit_required,
             "rtol": part.rtol, "atol": part.atol, "atol_unit": None,
             "sigfigs": policy.sigfigs, "sigfig_rule": policy.sigfig_rule,
             "misconceptions": dict(answer.misconceptions),
-            "misconception_feedback": {n: _feedback(template, part, n) for n in answer.misconceptions},
             "misconception_credit": policy.misconception_credit,
         }
+        if texts:
+            numeric["misconception_feedback"] = {n: _feedback(template, part, n) for n in answer.misconceptions}
+        return numeric
     if answer.kind == "choice":
         return {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
     return {"kind": "symbolic", "expression": part.expression, "variables": dict(part.variables),
@@ -148,12 +155,6 @@ def misconception_texts(templates: Iterable[Template]) -> dict[str, dict[str, di
     return {template.id: {part.name: {name: _feedback(template, part, name) for name in part.misconceptions}
                           for part in template.parts if part.misconceptions}
             for template in sorted(templates, key=lambda t: t.id)}
-
-
-def _stored(expected: dict[str, Any]) -> dict[str, Any]:
-    """``expected`` as the manifest stores it: feedback texts live in the shared table."""
-    expected.pop("misconception_feedback", None)
-    return expected
 
 
 def manifest_problem(template: Template, variant: Variant, problem: Problem, sheet: SheetProblem,
@@ -169,7 +170,7 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
         answer = answers[part.name]
         parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
                       "prompt": shown.prompt,
-                      "expected": _stored(expected(template, part, answer, GradingPolicy.of(exam, problem)))})
+                      "expected": expected(template, part, answer, GradingPolicy.of(exam, problem), texts=False)})
     return {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
             "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
             "solution": sheet.solution, "parts": parts}
