@@ -19,7 +19,7 @@ from typing import Any
 from problemgen.grading import check_answer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from test_grading_hostile import ALL, MALICIOUS  # noqa: E402
+from test_grading_hostile import ALL, MALICIOUS
 
 BUDGET_SECONDS = 0.250
 TYPICAL: dict[str, list[str]] = {

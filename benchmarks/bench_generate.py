@@ -11,14 +11,11 @@ sheets, keys, manifest and master key; wall time and peak memory (max RSS) are r
 from __future__ import annotations
 
 import argparse
-
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from problemgen.bank import builtin_banks
@@ -67,14 +64,25 @@ def roster(folder: Path, students: int) -> Path:
     return path
 
 
+#: Runs a command as a grandchild and prints its wall time and the peak RSS of its process tree,
+#: so each measured process has a peak of its own (RUSAGE_CHILDREN of this process would mix them).
+_MEASURE = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+            "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
 def run(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024
+    """Wall seconds and peak RSS (MB, its largest process) of one command run as its own process."""
+    seconds, peak = subprocess.run([sys.executable, "-c", _MEASURE, *args], check=True, capture_output=True,
+                                   text=True).stdout.split()
+    return float(seconds), int(peak) / 1024
+
+
+def work_folder(parent: str | None) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for the builds, in ``parent`` (``--dir``; e.g. /dev/shm to leave the disk out)."""
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    return tempfile.TemporaryDirectory(dir=parent)
 
 
 def main() -> None:
@@ -83,11 +91,12 @@ def main() -> None:
     parser.add_argument("--problems", type=int, default=20)
     parser.add_argument("--pdf", type=int, default=0, help="also time a build with PDFs for this many students")
     parser.add_argument("--no-figures", action="store_true", help="leave out templates with matplotlib figures")
+    parser.add_argument("--dir", help="build in a temporary folder here (default: the system's; /dev/shm: no disk)")
     args = parser.parse_args()
     executable = shutil.which("problemgen") or sys.exit("problemgen is not installed")
     helps = [run([executable, "--help"])[0] for _ in range(5)]
     print(f"problemgen --help: {statistics.median(helps) * 1000:.0f} ms (median of 5; target <= 80 ms)")
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(args.dir) as tmp:
         folder = Path(tmp)
         for students in args.students:
             config = exam_config(folder, args.problems, ["html", "md"], not args.no_figures, students)

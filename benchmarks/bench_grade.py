@@ -16,12 +16,11 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_generate import exam_config, roster  # noqa: E402
+from bench_generate import exam_config, roster, run, work_folder
 
 
 def answer_for(expected: dict, rng: random.Random) -> str:
@@ -59,9 +58,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--students", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--parts", type=int, default=20, help="answer parts per submission")
+    parser.add_argument("--dir", help="build and grade in a temporary folder here (default: the system's; "
+                                      "/dev/shm: no disk)")
     args = parser.parse_args()
     executable = shutil.which("problemgen") or sys.exit("problemgen is not installed")
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_folder(args.dir) as tmp:
         folder = Path(tmp)
         for students in args.students:
             config = exam_config(folder, 0, ["md"], figures=False, students=students, parts=args.parts)
@@ -70,12 +71,9 @@ def main() -> None:
                             str(build), "--quiet"], check=True, stdout=subprocess.DEVNULL)
             source = folder / f"subs-{students}.csv"
             parts = submissions(build, source)
-            start = time.perf_counter()
-            subprocess.run([executable, "grade", str(build), str(source), "--out", str(folder / f"grades-{students}")],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            seconds = time.perf_counter() - start
+            seconds, peak = run([executable, "grade", str(build), str(source), "--out", str(folder / f"grades-{students}")])
             print(f"{students:>6} submissions × {parts} parts, whole process with every output: {seconds:6.2f} s "
-                  f"({seconds / (students * parts) * 1e6:.0f} µs per answer)")
+                  f"({seconds / (students * parts) * 1e6:.0f} µs per answer), peak RSS {peak:.0f} MB")
             in_process(build, source)
 
 
