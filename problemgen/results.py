@@ -54,8 +54,8 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
         results = _grade_with_feedback(folder / "feedback", manifest, submitted, processes)
         notices = run_notices(submitted, results)
         write_grades_csv(folder / "grades.csv", results)
-        _write_canvas(folder / "canvas-gradebook.csv", manifest, results)
-        _write_moodle(folder / "moodle-grades.csv", manifest, results)
+        write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
+        write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
         _write_report(folder / "report.html", manifest, results, notices)
         (folder / "summary.txt").write_text(summary_text(results, notices), encoding="utf-8")
     graded = [r for r in results if r.status == "graded"]
@@ -125,7 +125,7 @@ def _column_title(manifest: dict[str, Any]) -> str:
     return manifest["exam"]["title"]
 
 
-def _write_canvas(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
+def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
     """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the exam column."""
     students = _students(manifest)
     title = _column_title(manifest)
@@ -141,7 +141,7 @@ def _write_canvas(path: Path, manifest: dict[str, Any], results: list[StudentRes
                              title: _number(round(result.points, 2))})
 
 
-def _write_moodle(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
+def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
     """Moodle grade import: an identifier column (email and ID number) and one grade column."""
     students = _students(manifest)
     title = _column_title(manifest)

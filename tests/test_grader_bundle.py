@@ -143,9 +143,9 @@ def test_grade_py_gives_the_batch_graders_grades(built: Path, tmp_path: Path, ki
         ["incorrect", "incorrect", "invalid", "invalid"]
     assert verdicts[("b2", "2a")][1] is not None
     assert "- c3: no submission found; scored 0" in run.stdout
-    # AND its grades.csv and summary.txt are byte for byte those of `problemgen grade`
+    # AND its grades, gradebook CSVs and summary are byte for byte those of `problemgen grade`
     grade_exam(built, submissions, tmp_path / "problemgen-grade")
-    for name in ("grades.csv", "summary.txt"):
+    for name in ("grades.csv", "canvas-gradebook.csv", "moodle-grades.csv", "summary.txt"):
         assert (grader / "grades" / name).read_bytes() == (tmp_path / "problemgen-grade" / name).read_bytes(), name
 
 

@@ -7,7 +7,7 @@ problemgen::
     autograde.py        shim -> problemgen.export.runtime.autograde_main (for Gradescope)
     manifest.json       the grading data: roster identities, each part's label, points, expected
     requirements.txt    the third-party packages the copied modules import, pinned to this install
-    problemgen/         a copy of the batch grader, its grading core and the grades.csv writer
+    problemgen/         a copy of the batch grader, its grading core and the grade file writers
 
 The zip holds ``setup.sh`` and ``run_autograder`` (mode 755) at its root and the same
 ``grader/`` folder. The copied modules come from this installation through
@@ -34,7 +34,7 @@ from problemgen import __version__
 #: standard library, numpy and these (tests/test_grader_bundle.py checks the closure).
 VENDORED = ("__init__.py", "errors.py", "numbers.py", "units.py", "units_table.py", "batch.py", "grading/*.py",
             "export/__init__.py", "export/runtime.py")
-#: Also copied, for the ``grades.csv`` and ``summary.txt`` writers of ``problemgen grade``; the
+#: Also copied, for the ``grades.csv``, gradebook CSV and ``summary.txt`` writers of ``problemgen grade``; the
 #: grader calls nothing else of them (their feedback and report writers need jinja2 and matplotlib).
 WRITERS = ("atomic.py", "results.py")
 #: Third-party distributions the vendored modules import, pinned to the installed versions.

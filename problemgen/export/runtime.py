@@ -1,7 +1,7 @@
 """What an exported grader runs: ``grade.py`` and Gradescope's ``run_autograder``.
 
 ``grade.py SUBMISSIONS [--out DIR]`` grades a CSV, a JSON file or a folder of answer forms with
-the batch grader and writes ``grades.csv`` as ``problemgen grade`` does; the autograder grades
+the batch grader and writes ``grades.csv`` and the gradebook CSVs as ``problemgen grade`` does; the autograder grades
 one Gradescope submission against its student's own variant and always writes
 ``results/results.json``, even when the student is unknown, the answer file is missing or
 grading crashes (Gradescope reports a missing or malformed file as "The autograder failed to
@@ -59,8 +59,9 @@ OTHER_HEADER = ("the form's 'student:' line is missing or names someone else; it
 def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
     """``python grade.py SUBMISSIONS [--out DIR] [--force]``; returns the exit status.
 
-    Grades with the batch grader and writes ``grades.csv`` and ``summary.txt`` with the writers of
-    ``problemgen grade`` (:mod:`problemgen.results`), into a folder moved into place when complete.
+    Grades with the batch grader and writes ``grades.csv``, the Canvas and Moodle gradebook CSVs
+    and ``summary.txt`` with the writers of ``problemgen grade`` (:mod:`problemgen.results`), into
+    a folder moved into place when complete.
     """
     parser = argparse.ArgumentParser(
         prog="grade.py", description="Grade submissions for this exam (the same grades as `problemgen grade`).")
@@ -73,7 +74,7 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
         from problemgen.atomic import check_replaceable, writing_folder
         from problemgen.batch import grade_all, load_manifest, read_submissions
         from problemgen.errors import ProblemgenError
-        from problemgen.results import summary_text, write_grades_csv
+        from problemgen.results import summary_text, write_canvas_csv, write_grades_csv, write_moodle_csv
     except ImportError as error:
         return _fail(f"{error}; install the requirements first: pip install -r {grader_dir / 'requirements.txt'}")
 
@@ -91,8 +92,10 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
     summary = summary_text(results, notices)
     with writing_folder(out) as folder:
         write_grades_csv(folder / "grades.csv", results)
+        write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
+        write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
         (folder / "summary.txt").write_text(summary, encoding="utf-8")
-    print(summary + f"\nwrote {out / 'grades.csv'} and summary.txt")
+    print(summary + f"\nwrote {out / 'grades.csv'}, canvas-gradebook.csv, moodle-grades.csv and summary.txt")
     return 0
 
 
