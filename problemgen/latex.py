@@ -57,11 +57,11 @@ def markdown_to_latex(text: str) -> str:
     """LaTeX for bank Markdown with TeX math (cached: a sheet and its key share their texts)."""
     from markdown_it.tree import SyntaxTreeNode
 
-    from problemgen.render import _markdown
+    from problemgen.render import markdown_parser
 
     # NB: the HTML's own parser, so both documents read the same Markdown dialect.
 
-    return _children(SyntaxTreeNode(_markdown().parse(text)), text).strip()
+    return _children(SyntaxTreeNode(markdown_parser().parse(text)), text).strip()
 
 
 Node = Any  # markdown_it.tree.SyntaxTreeNode

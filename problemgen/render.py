@@ -231,7 +231,12 @@ def _tex_renderer(display: bool) -> Any:
 
 
 @functools.cache
-def _markdown(math: str = "mathml") -> Any:
+def markdown_parser(math: str = "mathml") -> Any:
+    """The ``markdown_it`` parser of bank text: CommonMark, tables, ``$``/``$$`` math, raw HTML escaped.
+
+    ``math`` picks how its HTML renderer writes formulas (``mathml`` or ``tex``); parsing is the
+    same, so other writers (LaTeX) walk the tokens of either.
+    """
     from markdown_it import MarkdownIt
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
@@ -350,4 +355,4 @@ def _starts_line(parts: list[str], index: int) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _markdown_shape(shape: str, math: str = "mathml") -> _Pieces:
-    return _pieces(_markdown(math).render(shape), _TEXT_SLOT_PATTERN)
+    return _pieces(markdown_parser(math).render(shape), _TEXT_SLOT_PATTERN)

@@ -94,15 +94,17 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
         "10. ten\n11. eleven at 1.5)",
         "$$\\frac{0.5\\cdot445 + 2\\times3.5}{\\frac12\\pm1.5} \\approx0.8$$",
         "Code `\\cdot5` and prose \\times3 stay; $a\\cdot5$ and $$b\\times2$$ do not.",
+        "Numbers only mid-line: 120 mV,\nthen 4.5 mM and (3) and 7.",
+        "\u00a0120. after a no-break space\n\t3) after a tab",
     ],
     ids=["ordered-list", "emphasis", "display-math", "list-start", "indented-markers", "decimals-at-line-start",
          "two-digit-markers", "digits-after-operators",
-         "operators-outside-math"],
+         "operators-outside-math", "no-marker-candidates", "other-blanks-before-markers"],
 )
 def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
-    from problemgen.render import _markdown
+    from problemgen.render import markdown_parser
 
-    assert markdown_to_html(text) == _markdown().render(text)
+    assert markdown_to_html(text) == markdown_parser().render(text)
 
 
 @pytest.mark.parametrize(
