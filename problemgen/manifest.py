@@ -4,6 +4,11 @@
 hand-off between generating and grading: every student's variants with their expected answers.
 It is streamed with the master key CSV and the exported graders' trimmed copy, so a build never
 holds every student in memory.
+
+Layout: the header on the first line, then one student per line (keys sorted, so ``email``,
+``folder``, ``id``, ``labels``, ``name`` open the line and ``sis_id`` ends it), then ``]}``.
+Grading reads each student's identity and answer labels from the two ends of its line and leaves
+the problems to the worker that grades the student (:class:`problemgen.batch.StreamedStudents`).
 """
 
 from __future__ import annotations
