@@ -244,7 +244,7 @@ def _histogram_svg(totals: Sequence[float], max_points: float) -> str:
     figure, axes = new_figure(height=3.0, margins=(0.09, 0.16, 0.98, 0.96))
     axes.hist(totals, bins=[upper * i / bins for i in range(bins + 1)], color="#4a7bb7", edgecolor="white")
     axes.set_xlim(0, upper)
-    axes.set_xlabel(f"total points (of {upper:g})")
+    axes.set_xlabel(f"total points (of {round(upper, 2):g})")
     axes.set_ylabel("students")
     axes.yaxis.get_major_locator().set_params(integer=True)
     return to_svg(figure, "score-histogram")

@@ -226,3 +226,15 @@ def test_parts_without_a_discrimination_are_named_under_the_plot() -> None:
     html = report(["CCI", "CIC", "CCC"])
     assert "Not shown (discrimination undefined): 1a." in html
     assert "<td class=\"n\">—</td>" in html
+
+
+@pytest.mark.parametrize(("points", "shown"), [(1 / 7, "0.14"), (2.0, "2"), (0.5, "0.5"), (2 / 3, "0.67")])
+def test_points_read_with_at_most_two_decimals(points: float, shown: str) -> None:
+    # GIVEN one part worth an awkward share of a problem's points, answered right by one student
+    part = PartResult("1a", "right", "correct", 1.0, points, points, None, None, "", "1", "t-one", "answer_1a")
+    html = render_report([StudentResult("s1", "Student 1", "graded", (part,))], manifest(1), [])
+    # THEN the items table, the summary and the student list show it rounded, never 0.142857
+    assert f'<td class="n">{shown}</td>' in html
+    assert f"of {shown} points</dd>" in html
+    assert f'<td class="n">{shown} / {shown}</td>' in html
+    assert "142857" not in html
