@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, BinaryIO, overload
 
 from problemgen.errors import ProblemgenError
 from problemgen.grading import check_answer
@@ -135,39 +137,54 @@ _STUDENTS_OPEN = re.compile(r'"students"\s*:\s*\[\s*$')
 def _read_by_lines(path: Path, lazy: bool = False) -> dict[str, Any] | None:
     """A manifest as builds stream it (header line, one student per line, ``]}``), parsed a line
     at a time: a third less memory and time than the whole text at once. None for other layouts.
+
+    ``lazy``: the students stay in the file, which is kept open (:class:`StreamedStudents`).
     """
-    with path.open("rb") as handle:
-        first = handle.readline().decode("utf-8")
-        opening = _STUDENTS_OPEN.search(first)
-        if opening is None:
-            return None
-        head = first[:opening.start()].rstrip().rstrip(",")
-        offset = handle.tell()
-        spans: list[tuple[int, int]] = []
-        identities: list[StudentIdentity] = []
-        students: list[dict[str, Any]] = []
-        try:
-            manifest = json.loads(head + "}")
-            for line in handle:
-                start, offset = offset, offset + len(line)
-                text = line.strip()
-                if text == b"]}":
-                    break
-                if not text:
-                    continue
-                text = text[:-1] if text.endswith(b",") else text
-                if lazy:
-                    spans.append((start + len(line) - len(line.lstrip()), len(text)))
-                    identities.append(_quick_identity(text) or StudentIdentity.of(json.loads(text)))
-                else:
-                    students.append(json.loads(text))
+    handle = path.open("rb")
+    try:
+        manifest = _scan_lines(handle, lazy)
+    except BaseException:
+        handle.close()
+        raise
+    if manifest is None or not lazy:
+        handle.close()
+    return manifest
+
+
+def _scan_lines(handle: BinaryIO, lazy: bool) -> dict[str, Any] | None:
+    first = handle.readline().decode("utf-8")
+    opening = _STUDENTS_OPEN.search(first)
+    if opening is None:
+        return None
+    head = first[:opening.start()].rstrip().rstrip(",")
+    offset = handle.tell()
+    spans: list[tuple[int, int, int]] = []
+    identities: list[StudentIdentity] = []
+    students: list[dict[str, Any]] = []
+    labels: dict[tuple[str, ...], tuple[str, ...]] = {}  # students with the same labels share one tuple
+    try:
+        manifest = json.loads(head + "}")
+        for number, line in enumerate(handle, start=2):
+            start, offset = offset, offset + len(line)
+            text = line.strip()
+            if text == b"]}":
+                break
+            if not text:
+                continue
+            text = text[:-1] if text.endswith(b",") else text
+            if lazy:
+                spans.append((start + len(line) - len(line.lstrip()), len(text), number))
+                identity = _quick_identity(text) or StudentIdentity.of(json.loads(text))
+                identities.append(replace(identity, labels=labels.setdefault(identity.labels, identity.labels)))
             else:
-                return None  # never closed: let the whole-file parse report where
-        except ValueError:
-            return None
-        if handle.read().strip() or not isinstance(manifest, dict):
-            return None
-    manifest["students"] = StreamedStudents(path, spans, identities) if lazy else students
+                students.append(json.loads(text))
+        else:
+            return None  # never closed: let the whole-file parse report where
+    except ValueError:
+        return None
+    if handle.read().strip() or not isinstance(manifest, dict):
+        return None
+    manifest["students"] = StreamedStudents(handle, spans, identities) if lazy else students
     return manifest
 
 
@@ -196,7 +213,6 @@ _JSON_STRING = rb'"(?:[^"\\]|\\.)*"'
 _IDENTITY = re.compile(
     rb'\{"email": (%(s)s), "folder": (%(s)s), "id": (%(s)s), "labels": (\[(?:%(s)s(?:, %(s)s)*)?\]), '
     rb'"name": (%(s)s), "problems": .*, "sis_id": (%(s)s)\}' % {b"s": _JSON_STRING}, re.S)
-_LABEL_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
 def _quick_identity(line: bytes) -> StudentIdentity | None:
@@ -204,9 +220,7 @@ def _quick_identity(line: bytes) -> StudentIdentity | None:
     if match is None:
         return None
     email, folder, student_id, labels, name, sis_id = json.loads(b"[" + b",".join(match.groups()) + b"]")
-    labels = tuple(labels)
-    # Students with the same labels share one tuple (10,000 students, 20 labels: 10 MB less).
-    return StudentIdentity(student_id, name, email, sis_id, folder, _LABEL_TUPLES.setdefault(labels, labels))
+    return StudentIdentity(student_id, name, email, sis_id, folder, tuple(labels))
 
 
 class StreamedStudents(Sequence[dict[str, Any]]):
@@ -214,12 +228,15 @@ class StreamedStudents(Sequence[dict[str, Any]]):
 
     Nothing parsed is kept, so a 10,000-student manifest costs its identities in memory; each
     access returns a fresh dict (with its misconception texts attached), as ``load_manifest``
-    would have given.
+    would have given. The file stays open from loading on and is read by offset (``pread``), so
+    forked workers share it safely and a build that replaces it meanwhile is not seen: every
+    student comes from the manifest that was loaded.
     """
 
-    def __init__(self, path: Path, spans: list[tuple[int, int]], identities: list[StudentIdentity]) -> None:
-        self.path, self.identities = path, identities
-        self._spans = spans
+    def __init__(self, handle: BinaryIO, spans: list[tuple[int, int, int]], identities: list[StudentIdentity]) -> None:
+        self.path, self.identities = Path(handle.name), identities
+        self._handle, self._spans = handle, spans
+        weakref.finalize(self, handle.close)
         self.texts: Mapping[str, Any] = {}
         """The manifest's shared misconception texts (template -> part name -> name -> text)."""
 
@@ -235,24 +252,40 @@ class StreamedStudents(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        offset, length = self._spans[index]
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            return self._student(index, handle.read(length))
+        if index < 0:
+            index += len(self)
+        offset, length, number = self._spans[index]
+        try:
+            if hasattr(os, "pread"):
+                text = os.pread(self._handle.fileno(), length, offset)
+            else:  # no pread (Windows): no fork either, so this process alone moves the position
+                self._handle.seek(offset)
+                text = self._handle.read(length)
+        except OSError as error:
+            raise ManifestError(f"{self.path} cannot be read: {error}") from None
+        return self._student(index, text, number)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        with self.path.open("rb") as handle:
-            for index, (offset, length) in enumerate(self._spans):
-                handle.seek(offset)
-                yield self._student(index, handle.read(length))
+        return (self[index] for index in range(len(self)))
 
-    def _student(self, index: int, text: bytes) -> dict[str, Any]:
+    def _student(self, index: int, text: bytes, number: int) -> dict[str, Any]:
         try:
             student = json.loads(text)
-        except ValueError:
-            student = None
-        if not isinstance(student, dict) or student.get("id") != self.identities[index].id:
-            raise ManifestError(f"{self.path} changed while it was being read; grade again")
+        except ValueError as error:
+            raise ManifestError(f"{self.path} cannot be read: line {number}: {error}") from None
+        identity = self.identities[index]
+        if not isinstance(student, dict) or student.get("id") != identity.id:
+            raise ManifestError(f"{self.path} cannot be read: line {number} is not the student {identity.id!r} "
+                                "it held when loaded; grade again")
+        try:
+            labels = StudentIdentity.of(student).labels
+        except (KeyError, TypeError) as error:
+            raise ManifestError(f"{self.path} cannot be read: line {number}: student {identity.id!r} has no "
+                                f"problems with labelled parts ({error})") from None
+        if labels != identity.labels:
+            raise ManifestError(f"{self.path} cannot be read: line {number}: the labels of student {identity.id!r} "
+                                f"({', '.join(identity.labels)}) are not those of its parts ({', '.join(labels)}); "
+                                "rebuild the exam")
         _attach_feedback_texts(student, self.texts)
         return student
 

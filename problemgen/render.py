@@ -312,11 +312,16 @@ def _fill(pieces: _Pieces, numbers: list[str]) -> str:
 
 
 _TEXT_SLOT = "7097{:04d}7907"
-_NUMBER_SPLIT = re.compile(f"({_NUMBER.pattern})")
+# In Markdown a number's trailing point stays in the text: it is punctuation to the emphasis rules
+# ("7.**2" does not close **), while a slot's last character is a digit.
+_NUMBER_SPLIT = re.compile(r"((?<![A-Za-z\\\d.^_])\d+(?:\.\d+)?)")
 _TEXT_SLOT_PATTERN = re.compile(r"7097(\d{4})7907")
 _TEXT_SLOTS = tuple(_TEXT_SLOT.format(index) for index in range(1000))
-#: Digits that may open an ordered-list item ("1." or "3)" first on a line): such texts take the slow path.
-_LIST_MARKER = re.compile(r"^[^\S\n]*\d+[.)]", re.M)
+#: Digits that may open an ordered-list item ("1." or "3)" first on a line, or after other block
+#: markers: "> 3)", "- 1."): texts with one take the slow path.
+_LIST_MARKER = re.compile(r"^(?:[^\S\n]|[>*+\-])*\d+[.)]", re.M)
+#: What may stand before a list marker on its line: blanks, quote and bullet markers, outer list markers.
+_BLOCK_PREFIX = re.compile(r"(?:[^\S\n]|[>*+\-]|\d{1,9}[.)])*")
 
 
 @functools.lru_cache(maxsize=2048)
@@ -340,7 +345,7 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     numbers = []
     for index in range(1, len(parts), 2):
         number = parts[index]
-        if (number[-1] == "." or parts[index + 1][:1] == ")") and _starts_line(parts, index):
+        if parts[index + 1][:1] in ".)" and _starts_line(parts, index):
             continue  # an ordered-list marker ("1." or "3)") must keep its digits
         parts[index] = _TEXT_SLOT.format(len(numbers))
         numbers.append(number)
@@ -348,9 +353,18 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
 
 
 def _starts_line(parts: list[str], index: int) -> bool:
-    """Whether the number ``parts[index]`` of a split text has only blanks before it on its line."""
-    before, newline, line = parts[index - 1].rpartition("\n")
-    return not line.strip() and (bool(newline) or index == 1)
+    """Whether only blanks and block markers precede the number ``parts[index]`` on its line.
+
+    The line may hold earlier numbers (an outer list's "1. 2."), so its start is looked for back
+    through the parts.
+    """
+    prefix = []
+    for before in reversed(parts[:index]):
+        _, newline, line = before.rpartition("\n")
+        prefix.append(line)
+        if newline:
+            break
+    return _BLOCK_PREFIX.fullmatch("".join(reversed(prefix))) is not None
 
 
 @functools.lru_cache(maxsize=8192)

@@ -264,16 +264,26 @@ def _without_labels(streamed: str) -> str:
     return re.sub(r', "labels": \[[^\]]*\]', "", streamed)
 
 
-@pytest.mark.parametrize("layout", ["as-built", "without-labels", "indented"])
-def test_a_lazy_manifest_gives_the_students_an_eager_one_does(built: Path, tmp_path: Path, layout: str) -> None:
-    from problemgen.batch import load_manifest, student_identities
+def _indent_students(streamed: str) -> str:
+    first, *rest = streamed.split("\n")
+    return "\n".join([first, *("  \t" + line for line in rest)])
 
-    streamed = (built / "manifest.json").read_text(encoding="utf-8")
-    text = {"as-built": streamed, "without-labels": _without_labels(streamed),
-            "indented": json.dumps(json.loads(streamed), indent=2)}[layout]
+
+@pytest.mark.parametrize(("layout", "streamed"), [("as-built", True), ("without-labels", True),
+                                                  ("indented-students", True), ("crlf", True), ("indented", False)])
+def test_a_lazy_manifest_gives_the_students_an_eager_one_does(built: Path, tmp_path: Path, layout: str,
+                                                             streamed: bool) -> None:
+    from problemgen.batch import StreamedStudents, load_manifest, student_identities
+
+    as_built = (built / "manifest.json").read_text(encoding="utf-8")
+    text = {"as-built": as_built, "without-labels": _without_labels(as_built),
+            "indented-students": _indent_students(as_built), "crlf": as_built.replace("\n", "\r\n"),
+            "indented": json.dumps(json.loads(as_built), indent=2)}[layout]
     path = tmp_path / "manifest.json"
-    path.write_text(text, encoding="utf-8")
+    path.write_bytes(text.encode("utf-8"))
     eager, lazy = load_manifest(path), load_manifest(path, lazy=True)
+    # a streamed layout stays on disk; any other is parsed whole, lazy or not
+    assert isinstance(lazy["students"], StreamedStudents) is streamed
     assert {k: v for k, v in lazy.items() if k != "students"} == {k: v for k, v in eager.items() if k != "students"}
     assert list(lazy["students"]) == [lazy["students"][i] for i in range(len(eager["students"]))] == eager["students"]
     assert student_identities(lazy) == student_identities(eager)
@@ -298,17 +308,52 @@ def test_a_student_line_gives_its_identity_without_parsing_the_problems(name: st
     assert _quick_identity(line) == StudentIdentity.of(entry)
 
 
-def test_a_manifest_changed_after_loading_is_an_error_not_another_students_grades(built: Path, tmp_path: Path) -> None:
-    from problemgen.batch import ManifestError, load_manifest
+def test_a_manifest_replaced_after_loading_is_not_read(built: Path, tmp_path: Path) -> None:
+    from problemgen.batch import load_manifest
 
     streamed = (built / "manifest.json").read_text(encoding="utf-8")
     path = tmp_path / "manifest.json"
     path.write_text(streamed, encoding="utf-8")
     lazy = load_manifest(path, lazy=True)
-    # the students' lines in reverse order: the first student's bytes now hold another student
+    expected = load_manifest(path)["students"]
+    # a rebuild replaces the file (a new one moved into place): the loaded manifest is still read
+    replacement = tmp_path / "new.json"
+    replacement.write_text(streamed.replace('"points": ', '"points":  '), encoding="utf-8")
+    replacement.replace(path)
+    assert list(lazy["students"]) == expected
+
+
+def _damage(streamed: str, how: str) -> tuple[str, str]:
+    """``streamed`` with its first student's line changed in place, and the error that names it."""
     lines = streamed.split("\n")
-    students = [line.rstrip(",") for line in lines[1:-2]]
-    path.write_text("\n".join([lines[0], ",\n".join(reversed(students)), *lines[-2:]]), encoding="utf-8")
+    first = json.loads(lines[1].rstrip(","))
+    if how == "another-student":  # same length, so only the id check can tell
+        lines[1] = lines[1].replace(f'"id": "{first["id"]}"', f'"id": "{first["id"][::-1]}"', 1)
+        return "\n".join(lines), f"line 2 is not the student {first['id']!r} it held when loaded; grade again"
+    if how == "broken-middle":  # its two ends still read as an identity
+        lines[1] = lines[1].replace('"points": ', '"points" ', 1)
+        return "\n".join(lines), "line 2: Expecting ':' delimiter"
+    # labels that are not those of the parts
+    wrong = first["labels"][::-1]
+    lines[1] = lines[1].replace(json.dumps(first["labels"]), json.dumps(wrong), 1)
+    return "\n".join(lines), (f"line 2: the labels of student {first['id']!r} ({', '.join(wrong)}) are not those "
+                              f"of its parts ({', '.join(first['labels'])}); rebuild the exam")
+
+
+@pytest.mark.parametrize(("how", "after_loading"), [("another-student", True), ("broken-middle", False),
+                                                  ("labels-disagree", False)])
+def test_a_damaged_student_line_is_an_error_naming_the_line(built: Path, tmp_path: Path, how: str,
+                                                           after_loading: bool) -> None:
+    from problemgen.batch import ManifestError, load_manifest
+
+    streamed = (built / "manifest.json").read_text(encoding="utf-8")
+    damaged, message = _damage(streamed, how)
+    path = tmp_path / "manifest.json"
+    path.write_text(streamed if after_loading else damaged, encoding="utf-8")
+    lazy = load_manifest(path, lazy=True)
+    if after_loading:  # overwritten in place (the same file), not replaced
+        with path.open("r+", encoding="utf-8") as handle:
+            handle.write(damaged)
     with pytest.raises(ManifestError) as caught:
         lazy["students"][0]
-    assert str(caught.value) == f"{path} changed while it was being read; grade again"
+    assert str(caught.value).startswith(f"{path} cannot be read: {message}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from problemgen.render import Quantity, RenderError, markdown_to_html, render_text, render_texts
 
@@ -104,6 +106,23 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
 def test_shape_cached_markdown_equals_a_direct_rendering(text: str) -> None:
     from problemgen.render import markdown_parser
 
+    assert markdown_to_html(text) == markdown_parser().render(text)
+
+
+#: Pieces of Markdown where numbers meet block and emphasis rules: list and quote markers, emphasis
+#: runs, math, tables, code spans, numbers with a trailing point.
+MARKDOWN_PIECES = ["> ", "- ", "* ", "+ ", "1. ", "3) ", "12. ", " ", "  ", "\t", "\n", "\n\n", "x", "mV ", "2.5", "7",
+                   "10", ".", ")", "(", "$a=3$", "$$b_2 = 4.5$$", "-", "**", "*", "_", "__", "`", "[", "]", "<", "&",
+                   "#", "|", "\\", "1500.", "−65", "  - ", ">> ", "\u00a0", "!", "x_3", "---\n",
+                   "| a | 3 |\n|---|---|\n| 4 | b |\n"]
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(MARKDOWN_PIECES), min_size=1, max_size=16).map("".join))
+def test_shape_cached_markdown_equals_a_direct_rendering_for_any_mix(text: str) -> None:
+    from problemgen.render import markdown_parser
+
+    markdown_to_html.cache_clear()  # the shape path, not the whole-text cache
     assert markdown_to_html(text) == markdown_parser().render(text)
 
 
