@@ -254,7 +254,10 @@ def markdown_parser(math: str = "mathml") -> Any:
 # serves every variant of a template ("V_m = -65 mV" and "V_m = -72 mV" share a shape).
 # Digits right after a letter, ^ or _ are single-token arguments (\frac12, x_2, 10^3) and are
 # left alone.
-_NUMBER = re.compile(r"(?<![A-Za-z\\\d.^_])\d+(?:\.\d*)?")
+# A trailing point is not part of the number, as latex2mathml reads "7." (<mn>7</mn><mo>.</mo>)
+# and as Markdown's emphasis rules need it ("7.**2" does not close **: the point is punctuation,
+# a slot's last character a digit).
+_NUMBER = re.compile(r"(?<![A-Za-z\\\d.^_])\d+(?:\.\d+)?")
 _SLOT = "8086{:04d}6808"
 _SLOT_PATTERN = re.compile(r"8086(\d{4})6808")
 # Digits right after an operator that takes no argument (\cdot445, \times3.5) are ordinary
@@ -312,16 +315,15 @@ def _fill(pieces: _Pieces, numbers: list[str]) -> str:
 
 
 _TEXT_SLOT = "7097{:04d}7907"
-# In Markdown a number's trailing point stays in the text: it is punctuation to the emphasis rules
-# ("7.**2" does not close **), while a slot's last character is a digit.
-_NUMBER_SPLIT = re.compile(r"((?<![A-Za-z\\\d.^_])\d+(?:\.\d+)?)")
+_NUMBER_SPLIT = re.compile(f"({_NUMBER.pattern})")
 _TEXT_SLOT_PATTERN = re.compile(r"7097(\d{4})7907")
 _TEXT_SLOTS = tuple(_TEXT_SLOT.format(index) for index in range(1000))
 #: Digits that may open an ordered-list item ("1." or "3)" first on a line, or after other block
 #: markers: "> 3)", "- 1."): texts with one take the slow path.
-_LIST_MARKER = re.compile(r"^(?:[^\S\n]|[>*+\-])*\d+[.)]", re.M)
-#: What may stand before a list marker on its line: blanks, quote and bullet markers, outer list markers.
-_BLOCK_PREFIX = re.compile(r"(?:[^\S\n]|[>*+\-]|\d{1,9}[.)])*")
+_LIST_MARKER = re.compile(r"^(?:[^\S\n]|>|[*+\-](?=[^\S\n]))*\d{1,9}[.)](?:[^\S\n]|$)", re.M)
+#: What may stand before a list marker on its line: blanks, quote markers, bullets and outer list
+#: markers (each of the last two followed by a blank, as CommonMark wants; "**3." is no list).
+_BLOCK_PREFIX = re.compile(r"(?:[^\S\n]|>|[*+\-](?=[^\S\n])|\d{1,9}[.)](?=[^\S\n]))*")
 
 
 @functools.lru_cache(maxsize=2048)

@@ -72,7 +72,8 @@ def test_raw_html_in_bank_text_is_escaped() -> None:
 @pytest.mark.parametrize(
     "latex",
     [r"V_m = -65\,\mathrm{mV}", r"\frac12 + x_2 + 147.0 + 10^3 + 2.5^{2}", r"6.90 \times 10^{-5}",
-     r"E = \frac{8.314 \cdot 310.15}{96\,485} \ln\frac{150}{15}", r"\sqrt{2}\cdot 1.602\times10^{-19}\,\mathrm{C}"],
+     r"E = \frac{8.314 \cdot 310.15}{96\,485} \ln\frac{150}{15}", r"\sqrt{2}\cdot 1.602\times10^{-19}\,\mathrm{C}",
+     r"a = 7. \text{ and } b = 2.51."],
 )
 def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
     from latex2mathml.converter import convert
