@@ -299,7 +299,8 @@ def student_identities(manifest: Mapping[str, Any]) -> Sequence[StudentIdentity]
 
 
 def _attach_feedback_texts(student: dict[str, Any], texts: Mapping[str, Any]) -> None:
-    """Give every numeric ``expected`` its ``misconception_feedback`` from the manifest's shared table.
+    """Give every numeric ``expected`` (and every choice with misconception options) its
+    ``misconception_feedback`` from the manifest's shared table.
 
     The texts depend only on the template and part, so the manifest stores them once
     (``misconception_feedback``: template -> part name -> misconception -> text) instead of in
@@ -309,7 +310,7 @@ def _attach_feedback_texts(student: dict[str, Any], texts: Mapping[str, Any]) ->
         table = texts.get(problem.get("template", ""), {})
         for part in problem.get("parts") or []:
             expected = part.get("expected")
-            if isinstance(expected, dict) and expected.get("kind") == "numeric":
+            if isinstance(expected, dict) and (expected.get("kind") == "numeric" or "misconceptions" in expected):
                 expected.setdefault("misconception_feedback", table.get(part.get("name", ""), {}))
 
 

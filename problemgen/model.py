@@ -153,6 +153,12 @@ class Answer:
     options: tuple[str, ...] = ()
     arguments: tuple[float, ...] = ()
     """SI values of the relation's inputs when the answer is one physics call (for worked steps)."""
+    option_mistakes: tuple[tuple[str, str], ...] = ()
+    """Numeric multiple choice: (misconception name, the option that shows its value) per distractor."""
+    number: float | None = None
+    """Numeric multiple choice: the right value in the display unit (``display`` is its option)."""
+    option_aliases: tuple[tuple[str, ...], ...] = ()
+    """Numeric multiple choice: other accepted spellings of each option, in option order."""
 
 
 @dataclass(frozen=True)

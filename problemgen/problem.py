@@ -71,9 +71,12 @@ def given_quantity(param: Param, value: Any) -> Any:
 
 
 def answer_quantity(part: Part, answer: Answer) -> Any:
-    """The displayed form of one answer."""
+    """The displayed form of one answer: a :class:`Quantity` for a number (a numeric multiple
+    choice too, so ``{{ dV }}`` and ``{{ dV.tex }}`` work as for any numeric part), else the text."""
     if answer.kind == "numeric":
         return Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
+    if answer.number is not None:
+        return Quantity(answer.number, part.unit, sigfigs=part.sigfigs or 3)
     return answer.display
 
 

@@ -145,7 +145,14 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
             numeric["misconception_feedback"] = {n: _feedback(template, part, n) for n in answer.misconceptions}
         return numeric
     if answer.kind == "choice":
-        return {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
+        choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options),
+                  "aliases": {o: list(a) for o, a in zip(answer.options, answer.option_aliases) if a}}
+        if answer.option_mistakes:
+            choice["misconceptions"] = dict(answer.option_mistakes)
+            choice["misconception_credit"] = policy.misconception_credit
+            if texts:
+                choice["misconception_feedback"] = {n: _feedback(template, part, n) for n, _ in answer.option_mistakes}
+        return choice
     return {"kind": "symbolic", "expression": part.expression, "variables": dict(part.variables),
             "constants": dict(part.constants), "functions": [], "rtol": part.rtol, "atol": part.atol}
 

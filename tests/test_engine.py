@@ -160,3 +160,44 @@ def test_answers_that_are_never_finite_name_the_template_and_the_givens(tmp_path
     assert message.startswith(f"template 'small' ({path}): 2 of 2 variants found no acceptable givens in 3 tries; "
                               "the condition that fails most is 'answer x' (for example with a = ")
     assert message.endswith("; add a constraint that excludes these givens")
+
+
+def _numeric_choice_parts() -> list[tuple[str, str]]:
+    from problemgen.bank import builtin_banks
+
+    return sorted((t.id, part.name) for bank in builtin_banks().values() for t in bank.templates.values()
+                  for part in t.parts if part.kind == "choice" and part.distractors)
+
+
+@pytest.mark.parametrize(("template_id", "part_name"), _numeric_choice_parts())
+def test_numeric_options_read_like_the_sheet_and_grade_however_they_are_typed(template_id: str, part_name: str) -> None:
+    from problemgen.batch import _attach_feedback_texts
+    from problemgen.grading import check_answer
+    from problemgen.render import unit_text
+    from problemgen.sheets import GradingPolicy, expected, misconception_texts
+
+    template = find_template(template_id)
+    part = next(p for p in template.parts if p.name == part_name)
+    for variant in generate(template, keys(20), SECRET):
+        answer = next(a for a in variant.answers if a.part == part_name)
+        full = expected(template, part, answer, GradingPolicy(misconception_credit=0.25))
+        # GIVEN options as the sheet prints numbers: U+2212 minus, the display unit
+        assert all("-" not in option and option.endswith(unit_text(part.unit)) for option in full["options"])
+        # THEN every option and each of its spellings grades as that option
+        for option in full["options"]:
+            for typed in (option, *full["aliases"].get(option, ())):
+                result = check_answer(typed, full)
+                assert result["verdict"] == ("correct" if option == full["answer"] else "incorrect"), typed
+        # AND a distractor a misconception gave is named, with the exam's partial credit
+        for name, option in full.get("misconceptions", {}).items():
+            assert option != full["answer"]
+            assert (check_answer(option, full)["misconception"], check_answer(option, full)["score"]) == (name, 0.25)
+        # AND the manifest's copy (texts in the shared table) is the full dict again once loaded
+        stored = {"problems": [{"template": template.id, "parts": [
+            {"name": part.name, "expected": expected(template, part, answer, GradingPolicy(misconception_credit=0.25),
+                                                     texts=False)}]}]}
+        _attach_feedback_texts(stored, misconception_texts([template]))
+        loaded = stored["problems"][0]["parts"][0]["expected"]
+        texts, loaded_texts = full.pop("misconception_feedback", {}), loaded.pop("misconception_feedback", {})
+        assert loaded == full
+        assert texts.items() <= loaded_texts.items()  # the shared table holds every text of the part
