@@ -201,12 +201,28 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     if points <= 0:
         raise _fail(shown, prefix + "points", f"must be > 0, got {points}")
     tolerance = _get(table, "tolerance", dict, {}, shown, prefix)
+    unknown = sorted(set(tolerance) - {"rtol", "atol"})
+    if unknown:
+        raise _fail(shown, f"{prefix}tolerance.{unknown[0]}", "unknown key; use rtol (relative, 0.02 for 2 %) "
+                    "and/or atol (absolute, in the part's unit)")
+    rtol, atol = (_get(tolerance, key, (int, float), None, shown, f"{prefix}tolerance.") for key in ("rtol", "atol"))
+    for key, value in (("rtol", rtol), ("atol", atol)):
+        if value is not None and not 0 <= value < (1 if key == "rtol" else float("inf")):
+            wanted = "from 0 to below 1 (0.02 for 2 %)" if key == "rtol" else ">= 0"
+            raise _fail(shown, f"{prefix}tolerance.{key}", f"must be {wanted}, got {value}")
     credit = _get(table, "misconception_credit", (int, float), None, shown, prefix)
     if credit is not None:
         _check_credit(float(credit), shown, prefix + "misconception_credit")
-    common = dict(number=index + 1, points=points, rtol=tolerance.get("rtol"), atol=tolerance.get("atol"),
-                  sigfigs=_get(table, "sigfigs", int, None, shown, prefix),
+    sigfigs = _get(table, "sigfigs", int, None, shown, prefix)
+    if sigfigs is not None and not 1 <= sigfigs <= 15:
+        raise _fail(shown, prefix + "sigfigs", f"must be a whole number from 1 to 15, got {sigfigs}")
+    common = dict(number=index + 1, points=points, rtol=rtol, atol=atol, sigfigs=sigfigs,
                   misconception_credit=None if credit is None else float(credit))
+    chosen = [key for key in ("template", "pool", "topic", "section") if key in table]
+    if len(chosen) > 1 or (chosen == ["template"] and "draw" in table):
+        given = " and ".join(chosen + (["draw"] if "draw" in table and chosen == ["template"] else []))
+        raise _fail(shown, prefix.rstrip("."), f"has {given}; give template = \"id\" alone, or draw = k with one "
+                    "of pool, topic or section")
     if "template" in table:
         name = _get(table, "template", str, ..., shown, prefix)
         if name not in templates:

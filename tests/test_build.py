@@ -193,6 +193,21 @@ CONFIG_ERRORS = [
     ("sigfigs-not-whole", ("points = 3", "points = 3\nsigfigs = 2.5"), "key problems[1].sigfigs: must be a whole number, got 2.5"),
     ("blank-id", ('id = "small-exam"', 'id = " "'),
      "key id: must not be blank; it is part of every student's seed"),
+    ("tolerance-unknown-key", ("rtol = 0.02", "rel = 0.02"),
+     "key problems[1].tolerance.rel: unknown key; use rtol (relative, 0.02 for 2 %) and/or atol (absolute, in "
+     "the part's unit)"),
+    ("tolerance-as-text", ("rtol = 0.02", 'rtol = "2%"'), "key problems[1].tolerance.rtol: must be a number, got '2%'"),
+    ("tolerance-as-percent", ("rtol = 0.02", "rtol = 2"),
+     "key problems[1].tolerance.rtol: must be from 0 to below 1 (0.02 for 2 %), got 2"),
+    ("negative-atol", ("rtol = 0.02", "atol = -1"), "key problems[1].tolerance.atol: must be >= 0, got -1"),
+    ("zero-sigfigs", ("points = 3", "points = 3\nsigfigs = 0"),
+     "key problems[1].sigfigs: must be a whole number from 1 to 15, got 0"),
+    ("template-and-draw", ('template = "test-nernst"', 'template = "test-nernst"\ndraw = 1'),
+     'key problems[0]: has template and draw; give template = "id" alone, or draw = k with one of pool, topic or '
+     "section"),
+    ("pool-and-topic", ('template = "test-nernst"', 'draw = 1\npool = ["test-nernst"]\ntopic = "x"'),
+     'key problems[0]: has pool and topic; give template = "id" alone, or draw = k with one of pool, topic or '
+     "section"),
 ]
 
 
