@@ -274,14 +274,14 @@ def _answer(part: Part, env: dict, wrong: dict[str, np.ndarray], solver: Templat
     display = value / factor
     mistakes = {name: float(array[i]) / factor for name, array in wrong.items() if np.isfinite(array[i])}
     if part.kind == "choice":
-        options, answer, named, aliases = numeric_options(part, display, mistakes, seed)
+        options, answer, named, values = numeric_options(part, display, mistakes, seed)
         return Answer(part.name, "choice", answer, answer, part.unit, mistakes, options, option_mistakes=named,
-                      number=display, option_aliases=aliases)
+                      number=display, option_values=values)
     return Answer(part.name, "numeric", value, display, part.unit, mistakes, arguments=arguments)
 
 
 def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed: bytes
-                    ) -> tuple[tuple[str, ...], str, tuple[tuple[str, str], ...], tuple[tuple[str, ...], ...]]:
+                    ) -> tuple[tuple[str, ...], str, tuple[tuple[str, str], ...], tuple[float, ...]]:
     """The correct value and up to ``part.distractors`` misconception values, as shown options.
 
     Options read as the sheet prints numbers (``−5.02 mV``, ``1.79 × 10⁻⁸``: significant figures,
@@ -291,11 +291,10 @@ def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed
     The order is shuffled by the variant's seed.
 
     Returns the options, the right one, (name, option) for each distractor a misconception gave
-    (so grading can name the mistake), and each option's other spellings a student may type: the
-    plain number (``-5.02``, ``1.79e-8``) alone and with the unit as typed (``mV``, ``uA/cm^2``).
+    (so grading can name the mistake), and each option's value, so an answer that gives a value
+    in another spelling (``-5.020``, ``-0.00502 V``) can be read as that option.
     """
-    from problemgen.numbers import format_sig
-    from problemgen.render import Quantity, unit_text
+    from problemgen.render import Quantity
 
     figures = part.sigfigs or 3
     texts = [str(Quantity(display, part.unit, figures))]
@@ -312,16 +311,5 @@ def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed
         kept.append(value)
         if name is not None:
             named.append((name, text))
-    shown = unit_text(part.unit)
-    aliases = []
-    for text, value in zip(texts, kept):
-        plain = format_sig(value, figures)
-        spellings = [plain, text[:-len(shown) - 1] if shown else text]
-        if part.unit:
-            spellings += [f"{plain} {part.unit}", f"{plain}{part.unit}", f"{plain}{shown}"]
-        # One spelling per form: choice answers read U+2212 as a hyphen anyway.
-        distinct = {spelling.replace("\u2212", "-"): spelling for spelling in reversed(spellings)}
-        aliases.append(tuple(spelling for key, spelling in reversed(distinct.items())
-                             if key != text.replace("\u2212", "-")))
     order = np.argsort(np.frombuffer(hashlib.blake2b(b"options", key=seed, digest_size=8 * len(texts)).digest(), dtype="<u8"))
-    return tuple(texts[j] for j in order), texts[0], tuple(named), tuple(aliases[j] for j in order)
+    return tuple(texts[j] for j in order), texts[0], tuple(named), tuple(kept[j] for j in order)

@@ -157,8 +157,8 @@ class Answer:
     """Numeric multiple choice: (misconception name, the option that shows its value) per distractor."""
     number: float | None = None
     """Numeric multiple choice: the right value in the display unit (``display`` is its option)."""
-    option_aliases: tuple[tuple[str, ...], ...] = ()
-    """Numeric multiple choice: other accepted spellings of each option, in option order."""
+    option_values: tuple[float, ...] = ()
+    """Numeric multiple choice: each option's value in the display unit, in option order."""
 
 
 @dataclass(frozen=True)

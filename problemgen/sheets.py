@@ -145,8 +145,10 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
             numeric["misconception_feedback"] = {n: _feedback(template, part, n) for n in answer.misconceptions}
         return numeric
     if answer.kind == "choice":
-        choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options),
-                  "aliases": {o: list(a) for o, a in zip(answer.options, answer.option_aliases) if a}}
+        choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
+        if answer.option_values:  # numeric options: typed values choose them too (-5.020, -0.00502 V)
+            choice.update(values=dict(zip(answer.options, answer.option_values)), unit=part.unit, rtol=part.rtol,
+                          atol=part.atol)
         if answer.option_mistakes:
             choice["misconceptions"] = dict(answer.option_mistakes)
             choice["misconception_credit"] = policy.misconception_credit

@@ -173,6 +173,7 @@ def _numeric_choice_parts() -> list[tuple[str, str]]:
 def test_numeric_options_read_like_the_sheet_and_grade_however_they_are_typed(template_id: str, part_name: str) -> None:
     from problemgen.batch import _attach_feedback_texts
     from problemgen.grading import check_answer
+    from problemgen.numbers import format_sig
     from problemgen.render import unit_text
     from problemgen.sheets import GradingPolicy, expected, misconception_texts
 
@@ -183,9 +184,11 @@ def test_numeric_options_read_like_the_sheet_and_grade_however_they_are_typed(te
         full = expected(template, part, answer, GradingPolicy(misconception_credit=0.25))
         # GIVEN options as the sheet prints numbers: U+2212 minus, the display unit
         assert all("-" not in option and option.endswith(unit_text(part.unit)) for option in full["options"])
-        # THEN every option and each of its spellings grades as that option
-        for option in full["options"]:
-            for typed in (option, *full["aliases"].get(option, ())):
+        # THEN every option, and its value typed plainly (more figures, with or without the unit
+        # as typed), grades as that option
+        for option, value in full["values"].items():
+            plain = format_sig(value, (part.sigfigs or 3) + 1)
+            for typed in (option, plain, f"{plain} {part.unit}".strip(), option.replace("\u2212", "-")):
                 result = check_answer(typed, full)
                 assert result["verdict"] == ("correct" if option == full["answer"] else "incorrect"), typed
         # AND a distractor a misconception gave is named, with the exam's partial credit

@@ -71,6 +71,37 @@ def test_numeric_options() -> None:
     assert check_answer("-64", expected)["verdict"] == "invalid"
 
 
+NUMERIC_OPTIONS = {"kind": "choice", "answer": "−90.1 mV", "options": ["−90.1 mV", "90.1 mV", "−9.01 mV"],
+                   "aliases": {}, "values": {"−90.1 mV": -90.1, "90.1 mV": 90.1, "−9.01 mV": -9.01}, "unit": "mV",
+                   "rtol": 0.01, "atol": 0.0, "misconceptions": {"log10_without_factor": "−9.01 mV"},
+                   "misconception_credit": 0.5, "misconception_feedback": {"log10_without_factor": "you used log10"}}
+
+
+@pytest.mark.parametrize(
+    ("submitted", "verdict", "misconception"),
+    [("−90.1 mV", "correct", None), ("-90.10", "correct", None), ("-90 mV", "correct", None),
+     ("-0.0901 V", "correct", None), ("-90100 uV", "correct", None), ("-9.01e0 mV", "incorrect", "log10_without_factor"),
+     ("90.1", "incorrect", None), ("-85 mV", "invalid", None), ("-90.1 pA", "invalid", None),
+     ("-90.1 mV + 1", "invalid", None), ("", "invalid", None)],
+    ids=["as-shown", "more-figures-no-unit", "fewer-figures", "volts", "microvolts", "misconception-option",
+         "other-option", "no-option-within-tolerance", "other-dimension", "arithmetic", "blank"],
+)
+def test_numeric_options_are_also_chosen_by_value(submitted: str, verdict: str, misconception: str | None) -> None:
+    result = check_answer(submitted, NUMERIC_OPTIONS)
+    assert (result["verdict"], result["misconception"]) == (verdict, misconception)
+
+
+def test_a_value_between_two_close_options_chooses_neither() -> None:
+    close = {**NUMERIC_OPTIONS, "values": {"−90.1 mV": -90.1, "90.1 mV": 90.1, "−9.01 mV": -91.0}, "rtol": 0.02}
+    assert check_answer("-90.5", close)["verdict"] == "invalid"
+
+
+def test_values_must_belong_to_the_options() -> None:
+    with pytest.raises(GradingSpecError) as info:
+        check_answer("-90.1", {**NUMERIC_OPTIONS, "values": {"−91 mV": -91.0}})
+    assert str(info.value) == "expected['values']: must map options to their numbers in the expected unit"
+
+
 def test_fold() -> None:
     assert fold("  Inward\u00a0 Flux. ") == "inward flux"
     assert fold("Straße") == "strasse"

@@ -12,6 +12,11 @@ would grade "X or Y" as right.
 [str]}}``, optionally ``"misconceptions": {name: option}`` so that a distractor built from a
 misconception is named in the feedback (with ``misconception_credit`` and
 ``misconception_feedback`` as for numeric answers).
+
+Numeric options (``−5.02 mV``) may also give ``"values": {option: number in unit}`` with
+``"unit"``, ``"rtol"`` and ``"atol"``: an answer that spells no option is then read by the
+numeric grammar, and the one option whose value it gives within the tolerance is chosen
+(``-5.020``, ``-0.00502 V`` and ``-5.02`` with the unit left out all choose ``−5.02 mV``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from problemgen.errors import GradingSpecError
 from problemgen.grading import feedback as fb
 from problemgen.grading.normalize import Rejected, normalize
 from problemgen.grading.spec import misconception_options
+from problemgen.units import UnitFormatError, try_parse_unit
 
 MAX_LENGTH = 200
 _SPACES = re.compile(r"\s+")
@@ -73,6 +79,8 @@ def grade_choice(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(text, Rejected):
         return fb.invalid(text.feedback)
     chosen = table.get(fold(text))
+    if chosen is None and expected.get("values"):
+        chosen = _option_by_value(submitted, expected)
     if chosen is None:
         options = ", ".join(fb.echo(o, 60) for o in expected["options"])
         return fb.invalid(fb.INVALID_CHOICE.format(text=fb.echo(text), options=options))
@@ -84,3 +92,29 @@ def grade_choice(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
             return fb.incorrect(fb.INCORRECT_MISCONCEPTION.format(text=named.text(name)),
                                 misconception=name, score=named.credit(name))
     return fb.incorrect(fb.INCORRECT_CHOICE)
+
+
+def _option_by_value(submitted: str, expected: Mapping[str, Any]) -> str | None:
+    """The numeric option whose value ``submitted`` gives (in its unit or none), if exactly one does."""
+    from problemgen.grading.numeric import parse_number
+    from problemgen.grading.spec import require_number, require_unit
+
+    values = expected["values"]
+    if not isinstance(values, Mapping) or set(values) - set(expected["options"]):
+        raise GradingSpecError("values", "must map options to their numbers in the expected unit")
+    numbers = {option: require_number(values, option) for option in values}
+    unit = require_unit(expected, "unit")
+    rtol = require_number(expected, "rtol", 0.01, minimum=0.0)
+    atol = require_number(expected, "atol", 0.0, minimum=0.0)
+    text = normalize(submitted, limit=MAX_LENGTH, what="number and unit")
+    parsed = None if isinstance(text, Rejected) else parse_number(text)
+    if parsed is None or isinstance(parsed, Rejected):
+        return None
+    value = float(parsed.value)
+    if parsed.unit:
+        typed = try_parse_unit(parsed.unit)
+        if isinstance(typed, UnitFormatError) or typed.dims != unit.dims:
+            return None
+        value = float(parsed.value * typed.factor / unit.factor)
+    matches = [option for option, number in numbers.items() if abs(value - number) <= atol + rtol * abs(number)]
+    return matches[0] if len(matches) == 1 else None
