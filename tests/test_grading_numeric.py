@@ -169,7 +169,9 @@ def test_units_in_numeric_box(text: str, changes: dict[str, Any], verdict: str, 
     [
         pytest.param("0.25", "correct", fb.CORRECT, id="number"),
         pytest.param("0.25 mV", "invalid", fb.INVALID_NO_UNIT_EXPECTED, id="any-unit-invalid"),
-        pytest.param("25%", "invalid", fb.INVALID_ONE_NUMBER, id="percent"),
+        pytest.param("25%", "invalid", fb.INVALID_PERCENT, id="percent"),
+        pytest.param("25 %", "invalid", fb.INVALID_PERCENT, id="percent-spaced"),
+        pytest.param("25 % 3", "invalid", fb.INVALID_ONE_NUMBER, id="percent-then-more"),
         pytest.param("0,25", "correct", fb.CORRECT, id="decimal-comma"),
     ],
 )

@@ -22,6 +22,7 @@ INVALID_COMBINING = "Your answer contains a run of combining accents; retype it 
 INVALID_NOT_A_NUMBER = "'{text}' is not a number we can read; write one number such as -64.1, 0.5 or 6.4e-2."
 INVALID_ONE_NUMBER = ("Enter one number followed by its unit: no arithmetic, ranges, percentages, "
                       "± errors or spaces inside the number.")
+INVALID_PERCENT = "Leave out the % sign: a percentage is typed as its number alone (22.3 for 22.3 %)."
 INVALID_GROUPING = ("'{text}' is ambiguous; write the number without thousands separators "
                     "(for example 2750 or 2.75).")
 INVALID_EXPONENT_FORM = "Write powers of ten as 3.2e-4 or 3.2×10^-4 (with a caret, and no spaces inside the exponent)."

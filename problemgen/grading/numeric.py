@@ -96,6 +96,8 @@ def _rest_problem(rest: str, text: str) -> Rejected | None:
     first = rest[0]
     if rest.startswith("1/"):
         return None  # the unit 1/s
+    if rest.strip() == "%":
+        return Rejected(fb.INVALID_PERCENT)
     if first in _ARITHMETIC or first.isdigit():
         return Rejected(fb.INVALID_ONE_NUMBER)
     if not (first.isalpha() or first in "(°"):  # ° reaches the unit grammar, which explains °C
