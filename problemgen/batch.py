@@ -331,7 +331,8 @@ def _labels(manifest: Mapping[str, Any]) -> set[str]:
 def read_submissions(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     """Read a CSV file, a JSON file or a folder of answer forms."""
     if path.is_dir():
-        return _merge(manifest, [(str(p), _read_form(p)) for p in sorted(path.rglob("*.txt"))])
+        exam_id = str((manifest.get("exam") or {}).get("id", ""))
+        return _merge(manifest, [entry for form in sorted(path.rglob("*.txt")) for entry in _read_form(form, exam_id)])
     if not path.exists():
         return Submissions({}, {}, (Notice(str(path), "not found"),))
     if path.suffix.lower() == ".json":
@@ -352,28 +353,46 @@ def _read_text(path: Path) -> str | Notice:
         return Notice(str(path), "is not UTF-8 text; skipped (save it as UTF-8)")
 
 
-_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[a-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?\s*:(?P<answer>.*)$")
+_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?\s*:(?P<answer>.*)$")
 
 
-def _read_form(path: Path) -> tuple[str | None, dict[str, str]] | Notice:
-    """An answers.txt form: ``student: id`` and one ``label [unit] (options): answer`` per line."""
+def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
+    """An answers.txt form: ``student: id`` and one ``label [unit] (options): answer`` per line.
+
+    Returns its submission and a notice for each line that is not one (a label the student
+    edited, say), and for a form of another exam; labels are read whatever their case.
+    """
     text = _read_text(path)
     if isinstance(text, Notice):
-        return text
+        return [(str(path), text)]
     student: str | None = None
     answers: dict[str, str] = {}
-    for line in text.splitlines():
+    notices: list[tuple[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#") or not line.strip():
             continue
-        if line.lower().startswith("student:"):
-            student = line.split(":", 1)[1].strip()
+        key, colon, value = line.partition(":")
+        if colon and key.strip().lower() == "student":
+            student = value.strip()
+            continue
+        if colon and key.strip().lower() == "exam":
+            if exam_id and value.strip() != exam_id:
+                notices.append((str(path), Notice(str(path), f"is a form of exam {value.strip()!r}, not {exam_id!r}; "
+                                                             "graded against this exam all the same")))
             continue
         match = _FORM_LINE.match(line.strip())
         if match:
-            answers[match.group("label")] = match.group("answer").strip()
+            answers[match.group("label").lower()] = match.group("answer").strip()
+        else:
+            where = f"{path}, line {number}"
+            notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))
     if student is None:
-        return Notice(str(path), "has no 'student:' line; skipped (was the form's header deleted?)")
-    return student, answers
+        return [(str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's header deleted?)"))]
+    return [*notices, (str(path), (student, answers))]
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> Submissions:
@@ -392,14 +411,21 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> S
             notices.append(Notice(where, f"student {student!r} is not on the exam's roster; skipped"))
             continue
         if roster_id in answers:
-            notices.append(Notice(where, f"a second submission for {roster_id} (first from {sources[roster_id]}); "
-                                         "the later one is graded"))
+            before = sum(1 for v in answers[roster_id].values() if v.strip())
+            now = sum(1 for label, v in given.items() if v.strip() and label in labels)
+            notices.append(Notice(where, f"a second submission for {roster_id} (first from {sources[roster_id]}, "
+                                         f"{before} answered); this one ({now} answered) is graded"))
         unknown = sorted(set(given) - labels)
         if unknown:
             notices.append(Notice(where, f"unknown answer labels {', '.join(unknown)} ignored"))
         answers[roster_id] = {k: v for k, v in given.items() if k in labels}
         sources[roster_id] = where
     return Submissions(answers, sources, tuple(notices))
+
+
+def _label_order(label: str) -> tuple[Any, ...]:
+    """Labels in exam order: 2a before 10a, 3.1b after 3.1a."""
+    return tuple(int(piece) if piece.isdigit() else piece for piece in re.findall(r"\d+|\D+", label))
 
 
 def _read_json(path: Path, manifest: Mapping[str, Any]) -> Submissions:
@@ -442,9 +468,16 @@ def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
                                            + ", ".join(ID_COLUMNS) + "); nothing graded from it"),))
     labels = _labels(manifest)
     # A label column may carry its unit or options as on the form ("1a [mV]").
-    columns = {i: match.group("label") for i, cell in enumerate(header)
-               if (match := _FORM_LINE.match(cell + ":")) and match.group("label") in labels}
+    columns = {i: match.group("label").lower() for i, cell in enumerate(header)
+               if (match := _FORM_LINE.match(cell + ":")) and match.group("label").lower() in labels}
     entries: list[tuple[str, Any]] = []
+    missing = sorted(labels - set(columns.values()), key=_label_order)
+    if missing:
+        unread = [cell for i, cell in enumerate(header) if i not in columns and i != id_column and cell]
+        entries.append((f"{path}, row 1", Notice(f"{path}, row 1", (
+            f"has no column for the answer labels {', '.join(missing)}; those answers count as blank"
+            + (f" (columns not read: {', '.join(unread[:12])}{' …' if len(unread) > 12 else ''})" if unread else "")
+            + "; name the columns as on the answer form (1a, 2b, …)"))))
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue

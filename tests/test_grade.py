@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,7 +110,9 @@ def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Pa
     messages = [str(n) for n in summary.notices]
     assert f"{source}, row 3: student 'zz9' is not on the exam's roster; skipped" in messages
     assert f"{source}, row 4: has no student id; skipped" in messages
-    assert f"{source}, row 5: a second submission for a1 (first from {source}, row 2); the later one is graded" in messages
+    answered = sum(1 for v in answers["a1"].values() if v.strip())
+    assert (f"{source}, row 5: a second submission for a1 (first from {source}, row 2, {answered} answered); "
+            "this one (1 answered) is graded") in messages
     assert "b2: no submission found; scored 0" in messages
     assert (summary.graded, summary.missing) == (1, 2)
 
@@ -357,3 +360,52 @@ def test_a_damaged_student_line_is_an_error_naming_the_line(built: Path, tmp_pat
     with pytest.raises(ManifestError) as caught:
         lazy["students"][0]
     assert str(caught.value).startswith(f"{path} cannot be read: {message}")
+
+
+FORM_EDITS = [
+    # (what the student changed in a1's filled form, the notice, the labels still answered right)
+    ("edited-label", lambda line: line.replace("1a", "1 a", 1) if line.startswith("1a") else line,
+     "{form}, line {line}: is not a 'label: answer' line ('1 a"),
+    ("capital-label", lambda line: line.replace("2a", "2A", 1) if line.startswith("2a") else line, None),
+    ("other-exam", lambda line: "exam: last-year" if line.startswith("exam:") else line,
+     "{form}: is a form of exam 'last-year', not 'small-exam'; graded against this exam all the same"),
+]
+
+
+@pytest.mark.parametrize(("edit", "notice"), [c[1:] for c in FORM_EDITS], ids=[c[0] for c in FORM_EDITS])
+def test_a_changed_answer_form_is_graded_and_what_was_not_read_is_said(built: Path, tmp_path: Path, edit: Any,
+                                                                         notice: str | None) -> None:
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    form = tmp_path / "forms" / "a1.txt"
+    lines = [edit(line) for line in form.read_text(encoding="utf-8").splitlines()]
+    form.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    messages = [str(n) for n in submitted.notices]
+    if notice is None:
+        assert messages == []
+        assert submitted.answers["a1"] == answers["a1"]
+    else:
+        line = next((i for i, text in enumerate(lines, start=1) if text.startswith("1 a")), 0)
+        assert any(m.startswith(notice.format(form=form, line=line)) for m in messages), messages
+        # every other answer is still read
+        assert {k: v for k, v in submitted.answers["a1"].items() if k != "1a"} == \
+            {k: v for k, v in answers["a1"].items() if k != "1a"}
+
+
+@pytest.mark.parametrize(("header", "notice"), [
+    (["Student ID", "1A", "2a", "2B", "2c"], None),
+    (["Student ID", "Q1a", "2a", "Q2b", "2c"],
+     "{csv}, row 1: has no column for the answer labels 1a, 2b; those answers count as blank (columns not read: "
+     "Q1a, Q2b); name the columns as on the answer form (1a, 2b, …)"),
+], ids=["labels-in-capitals", "labels-not-found"])
+def test_csv_columns_are_matched_to_labels_whatever_their_case_and_missing_ones_are_named(
+        built: Path, tmp_path: Path, header: list[str], notice: str | None) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([header, ["a1", *(answers["a1"][k] for k in ("1a", "2a", "2b", "2c"))]])
+    submitted = read_submissions(source, load_manifest(built))
+    assert [str(n) for n in submitted.notices] == ([] if notice is None else [notice.format(csv=source)])
+    read = {k for k, v in submitted.answers["a1"].items() if v}
+    assert read == ({"1a", "2a", "2b", "2c"} if notice is None else {"2a", "2c"})
