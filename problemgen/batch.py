@@ -353,11 +353,12 @@ def _read_text(path: Path) -> str | Notice:
         return Notice(str(path), "is not UTF-8 text; skipped (save it as UTF-8)")
 
 
-_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?\s*:(?P<answer>.*)$")
+_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*:"
+                        r"(?P<answer>.*)$")
 
 
 def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
-    """An answers.txt form: ``student: id`` and one ``label [unit] (options): answer`` per line.
+    """An answers.txt form: ``student: id`` and one ``label [unit] (options) {figures}: answer`` per line.
 
     Returns its submission and a notice for each line that is not one (a label the student
     edited, say), and for a form of another exam; labels are read whatever their case.

@@ -48,6 +48,17 @@ class SheetPart:
     points: float
     answer: str
     mistakes: tuple[Mistake, ...]
+    figures: str = ""
+    """How many significant figures the answer is graded to, for the student (``3 significant
+    figures``); empty when the exam grades by tolerance."""
+
+
+def figures_note(sigfigs: int | None, rule: str) -> str:
+    """What a sheet tells students about an exam's significant-figure grading (``""`` for none)."""
+    if sigfigs is None:
+        return ""
+    figures = f"{sigfigs} significant figure" + ("" if sigfigs == 1 else "s")
+    return f"at least {figures}" if rule == "at_least" else figures
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,9 @@ def part_points(template: Template, total: float) -> list[float]:
     return [total * w / sum(weights) for w in weights]
 
 
-def sheet_problem(template: Template, variant: Variant, number: str, points: float) -> SheetProblem:
-    """Render one variant for a sheet and its key."""
+def sheet_problem(template: Template, variant: Variant, number: str, points: float, figures: str = "") -> SheetProblem:
+    """Render one variant for a sheet and its key; ``figures`` (:func:`figures_note`) goes beside
+    its numeric answer boxes."""
     rendered = render_problem(template, variant)
     answers = {a.part: a for a in variant.answers}
     parts = []
@@ -87,7 +99,7 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
                          for name, value in answer.misconceptions.items())
         unit = shown.unit
         parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
-                               shown.answer, mistakes))
+                               shown.answer, mistakes, figures if answer.kind == "numeric" else ""))
     return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution,
                         rendered.figure_svg, rendered.figure_caption)
 

@@ -348,3 +348,35 @@ def test_parallel_workers_write_the_same_files_as_one_process(exam_dir: Path) ->
     assert files == sorted(p.relative_to(parallel) for p in parallel.rglob("*") if p.is_file())
     for relative in files:
         assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative
+
+
+@pytest.mark.parametrize(("rule", "note"), [("exact", "3 significant figures"),
+                                            ("at_least", "at least 3 significant figures")])
+def test_graded_significant_figures_are_announced_beside_each_numeric_box(exam_dir: Path, rule: str, note: str) -> None:
+    from problemgen.batch import load_manifest, read_submissions
+
+    # GIVEN problem 2 graded to 3 significant figures
+    _edit(exam_dir, "exam.toml", "rtol = 0.02 }", "rtol = 0.02 }\nsigfigs = 3")
+    _edit(exam_dir, "exam.toml", "misconception_credit = 0.5", f'misconception_credit = 0.5\nsigfig_rule = "{rule}"')
+    out = build(exam_dir)
+    manifest = load_manifest(out)
+    student = manifest["students"][0]
+    folder = out / "students" / student["folder"]
+    form = (folder / "answers.txt").read_text(encoding="utf-8")
+    # THEN the form, the sheets and the key name it for problem 2's numeric parts only
+    for problem in student["problems"]:
+        for part in problem["parts"]:
+            line = next(line for line in form.splitlines() if line.startswith(part["label"]))
+            announced = problem["slot"] == "2" and part["expected"]["kind"] == "numeric"
+            assert (f"{{{note}}}:" in line) is announced, line
+    assert f"({note})" in (folder / "sheet.md").read_text(encoding="utf-8")
+    assert f'<span class="figures">({note})</span>' in (folder / "sheet.html").read_text(encoding="utf-8")
+    assert f'<span class="figures">({note})</span>' in (out / "keys" / student["folder"] / "key.html").read_text(
+        encoding="utf-8")
+    # AND the filled form is read as any other
+    filled = "\n".join(line + " 1 mV" if line[:1].isdigit() else line for line in form.splitlines())
+    (exam_dir / "forms").mkdir()
+    (exam_dir / "forms" / "answers.txt").write_text(filled, encoding="utf-8")
+    submitted = read_submissions(exam_dir / "forms", manifest)
+    assert submitted.notices == () and set(submitted.answers[student["id"]]) == {
+        part["label"] for problem in student["problems"] for part in problem["parts"]}
