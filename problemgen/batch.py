@@ -424,7 +424,7 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> S
     return Submissions(answers, sources, tuple(notices))
 
 
-def _label_order(label: str) -> tuple[Any, ...]:
+def label_order(label: str) -> tuple[Any, ...]:
     """Labels in exam order: 2a before 10a, 3.1b after 3.1a."""
     return tuple(int(piece) if piece.isdigit() else piece for piece in re.findall(r"\d+|\D+", label))
 
@@ -472,7 +472,7 @@ def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     columns = {i: match.group("label").lower() for i, cell in enumerate(header)
                if (match := _FORM_LINE.match(cell + ":")) and match.group("label").lower() in labels}
     entries: list[tuple[str, Any]] = []
-    missing = sorted(labels - set(columns.values()), key=_label_order)
+    missing = sorted(labels - set(columns.values()), key=label_order)
     if missing:
         unread = [cell for i, cell in enumerate(header) if i not in columns and i != id_column and cell]
         entries.append((f"{path}, row 1", Notice(f"{path}, row 1", (

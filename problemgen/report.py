@@ -129,82 +129,89 @@ def score_summary(results: Sequence[StudentResult]) -> ScoreSummary:
 
 
 def item_analysis(results: Sequence[StudentResult], manifest: Mapping[str, Any]) -> tuple[ItemStats, ...]:
-    """Statistics per answer label, in the exam's label order; only graded students count."""
+    """Statistics per answer label and template, in exam label order; only graded students count.
+
+    A slot drawn from a pool has one row per template for each label: "3a" of a Nernst problem
+    and "3a" of a leak-current problem are different questions, with their own difficulty.
+    """
     layout, texts = _layout(results, manifest)
-    tallies = {label: _Tally() for label in layout}
+    tallies = {key: _Tally() for key in layout}
     for student in results:
         if student.status != "graded":
             continue
         total = math.fsum(p.points for p in student.parts)
         for part in student.parts:
-            if part.label in tallies:
-                tallies[part.label].add(part, total, part.template or None)
-    return tuple(tallies[label].stats(label, slot, texts) for label, slot in layout.items())
+            tallies[part.label, part.template].add(part, total)
+    items = [tallies[key].stats(key, slot, texts) for key, slot in layout.items()]
+    # A template only students without a submission had adds nothing but an empty row.
+    graded_labels = {item.label for item in items if item.n}
+    return tuple(item for item in items if item.n or item.label not in graded_labels)
 
 
 @dataclass
 class _Tally:
-    """What one label collects while the graded students go by."""
+    """What one label of one template collects while the graded students go by."""
 
     shares: list[float] = field(default_factory=list)
     rests: list[float] = field(default_factory=list)
     verdicts: Counter[str] = field(default_factory=Counter)
     mistakes: Counter[str] = field(default_factory=Counter)
-    templates: set[str] = field(default_factory=set)
     points: float = 0.0
 
-    def add(self, part: PartResult, total: float, template: str | None) -> None:
+    def add(self, part: PartResult, total: float) -> None:
         self.shares.append(part.score)
         self.rests.append(total - part.points)
         self.verdicts["blank" if not part.submitted.strip() else part.verdict] += 1
         if part.misconception:
             self.mistakes[part.misconception] += 1
-        if template is not None:
-            self.templates.add(template)
         self.points = max(self.points, part.max_points)
 
-    def stats(self, label: str, slot: str, texts: Mapping[tuple[str, str], str]) -> ItemStats:
+    def stats(self, key: tuple[str, str], slot: str, texts: Mapping[tuple[str, str, str], str]) -> ItemStats:
+        label, template = key
         n = len(self.shares)
         return ItemStats(
-            label=label, slot=slot, templates=tuple(sorted(self.templates)), points=self.points, n=n,
+            label=label, slot=slot, templates=(template,) if template else (), points=self.points, n=n,
             difficulty=math.fsum(self.shares) / n if n else None,
             discrimination=point_biserial(self.shares, self.rests),
             correct=self.verdicts["correct"], incorrect=self.verdicts["incorrect"], blank=self.verdicts["blank"],
             invalid=n - self.verdicts["correct"] - self.verdicts["incorrect"] - self.verdicts["blank"],
             misconceptions=tuple(
-                MisconceptionCount(name, texts.get((label, name), name.replace("_", " ")), count)
+                MisconceptionCount(name, texts.get((label, template, name), name.replace("_", " ")), count)
                 for name, count in sorted(self.mistakes.items(), key=lambda item: (-item[1], item[0]))
             ),
         )
 
 
-def _layout(results: Sequence[StudentResult], manifest: Mapping[str, Any]) -> tuple[dict[str, str],
-                                                                                   dict[tuple[str, str], str]]:
-    """Two lookups from the results, in roster order (every roster student has one):
+def _layout(results: Sequence[StudentResult], manifest: Mapping[str, Any]
+            ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str, str], str]]:
+    """Two lookups from the results (every roster student has one):
 
-    - label -> slot, labels in order of first appearance;
-    - (label, misconception name) -> its feedback text in the first variant that has one. Texts
-      can differ between variants (a slope quoted at another temperature); the first is as good
-      as any and keeps the report deterministic. They come from the manifest's shared table
-      (schema 2), or else from each part's ``expected`` (schema 1, read once more).
+    - (label, template) -> slot, in exam label order (2a before 10a), templates by id;
+    - (label, template, misconception name) -> its feedback text in the first variant that has
+      one. Texts can differ between variants (a slope quoted at another temperature); the first
+      is as good as any and keeps the report deterministic. They come from the manifest's shared
+      table (schema 2), or else from each part's ``expected`` (schema 1, read once more).
     """
-    slots: dict[str, str] = {}
+    from problemgen.batch import label_order
+
+    slots: dict[tuple[str, str], str] = {}
     for student in results:
         for part in student.parts:
-            slots.setdefault(part.label, part.slot)
-    texts: dict[tuple[str, str], str] = {}
+            slots.setdefault((part.label, part.template), part.slot)
+    slots = {key: slots[key] for key in sorted(slots, key=lambda key: (label_order(key[0]), key[1]))}
+    texts: dict[tuple[str, str, str], str] = {}
     table = manifest.get("misconception_feedback")
     if table:
         for student in results:
             for part in student.parts:
                 for name, text in table.get(part.template, {}).get(part.name, {}).items():
-                    texts.setdefault((part.label, name), str(text))
+                    texts.setdefault((part.label, part.template, name), str(text))
         return slots, texts
     for entry in manifest.get("students", ()):
         for problem in entry["problems"]:
             for part in problem["parts"]:
                 for name, text in (part.get("expected", {}).get("misconception_feedback") or {}).items():
-                    texts.setdefault((part["label"], name), str(text))
+                    texts.setdefault((part["label"], str(problem.get("template", "")), name), str(text))
     return slots, texts
 
 

@@ -152,12 +152,14 @@ def test_verdicts_and_misconceptions_are_counted_per_part(layout: Any) -> None:
     assert sum((two_a.correct, two_a.incorrect, two_a.invalid, two_a.blank)) == two_a.n
 
 
-def test_items_keep_exam_order_slot_points_and_the_templates_graded_students_had() -> None:
+def test_a_pooled_label_has_a_row_per_template_graded_students_had() -> None:
     # s2 had another variant of problem 2 and s3's as well, but s3 handed nothing in.
     swapped = {2: "t-two-b", 3: "t-two-c"}
     items = item_analysis(results(["CCC", "CCC"], missing=1, templates=swapped), manifest(3, swapped))
-    assert [(i.label, i.slot, i.points, i.templates) for i in items] == [
-        ("1a", "1", 1.0, ("t-one",)), ("1b", "1", 1.0, ("t-one",)), ("2a", "2", 2.0, ("t-two", "t-two-b"))]
+    # THEN a pooled label has one row per template a graded student had (t-two-c was only s3's)
+    assert [(i.label, i.slot, i.points, i.templates, i.n) for i in items] == [
+        ("1a", "1", 1.0, ("t-one",), 2), ("1b", "1", 1.0, ("t-one",), 2), ("2a", "2", 2.0, ("t-two",), 1),
+        ("2a", "2", 2.0, ("t-two-b",), 1)]
 
 
 def test_flags_follow_the_thresholds() -> None:
@@ -238,3 +240,11 @@ def test_points_read_with_at_most_two_decimals(points: float, shown: str) -> Non
     assert f"of {shown} points</dd>" in html
     assert f'<td class="n">{shown} / {shown}</td>' in html
     assert "142857" not in html
+
+
+def test_items_come_in_exam_label_order() -> None:
+    def part(label: str) -> PartResult:
+        return PartResult(label, "right", "correct", 1.0, 1.0, 1.0, None, None, "", label[:-1], "t", "answer")
+
+    graded = [StudentResult("s1", "Student 1", "graded", tuple(part(label) for label in ("10a", "2b", "2a", "3.1a")))]
+    assert [item.label for item in item_analysis(graded, {"students": []})] == ["2a", "2b", "3.1a", "10a"]
