@@ -112,7 +112,7 @@ def load_manifest(exam_dir: Path, *, lazy: bool = False) -> dict[str, Any]:
         if manifest is None:  # not laid out as a build writes it (e.g. re-saved by an editor)
             manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(f"{path} not found; grade the folder that `problemgen generate` wrote") from None
+        raise ManifestError(f"{path} not found; give the folder that `problemgen generate` wrote") from None
     except (OSError, ValueError) as error:
         raise ManifestError(f"{path} cannot be read: {error}") from None
     version = manifest.get("schema_version") if isinstance(manifest, dict) else None

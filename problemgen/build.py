@@ -53,6 +53,8 @@ class BuildSummary:
     """Empty when PDFs were written or not asked for; else why they were not."""
     capacity: tuple[str, ...]
     """One line per slot: distinct variants used of how many available."""
+    lms: tuple[str, ...] = ()
+    """One line per LMS export the config asks for: its file (under ``out``) and its notes."""
 
 
 def all_templates(extra_banks: tuple[Path, ...] = ()) -> dict[str, Template]:
@@ -107,10 +109,10 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     assignment = assign_slots(exam, students, secret)
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
     with writing_folder(out) as partial:
-        files, pdf_note = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
-                                 processes)
+        files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
+                                      processes)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
-                        exam.secret_file, created, pdf_note, capacity)
+                        exam.secret_file, created, pdf_note, capacity, lms)
 
 
 def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Problem) -> list[str]:
@@ -340,7 +342,8 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
-           formats: tuple[str, ...], progress: Progress | None, processes: int | None = None) -> tuple[int, str]:
+           formats: tuple[str, ...], progress: Progress | None, processes: int | None = None
+           ) -> tuple[int, str, tuple[str, ...]]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
@@ -378,9 +381,11 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     figures.forget()
     files += streams.files
     files += finish_grader_bundle(root, header)
+    lms_lines = []
     for lms in exam.lms:
-        export_lms(root, lms)
-        files += 1
+        exported = export_lms(root, lms)
+        lms_lines.append(exported.line(root))
+        files += 1 + (exported.notes is not None)
     if browser:
         printed, htmls = _print_pdfs(browser, root, [job.folders[s.id] for s in students], exam.title, keys, done,
                                      total, progress)
@@ -389,7 +394,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
             for html in htmls:
                 html.unlink()
             files -= len(htmls)
-    return files, pdf_note
+    return files, pdf_note, tuple(lms_lines)
 
 
 FIGURE_CHUNK = 250

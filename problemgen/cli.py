@@ -119,6 +119,8 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
     if (summary.out / "print" / "all-sheets.pdf").exists():
         click.echo(f"  all sheets to print:     {summary.out / 'print' / 'all-sheets.pdf'}")
     click.echo(f"  secret ({'created' if summary.secret_created else 'reused'}; keep it private): {summary.secret_file}")
+    for line in summary.lms:
+        click.echo(f"  LMS question pools:      {summary.out / line}")
     for line in summary.capacity:
         click.echo(f"  {line}")
     if summary.pdf_note:
@@ -180,7 +182,8 @@ def export(exam_dir: Path, target: str, pool: int | None, out: Path | None) -> N
     click.echo(f"Wrote {summary.path}: {summary.variants} variants in {len(summary.items)} slots "
                f"({sum(summary.items.values())} questions)")
     if summary.limitations:
-        click.echo(f"{len(summary.limitations)} things the format cannot express as problemgen grades them:", err=True)
+        click.echo(f"{len(summary.limitations)} things the format cannot express as problemgen grades them "
+                   f"(all listed in {summary.notes}):", err=True)
         _echo_first(summary.limitations, 12)
 
 

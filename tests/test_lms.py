@@ -257,6 +257,16 @@ def test_what_canvas_cannot_express_is_reported_by_name(bank: dict[str, Any]) ->
     assert any(n.startswith(last) and "partial credit 0.15 is given as 10 %" in n for n in moodle), moodle
 
 
+@pytest.mark.parametrize("to", ["moodle", "canvas"])
+def test_every_limitation_is_listed_in_a_notes_file_beside_the_export(bank: dict[str, Any], to: str) -> None:
+    summary = bank[to]
+    assert summary.notes == summary.path.with_name({"moodle": "moodle", "canvas": "canvas-qti"}[to] + ".notes.txt")
+    lines = summary.notes.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == (f"What {'Moodle XML' if to == 'moodle' else 'Canvas QTI'} cannot express as problemgen grades "
+                        f"it, in {summary.path.name} ({len(summary.limitations)}):")
+    assert lines[2:] == [f"- {n}" for n in summary.limitations]
+
+
 # --- single-part problems, symbolic parts, escaping ---------------------------------------------
 def _special_manifest(bank: dict[str, Any]) -> dict[str, Any]:
     manifest = copy.deepcopy(bank["manifest"])
@@ -373,7 +383,7 @@ def test_bad_export_requests_say_what_to_do(bank_build: Path, to: str, pool: int
 def test_exporting_a_folder_without_a_build_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         export_lms(tmp_path, "canvas")
-    assert str(caught.value) == f"{tmp_path / 'manifest.json'} not found; grade the folder that `problemgen " \
+    assert str(caught.value) == f"{tmp_path / 'manifest.json'} not found; give the folder that `problemgen " \
                                 "generate` wrote"
 
 
@@ -383,8 +393,14 @@ def test_the_exam_config_lms_key_makes_the_build_write_both_files(tmp_path: Path
     config = folder / "exam.toml"
     config.write_text(config.read_text(encoding="utf-8").replace('title =', 'lms = ["moodle", "canvas"]\ntitle =', 1),
                       encoding="utf-8")
-    out = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    summary = build_exam(config, folder / "roster.csv", folder / "out", ("md",))
+    out = summary.out
     assert (out / "lms" / "moodle.xml").is_file() and (out / "lms" / "canvas-qti.zip").is_file()
+    # the build's summary names each file, and its notes where the format falls short
+    for line, name in zip(summary.lms, ("moodle", "canvas-qti")):
+        assert line.startswith(f"lms/{name}.")
+        notes = out / "lms" / f"{name}.notes.txt"
+        assert (f"see lms/{name}.notes.txt)" in line) is notes.is_file()
     config.write_text(config.read_text(encoding="utf-8").replace('"canvas"]', '"sakai"]'), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         build_exam(config, folder / "roster.csv", folder / "out2", ("md",))

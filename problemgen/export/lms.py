@@ -67,6 +67,16 @@ class LmsSummary:
     """Distinct variants exported, over all slots."""
     limitations: tuple[Limitation, ...]
     """Every problem or part the format cannot express as problemgen grades it, by name."""
+    notes: Path | None = None
+    """The file listing every limitation beside the export (``lms/moodle.notes.txt``); None without any."""
+
+    def line(self, root: Path) -> str:
+        """One line for a summary: the file, and where the limitations are listed (paths under ``root``)."""
+        text = str(self.path.relative_to(root)) if self.path.is_relative_to(root) else str(self.path)
+        if self.notes is None:
+            return text
+        notes = self.notes.relative_to(root) if self.notes.is_relative_to(root) else self.notes
+        return f"{text} ({len(self.limitations)} things {FORMAT_NAMES[self.target]} cannot express; see {notes})"
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,25 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
         raise BuildError(f"In {exam_dir / 'manifest.json'}: {error}") from None
     path = out or exam_dir / "lms" / TARGETS[to]
     write_atomic(path, data)
-    return LmsSummary(path, to, items, sum(len(p.variants) for p in pools), notes.sorted())
+    limitations = notes.sorted()
+    notes_path = path.with_name(path.name.split(".")[0] + ".notes.txt")
+    if limitations:
+        write_atomic(notes_path, notes_text(to, path, limitations).encode("utf-8"))
+    else:
+        notes_path.unlink(missing_ok=True)  # an earlier export's list no longer applies
+    return LmsSummary(path, to, items, sum(len(p.variants) for p in pools), limitations,
+                      notes_path if limitations else None)
+
+
+#: Display names of the export targets.
+FORMAT_NAMES = {"moodle": "Moodle XML", "canvas": "Canvas QTI"}
+
+
+def notes_text(to: str, path: Path, limitations: tuple[Limitation, ...]) -> str:
+    """The notes file of an export: every problem or part the format cannot express, and what was done."""
+    lines = [f"What {FORMAT_NAMES[to]} cannot express as problemgen grades it, in {path.name} "
+             f"({len(limitations)}):", ""]
+    return "\n".join([*lines, *(f"- {limitation}" for limitation in limitations)]) + "\n"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
