@@ -6,6 +6,7 @@ format is documented for authors in ``banks/README.md``.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.resources
 import tomllib
@@ -371,4 +372,6 @@ def find_template(name: str) -> Template:
         if name in bank.templates:
             return bank.templates[name]
     known = sorted(t for bank in banks.values() for t in bank.templates)
-    raise BankError("banks", "", f"no template {name!r}; known templates: {', '.join(known)}")
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "see `problemgen banks` for the ids"
+    raise BankError("banks", "", f"no template {name!r}; {hint}")

@@ -30,7 +30,7 @@ from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
 from problemgen.manifest import ManifestStreams, StudentLines, manifest_header, student_lines
-from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam
+from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam, slot_order
 from problemgen.model import Template, Variant, VariantKey
 from problemgen.roster import Student, demo_roster_path, load_roster
 
@@ -225,14 +225,14 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
             problems[(slot, template_id)] = problem
     slotted = SlotTable(students)
     lines = []
-    for (slot, template_id), members in groups.items():
+    for (slot, template_id), members in sorted(groups.items(), key=lambda item: (slot_order(item[0][0]), item[0][1])):
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
         batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys)
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
-        lines.append(f"slot {slot} {template_id}: {len(members)} distinct variants of "
-                     f"{'more than 200,000' if supply is None else supply} available")
+        lines.append(f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "
+                     f"of {'more than 200,000' if supply is None else f'{supply:,}'} available")
     return slotted, tuple(lines)
 
 

@@ -41,10 +41,15 @@ def validation_summary(paths: Sequence[str], samples: int) -> tuple[str, bool]:
     lines = []
     for report in reports:
         status = "ok  " if report.ok else "FAIL"
-        capacity = "?" if report.capacity is None else str(report.capacity)
-        lines.append(f"{status} {report.template:32} accepted {report.acceptance:6.1%}  distinct variants {capacity:>8}")
+        if report.capacity is not None:
+            capacity = f"{report.capacity:,}"
+        else:  # too many to count, or not countable because the template failed
+            capacity = "> 200,000" if report.ok else "—"
+        lines.append(f"{status} {report.template:32} accepted {report.acceptance:6.1%}  distinct variants {capacity:>9}")
         lines.extend(f"     {finding}" for finding in report.findings)
     failed = sum(not r.ok for r in reports)
-    lines.append(f"{len(reports)} templates checked with {samples} samples each: "
+    lines.append(f"{len(reports)} template{'s' if len(reports) != 1 else ''} checked with {samples} samples each: "
                  + ("all passed" if not failed else f"{failed} failed"))
+    lines.append("(accepted: share of random draws the constraints keep; distinct variants: how many different "
+                 "students a template can serve)")
     return "\n".join(lines), not failed

@@ -9,9 +9,12 @@ example (``templates/exam.example.toml``).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import importlib.resources
+import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,7 +229,8 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     if "template" in table:
         name = _get(table, "template", str, ..., shown, prefix)
         if name not in templates:
-            raise _fail(shown, prefix + "template", f"no template {name!r}; see `problemgen banks` for the ids")
+            raise _fail(shown, prefix + "template", f"no template {name!r}{_did_you_mean(name, templates)}; "
+                        "see `problemgen banks` for the ids")
         return Problem(candidates=(name,), draw=1, **common)
     count = _get(table, "draw", int, ..., shown, prefix)
     pool = _pool(table, shown, prefix, templates)
@@ -240,7 +244,8 @@ def _pool(table: dict[str, Any], shown: str, prefix: str, templates: dict[str, T
         pool = _get(table, "pool", list, ..., shown, prefix)
         for i, name in enumerate(pool):
             if name not in templates:
-                raise _fail(shown, f"{prefix}pool[{i}]", f"no template {name!r}; see `problemgen banks` for the ids")
+                raise _fail(shown, f"{prefix}pool[{i}]", f"no template {name!r}{_did_you_mean(name, templates)}; "
+                            "see `problemgen banks` for the ids")
         return list(dict.fromkeys(pool))
     for key in ("topic", "section"):
         if key in table:
@@ -251,6 +256,17 @@ def _pool(table: dict[str, Any], shown: str, prefix: str, templates: dict[str, T
             return pool
     raise _fail(shown, prefix.rstrip("."), "give template = \"id\", or draw = k with pool = [...], topic = \"...\" "
                 "or section = \"...\"")
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'nernst-cation'?)`` for a near miss among ``known``, else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def slot_order(slot: str) -> tuple[int, ...]:
+    """Sort key of a slot id: ``"2"`` < ``"8.1"`` < ``"10"``."""
+    return tuple(int(piece) for piece in re.findall(r"\d+", slot)) or (0,)
 
 
 def apply_overrides(template: Template, problem: Problem) -> Template:

@@ -174,7 +174,10 @@ def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
 
 CONFIG_ERRORS = [
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
-     "key problems[0].template: no template 'test-nernstt'; see `problemgen banks` for the ids"),
+     "key problems[0].template: no template 'test-nernstt' (did you mean 'test-nernst'?); see `problemgen banks` "
+     "for the ids"),
+    ("unknown-template-far-off", ('template = "test-nernst"', 'template = "goldman"'),
+     "key problems[0].template: no template 'goldman'; see `problemgen banks` for the ids"),
     ("bad-format", ('formats = ["html", "md"]', 'formats = ["html", "docx"]'),
      "key formats[1]: unknown format 'docx'; use some of: html, md, pdf, tex"),
     ("draw-too-many", ('template = "test-nernst"', 'draw = 3\npool = ["test-nernst", "test-driving"]'),

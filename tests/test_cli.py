@@ -20,11 +20,16 @@ from problemgen.cli import main
         (["banks", "--coverage"], 0, "equilibrium-potential"),
         (["preview", "nernst-cation", "--seed", "2"], 0, "## Worked solution"),
         (["preview", "nernst-cation", "--student", "alice", "--format", "html"], 0, "<math"),
-        (["preview", "no-such-template"], 1, "Error: In banks: no template 'no-such-template'; known templates:"),
+        (["preview", "no-such-template"], 1,
+         "Error: In banks: no template 'no-such-template'; see `problemgen banks` for the ids"),
+        (["preview", "nernst-kation"], 1,
+         "Error: In banks: no template 'nernst-kation'; did you mean 'nernst-cation' or 'nernst-inverse' or "
+         "'nernst-calcium'?"),
         (["preview", "nernst-cation", "--seed", "1", "--student", "a"], 2, "give --student or --seed, not both"),
         (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
     ],
-    ids=["help", "banks", "coverage", "preview", "preview-html", "unknown-template", "seed-and-student", "bad-samples"],
+    ids=["help", "banks", "coverage", "preview", "preview-html", "unknown-template", "near-miss-template",
+         "seed-and-student", "bad-samples"],
 )
 def test_commands(args: list[str], code: int, text: str) -> None:
     result = CliRunner().invoke(main, args)

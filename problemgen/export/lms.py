@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from problemgen.errors import BuildError, ProblemgenError
-from problemgen.exam import LMS
+from problemgen.exam import LMS, slot_order
 from problemgen.grading import feedback as fb
 from problemgen.grading.spec import misconception_options, numeric_spec
 from problemgen.numbers import sigfig_window
@@ -226,11 +225,6 @@ def write_atomic(path: Path, data: bytes) -> None:
 def content_id(*parts: str) -> str:
     """A stable identifier: ``pg`` + a 20-hex-digit BLAKE2b digest of ``parts``."""
     return "pg" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
-
-
-def slot_order(slot: str) -> tuple[int, ...]:
-    """Sort key of a slot id: ``"2"`` < ``"8.1"`` < ``"10"``."""
-    return tuple(int(piece) for piece in re.findall(r"\d+", slot)) or (0,)
 
 
 def read_pools(manifest: Mapping[str, Any], pool: int | None = None) -> tuple[Pool, ...]:
