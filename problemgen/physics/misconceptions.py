@@ -78,7 +78,7 @@ def _nernst_log10(c_out: Any, c_in: Any, z: Any, T: Any) -> Any:
     return core.nernst(c_out, c_in, z, T) / np.log(10.0)
 
 
-@_model("nernst", "decade_slope_with_ln", "you used the per-decade slope (about 61.5 mV at 37 °C) with the natural log")
+@_model("nernst", "decade_slope_with_ln", "you used the per-decade slope (2.303 RT/zF: 58 mV at 20 °C, 61.5 mV at 37 °C) with the natural log")
 def _nernst_slope_ln(c_out: Any, c_in: Any, z: Any, T: Any) -> Any:
     return core.nernst(c_out, c_in, z, T) * np.log(10.0)
 
