@@ -344,7 +344,17 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
                 findings.append(Finding(template.path, label, f"LaTeX {left.group()!r} survives in the HTML; "
                                         "put math between $...$"))
                 return findings
+            raw = _E_NOTATION.search(text)
+            if raw:
+                findings.append(Finding(template.path, label, f"prints {raw.group()!r}, a number in Python's e-notation; "
+                                        "write it with the tex or q filter ({{ x | tex('', 2) }} gives "
+                                        "8.5 \\times 10^{-5})"))
+                return findings
     return findings
+
+
+#: A float as Python prints it with %g or str(): 8.5e-05, 1e+06 (never how a sheet writes numbers).
+_E_NOTATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[-+]\d+\b")
 
 
 def _load_finding(error: ProblemgenError, path: Path) -> Finding:

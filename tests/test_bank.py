@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,13 @@ def test_values_that_cannot_read_as_a_list_may_open_a_line(line: str) -> None:
     from problemgen.validate import _VALUE_OPENS_LINE
 
     assert _VALUE_OPENS_LINE.search(f"Some text\n{line}\nmore") is None
+
+
+def test_a_number_in_pythons_e_notation_is_a_finding(tmp_path: Path) -> None:
+    old, new = 'solution = "{{ work.E }}"', 'solution = "{{ work.E }} so {{ c_in.value * 1e-9 }} mol/L"'
+    path = write(tmp_path, VALID.replace(old, new, 1))
+    (report,) = validate_paths([path], samples=50)
+    (finding,) = [str(f) for f in report.findings if "e-notation" in str(f)]
+    assert re.fullmatch(re.escape(f"error: In {path}, key solution: prints '") + r"\d+(\.\d+)?e-\d+"
+                        + re.escape("', a number in Python's e-notation; write it with the tex or q filter "
+                                    "({{ x | tex('', 2) }} gives 8.5 \\times 10^{-5})"), finding), finding
