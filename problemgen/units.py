@@ -58,6 +58,7 @@ for _name, _canonical in LONG_NAMES.items():
     _ATOMS[_name] = ("", _canonical)
 
 _CANONICAL_SYMBOLS = {canonical: (factor, dims) for canonical, factor, dims, _ in SYMBOLS.values()}
+_PREFIXABLE = {canonical for canonical, _, _, prefixable in SYMBOLS.values() if prefixable}
 _PREFIX_FACTORS = {prefix: Decimal(f"1e{power}") for prefix, power in (
     ("", 0), ("a", -18), ("f", -15), ("p", -12), ("n", -9), ("u", -6), ("m", -3), ("c", -2),
     ("d", -1), ("k", 3), ("M", 6), ("G", 9), ("T", 12))}
@@ -286,6 +287,13 @@ def _suggest(word: str) -> str | None:
     if folded:
         common = [key for key in folded if key in COMMON_UNITS]
         return (common or folded)[0]
+    # A prefix symbol before a spelled-out unit ("mVolt", "pAmps"): the symbols together.
+    for spelling, prefix in PREFIXES.items():
+        rest = word[len(spelling):].casefold()
+        if spelling and word.startswith(spelling) and rest:
+            named = _ATOMS.get(rest) or _ATOMS.get(rest.removesuffix("s"))
+            if named is not None and named[0] == "" and named[1] in _PREFIXABLE:
+                return prefix + named[1]
     close = difflib.get_close_matches(word, COMMON_UNITS, n=1, cutoff=0.75)
     return close[0] if close else None
 
