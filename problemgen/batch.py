@@ -442,9 +442,10 @@ def _read_json(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     for key, value in items:
         where = f"{path} [{key!r}]"
         if isinstance(data, dict) and isinstance(value, dict):
-            entries.append((where, (str(key), {str(k): str(v) for k, v in value.items()})))
+            entries.append((where, (str(key), {str(k).lower(): str(v) for k, v in value.items()})))
         elif isinstance(value, dict) and isinstance(value.get("answers"), dict) and "student" in value:
-            entries.append((where, (str(value["student"]), {str(k): str(v) for k, v in value["answers"].items()})))
+            entries.append((where, (str(value["student"]),
+                                    {str(k).lower(): str(v) for k, v in value["answers"].items()})))
         else:
             entries.append((where, Notice(where, "expected {student: {label: answer}} or {\"student\": id, "
                                                  "\"answers\": {...}}; skipped")))

@@ -305,7 +305,8 @@ def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed
         if len(texts) > part.distractors:
             break
         text = str(Quantity(value, part.unit, figures))
-        if text in texts or any(abs(value - k) <= part.rtol * abs(k) + part.atol for k in kept):
+        # Apart by both tolerances, so no typed value can be within tolerance of two options.
+        if text in texts or any(abs(value - k) <= part.rtol * (abs(k) + abs(value)) + 2 * part.atol for k in kept):
             continue
         texts.append(text)
         kept.append(value)

@@ -264,8 +264,10 @@ def _scatter_svg(items: Sequence[ItemStats]) -> str:
     axes.axhline(LOW_DISCRIMINATION, color="#b44", linewidth=0.8, linestyle="--")
     axes.axhline(0.0, color="#999", linewidth=0.6)
     axes.scatter([i.difficulty for i in shown], [i.discrimination for i in shown], color="#4a7bb7", s=18)
+    pooled = {label for label, n in Counter(item.label for item in items).items() if n > 1}
     for item in shown:
-        axes.annotate(item.label, (item.difficulty, item.discrimination), xytext=(3, 3),
+        name = f"{item.label} ({', '.join(item.templates)})" if item.label in pooled else item.label
+        axes.annotate(name, (item.difficulty, item.discrimination), xytext=(3, 3),
                       textcoords="offset points", fontsize=8)
     axes.set_xlim(0, 1.05)
     axes.set_ylim(-1.05, 1.05)

@@ -160,7 +160,7 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
         choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
         if answer.option_values:  # numeric options: typed values choose them too (-5.020, -0.00502 V)
             choice.update(values=dict(zip(answer.options, answer.option_values)), unit=part.unit, rtol=part.rtol,
-                          atol=part.atol)
+                          atol=part.atol, figures=part.sigfigs or 3)
         if answer.option_mistakes:
             choice["misconceptions"] = dict(answer.option_mistakes)
             choice["misconception_credit"] = policy.misconception_credit

@@ -204,3 +204,30 @@ def test_numeric_options_read_like_the_sheet_and_grade_however_they_are_typed(te
         texts, loaded_texts = full.pop("misconception_feedback", {}), loaded.pop("misconception_feedback", {})
         assert loaded == full
         assert texts.items() <= loaded_texts.items()  # the shared table holds every text of the part
+
+
+@pytest.mark.parametrize(("sigfigs", "rtol"), [(2, 0.01), (1, 0.01), (3, 0.001)],
+                         ids=["two-figures", "one-figure", "tight-tolerance"])
+@pytest.mark.parametrize(("template_id", "part_name"), _numeric_choice_parts())
+def test_an_option_typed_as_printed_without_its_unit_chooses_it_under_any_exam_override(
+        template_id: str, part_name: str, sigfigs: int, rtol: float) -> None:
+    import dataclasses
+
+    from problemgen.grading import check_answer
+    from problemgen.render import unit_text
+    from problemgen.sheets import expected
+
+    # GIVEN an exam that prints the options coarser, or grades tighter, than the template does
+    base = find_template(template_id)
+    template = dataclasses.replace(base, parts=tuple(
+        dataclasses.replace(p, sigfigs=sigfigs, rtol=rtol) if p.name == part_name else p for p in base.parts))
+    part = next(p for p in template.parts if p.name == part_name)
+    shown = unit_text(part.unit)
+    for variant in generate(template, keys(40), SECRET):
+        answer = next(a for a in variant.answers if a.part == part_name)
+        full = expected(template, part, answer)
+        # THEN each option's printed number alone chooses that option
+        for option in full["options"]:
+            typed = option.removesuffix(f" {shown}") if shown else option
+            result = check_answer(typed.replace("\u2212", "-"), full)
+            assert result["verdict"] == ("correct" if option == full["answer"] else "incorrect"), (typed, full)

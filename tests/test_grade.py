@@ -409,3 +409,12 @@ def test_csv_columns_are_matched_to_labels_whatever_their_case_and_missing_ones_
     assert [str(n) for n in submitted.notices] == ([] if notice is None else [notice.format(csv=source)])
     read = {k for k, v in submitted.answers["a1"].items() if v}
     assert read == ({"1a", "2a", "2b", "2c"} if notice is None else {"2a", "2c"})
+
+
+def test_json_answers_are_matched_to_labels_whatever_their_case(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps({"a1": {label.upper(): value for label, value in answers["a1"].items()}}),
+                      encoding="utf-8")
+    submitted = read_submissions(source, load_manifest(built))
+    assert submitted.notices == () and submitted.answers["a1"] == answers["a1"]

@@ -91,9 +91,28 @@ def test_numeric_options_are_also_chosen_by_value(submitted: str, verdict: str, 
     assert (result["verdict"], result["misconception"]) == (verdict, misconception)
 
 
-def test_a_value_between_two_close_options_chooses_neither() -> None:
+@pytest.mark.parametrize(("submitted", "verdict"), [("-90.3", "correct"), ("-90.8", "incorrect"),
+                                                    ("-90.55", "invalid")],
+                         ids=["nearer-the-answer", "nearer-the-other", "halfway"])
+def test_a_value_within_two_options_chooses_the_nearer(submitted: str, verdict: str) -> None:
     close = {**NUMERIC_OPTIONS, "values": {"−90.1 mV": -90.1, "90.1 mV": 90.1, "−9.01 mV": -91.0}, "rtol": 0.02}
-    assert check_answer("-90.5", close)["verdict"] == "invalid"
+    assert check_answer(submitted, close)["verdict"] == verdict
+
+
+@pytest.mark.parametrize(("submitted", "verdict"), [("-20", "correct"), ("-20. mV", "correct"), ("-0.020 V", "correct"),
+                                                    ("-19.6", "correct"), ("-21", "invalid")])
+def test_a_value_as_the_option_prints_it_chooses_it_whatever_the_tolerance(submitted: str, verdict: str) -> None:
+    # the option −20. mV stands for −19.64 mV printed to 2 figures; the tolerance alone (0.1 %) would refuse −20
+    rounded = {"kind": "choice", "answer": "−20. mV", "options": ["−20. mV", "20. mV"], "aliases": {},
+               "values": {"−20. mV": -19.64, "20. mV": 19.64}, "unit": "mV", "rtol": 0.001, "atol": 0.0, "figures": 2}
+    assert check_answer(submitted, rounded)["verdict"] == verdict
+
+
+@pytest.mark.parametrize(("submitted", "verdict"), [("-90.1 mV", "correct"), ("-90.1 MV", "invalid"),
+                                                    ("-90.1 mv", "invalid")],
+                         ids=["as-shown", "megavolts", "lower-case-unit"])
+def test_numeric_options_keep_the_case_of_units(submitted: str, verdict: str) -> None:
+    assert check_answer(submitted, NUMERIC_OPTIONS)["verdict"] == verdict
 
 
 def test_values_must_belong_to_the_options() -> None:

@@ -260,7 +260,7 @@ def test_what_canvas_cannot_express_is_reported_by_name(bank: dict[str, Any]) ->
 @pytest.mark.parametrize("to", ["moodle", "canvas"])
 def test_every_limitation_is_listed_in_a_notes_file_beside_the_export(bank: dict[str, Any], to: str) -> None:
     summary = bank[to]
-    assert summary.notes == summary.path.with_name({"moodle": "moodle", "canvas": "canvas-qti"}[to] + ".notes.txt")
+    assert summary.notes == summary.path.with_name(summary.path.name + ".notes.txt")
     lines = summary.notes.read_text(encoding="utf-8").splitlines()
     assert lines[0] == (f"What {'Moodle XML' if to == 'moodle' else 'Canvas QTI'} cannot express as problemgen grades "
                         f"it, in {summary.path.name} ({len(summary.limitations)}):")
@@ -397,8 +397,8 @@ def test_the_exam_config_lms_key_makes_the_build_write_both_files(tmp_path: Path
     out = summary.out
     assert (out / "lms" / "moodle.xml").is_file() and (out / "lms" / "canvas-qti.zip").is_file()
     # the build's summary names each file, and its notes where the format falls short
-    for line, name in zip(summary.lms, ("moodle", "canvas-qti")):
-        assert line.startswith(f"lms/{name}.")
+    for line, name in zip(summary.lms, ("moodle.xml", "canvas-qti.zip")):
+        assert line.startswith(f"lms/{name}")
         notes = out / "lms" / f"{name}.notes.txt"
         assert (f"see lms/{name}.notes.txt)" in line) is notes.is_file()
     config.write_text(config.read_text(encoding="utf-8").replace('"canvas"]', '"sakai"]'), encoding="utf-8")

@@ -160,6 +160,11 @@ def test_a_pooled_label_has_a_row_per_template_graded_students_had() -> None:
     assert [(i.label, i.slot, i.points, i.templates, i.n) for i in items] == [
         ("1a", "1", 1.0, ("t-one",), 2), ("1b", "1", 1.0, ("t-one",), 2), ("2a", "2", 2.0, ("t-two",), 1),
         ("2a", "2", 2.0, ("t-two-b",), 1)]
+    # AND the plot tells the two 2a points apart by their templates
+    alternate = {2: "t-two-b", 4: "t-two-b", 6: "t-two-b"}  # both variants with a defined discrimination
+    html = render_report(results(["CCC", "CIC", "ICI", "CCI", "IIC", "CCC"], templates=alternate),
+                         manifest(6, alternate), [])
+    assert "2a (t-two)" in html and "2a (t-two-b)" in html
 
 
 def test_flags_follow_the_thresholds() -> None:

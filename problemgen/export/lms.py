@@ -67,7 +67,7 @@ class LmsSummary:
     limitations: tuple[Limitation, ...]
     """Every problem or part the format cannot express as problemgen grades it, by name."""
     notes: Path | None = None
-    """The file listing every limitation beside the export (``lms/moodle.notes.txt``); None without any."""
+    """The file listing every limitation beside the export (``lms/moodle.xml.notes.txt``); None without any."""
 
     def line(self, root: Path) -> str:
         """One line for a summary: the file, and where the limitations are listed (paths under ``root``)."""
@@ -191,7 +191,7 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
     path = out or exam_dir / "lms" / TARGETS[to]
     write_atomic(path, data)
     limitations = notes.sorted()
-    notes_path = path.with_name(path.name.split(".")[0] + ".notes.txt")
+    notes_path = path.with_name(path.name + ".notes.txt")  # beside its own file only: moodle.xml.notes.txt
     if limitations:
         write_atomic(notes_path, notes_text(to, path, limitations).encode("utf-8"))
     else:

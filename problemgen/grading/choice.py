@@ -40,9 +40,13 @@ _SPACES = re.compile(r"\s+")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
-def fold(text: str) -> str:
-    """The comparison form of an option or an answer (see the module docstring)."""
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold().translate(_MINUS)).strip()
+def fold(text: str, case: bool = True) -> str:
+    """The comparison form of an option or an answer (see the module docstring).
+
+    ``case=False`` keeps the case: numeric options carry units, and ``MV`` is not ``mV``.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub(" ", (text.casefold() if case else text).translate(_MINUS)).strip()
     return text[:-1].rstrip() if text.endswith(".") else text
 
 
@@ -78,9 +82,11 @@ def grade_choice(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
     text = normalize(submitted, limit=MAX_LENGTH, what="option", operators=False)
     if isinstance(text, Rejected):
         return fb.invalid(text.feedback)
-    chosen = table.get(fold(text))
-    if chosen is None and expected.get("values"):
-        chosen = _option_by_value(submitted, expected)
+    if expected.get("values"):  # numeric options: the case of a unit matters, and any spelling of a value does
+        exact = {fold(option, case=False): option for option in expected["options"]}
+        chosen = exact.get(fold(text, case=False)) or _option_by_value(submitted, expected)
+    else:
+        chosen = table.get(fold(text))
     if chosen is None:
         options = ", ".join(fb.echo(o, 60) for o in expected["options"])
         return fb.invalid(fb.INVALID_CHOICE.format(text=fb.echo(text), options=options))
@@ -95,9 +101,15 @@ def grade_choice(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _option_by_value(submitted: str, expected: Mapping[str, Any]) -> str | None:
-    """The numeric option whose value ``submitted`` gives (in its unit or none), if exactly one does."""
+    """The numeric option whose value ``submitted`` gives (in its unit or none), if one does.
+
+    A value matches an option within the part's tolerance of its exact value, or within half a
+    unit of the last figure the option prints (``figures``, so ``-20`` chooses ``−20. mV`` for
+    −19.64 whatever the tolerance). Of several matches the nearest wins; a tie chooses none.
+    """
     from problemgen.grading.numeric import parse_number
     from problemgen.grading.spec import require_number, require_unit
+    from problemgen.numbers import round_sig, sigfig_window
 
     values = expected["values"]
     if not isinstance(values, Mapping) or set(values) - set(expected["options"]):
@@ -106,6 +118,9 @@ def _option_by_value(submitted: str, expected: Mapping[str, Any]) -> str | None:
     unit = require_unit(expected, "unit")
     rtol = require_number(expected, "rtol", 0.01, minimum=0.0)
     atol = require_number(expected, "atol", 0.0, minimum=0.0)
+    figures = expected.get("figures")
+    if figures is not None and (isinstance(figures, bool) or not isinstance(figures, int) or figures < 1):
+        raise GradingSpecError("figures", f"must be a whole number >= 1, got {figures!r}")
     text = normalize(submitted, limit=MAX_LENGTH, what="number and unit")
     parsed = None if isinstance(text, Rejected) else parse_number(text)
     if parsed is None or isinstance(parsed, Rejected):
@@ -116,5 +131,14 @@ def _option_by_value(submitted: str, expected: Mapping[str, Any]) -> str | None:
         if isinstance(typed, UnitFormatError) or typed.dims != unit.dims:
             return None
         value = float(parsed.value * typed.factor / unit.factor)
-    matches = [option for option, number in numbers.items() if abs(value - number) <= atol + rtol * abs(number)]
-    return matches[0] if len(matches) == 1 else None
+
+    def matches(number: float) -> bool:
+        if abs(value - number) <= atol + rtol * abs(number):
+            return True
+        shown = round_sig(number, figures) if figures else None
+        return shown is not None and abs(value - shown) <= float(sigfig_window(shown, figures))
+
+    distances = sorted((abs(value - number), option) for option, number in numbers.items() if matches(number))
+    if not distances or (len(distances) > 1 and distances[0][0] == distances[1][0]):
+        return None
+    return distances[0][1]
