@@ -281,7 +281,7 @@ class _StudentOutput:
 def _student_files(job: _Job, index: int) -> _StudentOutput:
     """Render and write one student's sheet, answer form and key; return their stream entries."""
     from problemgen.documents import render_document
-    from problemgen.sheets import figures_note, manifest_problem, sheet_problem
+    from problemgen.sheets import GradingPolicy, manifest_problem, sheet_problem
 
     student = job.students[index]
     problems, entries, sources = [], [], []
@@ -289,7 +289,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         where = job.slotted[(student.id, slot)]
         variant = where.variant()
         sheet = sheet_problem(where.template, variant, slot, problem.points,
-                              figures_note(problem.sigfigs, job.exam.sigfig_rule))
+                              GradingPolicy.of(job.exam, problem).figures_note)
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))

@@ -53,13 +53,6 @@ class SheetPart:
     figures``); empty when the exam grades by tolerance."""
 
 
-def figures_note(sigfigs: int | None, rule: str) -> str:
-    """What a sheet tells students about an exam's significant-figure grading (``""`` for none)."""
-    if sigfigs is None:
-        return ""
-    figures = f"{sigfigs} significant figure" + ("" if sigfigs == 1 else "s")
-    return f"at least {figures}" if rule == "at_least" else figures
-
 
 @dataclass(frozen=True)
 class SheetProblem:
@@ -87,8 +80,8 @@ def part_points(template: Template, total: float) -> list[float]:
 
 
 def sheet_problem(template: Template, variant: Variant, number: str, points: float, figures: str = "") -> SheetProblem:
-    """Render one variant for a sheet and its key; ``figures`` (:func:`figures_note`) goes beside
-    its numeric answer boxes."""
+    """Render one variant for a sheet and its key; ``figures`` (:attr:`GradingPolicy.figures_note`)
+    goes beside its numeric answer boxes."""
     rendered = render_problem(template, variant)
     answers = {a.part: a for a in variant.answers}
     parts = []
@@ -136,6 +129,14 @@ class GradingPolicy:
         """The policy of one problem of an exam."""
         credit = exam.misconception_credit if problem.misconception_credit is None else problem.misconception_credit
         return cls(credit, exam.unit_required, problem.sigfigs, exam.sigfig_rule)
+
+    @property
+    def figures_note(self) -> str:
+        """What sheets tell students about significant-figure grading (``""`` when graded by tolerance)."""
+        if self.sigfigs is None:
+            return ""
+        figures = f"{self.sigfigs} significant figure" + ("" if self.sigfigs == 1 else "s")
+        return f"at least {figures}" if self.sigfig_rule == "at_least" else figures
 
 
 def expected(template: Template, part: Part, answer: Answer, policy: GradingPolicy = GradingPolicy(),
