@@ -329,15 +329,28 @@ def _labels(manifest: Mapping[str, Any]) -> set[str]:
 
 
 def read_submissions(path: Path, manifest: Mapping[str, Any]) -> Submissions:
-    """Read a CSV file, a JSON file or a folder of answer forms."""
+    """Read a CSV file, a JSON file or a folder of answer forms.
+
+    A student with two submissions is graded on the later: the later row of a CSV or JSON file,
+    the form saved last in a folder (each with a notice).
+    """
     if path.is_dir():
         exam_id = str((manifest.get("exam") or {}).get("id", ""))
-        return _merge(manifest, [entry for form in sorted(path.rglob("*.txt")) for entry in _read_form(form, exam_id)])
+        # Oldest first, so of two forms of one student the one saved last is graded.
+        forms = sorted(path.rglob("*.txt"), key=lambda form: (_saved_at(form), form))
+        return _merge(manifest, [entry for form in forms for entry in _read_form(form, exam_id)])
     if not path.exists():
         return Submissions({}, {}, (Notice(str(path), "not found"),))
     if path.suffix.lower() == ".json":
         return _read_json(path, manifest)
     return _read_csv(path, manifest)
+
+
+def _saved_at(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0  # reported when it is read
 
 
 def _read_text(path: Path) -> str | Notice:

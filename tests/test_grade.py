@@ -418,3 +418,22 @@ def test_json_answers_are_matched_to_labels_whatever_their_case(built: Path, tmp
                       encoding="utf-8")
     submitted = read_submissions(source, load_manifest(built))
     assert submitted.notices == () and submitted.answers["a1"] == answers["a1"]
+
+
+@pytest.mark.parametrize("later", ["a1.txt", "z-a1-again.txt"])
+def test_of_two_forms_of_one_student_the_one_saved_last_is_graded(built: Path, tmp_path: Path, later: str) -> None:
+    import os
+
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    full, partial = tmp_path / "forms" / "a1.txt", tmp_path / "forms" / "z-a1-again.txt"
+    # a second, nearly empty form of the same student, under a name that sorts after the first
+    partial.write_text(full.read_text(encoding="utf-8").replace(answers["a1"]["2a"], ""), encoding="utf-8")
+    earlier = partial if later == "a1.txt" else full
+    os.utime(earlier, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    os.utime(tmp_path / "forms" / later, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert submitted.sources["a1"] == str(tmp_path / "forms" / later)
+    assert (submitted.answers["a1"]["2a"] == answers["a1"]["2a"]) is (later == "a1.txt")
+    (notice,) = submitted.notices
+    assert str(notice).startswith(f"{tmp_path / 'forms' / later}: a second submission for a1")
