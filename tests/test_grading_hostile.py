@@ -26,7 +26,12 @@ SYMBOLIC: dict[str, Any] = {
     "constants": {"R": 8.314462618, "F": 96485.33212}, "rtol": 1e-3,
 }
 CHOICE: dict[str, Any] = {"kind": "choice", "answer": "influx", "options": ["influx", "efflux"]}
-ALL = {"numeric": NUMERIC, "figures": FIGURES, "ratio": RATIO, "symbolic": SYMBOLIC, "choice": CHOICE}
+NUMERIC_CHOICE: dict[str, Any] = {"kind": "choice", "answer": "−64.1 mV", "options": ["−64.1 mV", "64.1 mV", "−27.8 mV"],
+                                  "values": {"−64.1 mV": -64.0877, "64.1 mV": 64.0877, "−27.8 mV": -27.83},
+                                  "unit": "mV", "rtol": 0.01, "figures": 3,
+                                  "misconceptions": {"log10_without_factor": "−27.8 mV"}}
+ALL = {"numeric": NUMERIC, "figures": FIGURES, "ratio": RATIO, "symbolic": SYMBOLIC, "choice": CHOICE,
+       "numeric-choice": NUMERIC_CHOICE}
 KEYS = {"verdict", "score", "feedback", "misconception", "value"}
 
 
