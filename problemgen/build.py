@@ -240,15 +240,25 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def student_folders(students: list[Student]) -> dict[str, str]:
-    """A safe, unique folder name per student id."""
-    folders: dict[str, str] = {}
-    used: set[str] = set()
-    for student in students:
-        name = _UNSAFE.sub("_", student.id).strip(".") or "student"
-        if name in used or name != student.id:
-            name = f"{name}-{hashlib.sha256(student.id.encode()).hexdigest()[:6]}" if name in used else name
+    """A safe, unique folder name per student id.
+
+    An id that is already a safe name is its own folder, whatever the roster's order; any other
+    id is made safe and given a suffix from its hash (``s/1`` -> ``s_1-3f9a2c``), so it can never
+    take the folder of a student whose id is that name.
+    """
+    ids = [student.id for student in students]
+    folders = {i: i for i in ids if not _UNSAFE.search(i) and i.strip(".") == i and i}
+    used = set(folders.values())
+    for student_id in ids:
+        if student_id in folders:
+            continue
+        digest = hashlib.sha256(student_id.encode()).hexdigest()
+        base = _UNSAFE.sub("_", student_id).strip(".") or "student"
+        length = 6
+        while (name := f"{base}-{digest[:length]}") in used:
+            length += 2
         used.add(name)
-        folders[student.id] = name
+        folders[student_id] = name
     return folders
 
 

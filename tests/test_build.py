@@ -275,10 +275,14 @@ def test_student_ids_become_safe_unique_folders() -> None:
     from problemgen.build import student_folders
     from problemgen.roster import Student
 
-    folders = student_folders([Student("a/b", "x"), Student("a_b", "y"), Student("..", "z")])
-    assert folders["a/b"] == "a_b"
-    assert folders["a_b"].startswith("a_b-") and len(set(folders.values())) == 3
-    assert all("/" not in f and f not in (".", "..") for f in folders.values())
+    students = [Student("a/b", "x"), Student("a_b", "y"), Student("..", "z"), Student("s 1", "w")]
+    for order in (students, students[::-1]):
+        folders = student_folders(order)
+        # a safe id keeps its own name whatever comes before it; an unsafe one gets a hashed suffix
+        assert folders["a_b"] == "a_b"
+        assert folders["a/b"].startswith("a_b-") and folders["s 1"].startswith("s_1-")
+        assert folders[".."].startswith("student-") and len(set(folders.values())) == 4
+        assert all("/" not in f and " " not in f and f not in (".", "..") for f in folders.values())
 
 
 needs_browser = pytest.mark.skipif(
