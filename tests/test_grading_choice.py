@@ -115,6 +115,12 @@ def test_numeric_options_keep_the_case_of_units(submitted: str, verdict: str) ->
     assert check_answer(submitted, NUMERIC_OPTIONS)["verdict"] == verdict
 
 
+def test_numeric_options_keep_their_aliases() -> None:
+    named = {**NUMERIC_OPTIONS, "aliases": {"−90.1 mV": ["resting level"]}}
+    assert check_answer("resting level", named)["verdict"] == "correct"
+    assert check_answer("Resting level", named)["verdict"] == "invalid"  # case kept, as for units
+
+
 def test_values_must_belong_to_the_options() -> None:
     with pytest.raises(GradingSpecError) as info:
         check_answer("-90.1", {**NUMERIC_OPTIONS, "values": {"−91 mV": -91.0}})

@@ -83,7 +83,9 @@ def grade_choice(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(text, Rejected):
         return fb.invalid(text.feedback)
     if expected.get("values"):  # numeric options: the case of a unit matters, and any spelling of a value does
-        exact = {fold(option, case=False): option for option in expected["options"]}
+        aliases = expected.get("aliases") or {}
+        exact = {fold(spelling, case=False): option for option in expected["options"]
+                 for spelling in (option, *aliases.get(option, ()))}
         chosen = exact.get(fold(text, case=False)) or _option_by_value(submitted, expected)
     else:
         chosen = table.get(fold(text))
