@@ -14,9 +14,10 @@ misconception is named in the feedback (with ``misconception_credit`` and
 ``misconception_feedback`` as for numeric answers).
 
 Numeric options (``−5.02 mV``) may also give ``"values": {option: number in unit}`` with
-``"unit"``, ``"rtol"`` and ``"atol"``: an answer that spells no option is then read by the
-numeric grammar, and the one option whose value it gives within the tolerance is chosen
-(``-5.020``, ``-0.00502 V`` and ``-5.02`` with the unit left out all choose ``−5.02 mV``).
+``"unit"``, ``"rtol"``, ``"atol"`` and ``"figures"`` (how many the options print): such options
+are compared with their case kept (``MV`` is megavolts), and an answer that spells none of them
+is read by the numeric grammar and chooses the option whose value it gives (``-5.020``,
+``-0.00502 V`` and ``-5.02`` with the unit left out all choose ``−5.02 mV``).
 """
 
 from __future__ import annotations
