@@ -202,10 +202,11 @@ def _layout(results: Sequence[StudentResult], manifest: Mapping[str, Any]
     texts: dict[tuple[str, str, str], str] = {}
     table = manifest.get("misconception_feedback")
     if table:
-        for student in results:
-            for part in student.parts:
-                for name, text in table.get(part.template, {}).get(part.name, {}).items():
-                    texts.setdefault((part.label, part.template, name), str(text))
+        # The texts depend only on template and answer name: one lookup per distinct part.
+        parts = {(part.label, part.template, part.name) for student in results for part in student.parts}
+        for label, template, answer in parts:
+            for name, text in table.get(template, {}).get(answer, {}).items():
+                texts[label, template, name] = str(text)
         return slots, texts
     for entry in manifest.get("students", ()):
         for problem in entry["problems"]:
