@@ -174,6 +174,20 @@ def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_pa
     assert "Worked solution" in html
 
 
+@pytest.mark.parametrize("name", [f"{student}/feedback.{kind}" for student in ("a1", "b2", "c3") for kind in ("html", "md")])
+def test_feedback_goldens(built: Path, tmp_path_factory: pytest.TempPathFactory, golden, name: str) -> None:
+    """Every verdict, a named mistake, escaped student text and a student without a submission."""
+    out = tmp_path_factory.getbasetemp() / "feedback-goldens"
+    if not out.exists():
+        answers, _ = scripted_answers(built)
+        answers["b2"]["2c"] = "<b>*x*</b> & `tick` $1$"
+        del answers["c3"]
+        source = tmp_path_factory.mktemp("feedback-sources") / "subs.json"
+        source.write_text(json.dumps(answers), encoding="utf-8")
+        grade_exam(built, source, out)
+    golden(f"feedback/{name.replace('/', '__')}", (out / "feedback" / name).read_text(encoding="utf-8"))
+
+
 def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: Path) -> None:
     answers, _ = scripted_answers(built)
     source = tmp_path / "subs.json"
