@@ -134,16 +134,27 @@ def load_exam(path: str | Path, templates: dict[str, Template]) -> ExamConfig:
     path = Path(path)
     shown = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise _fail(shown, "", f"not valid TOML: {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(shown, "", f"cannot be read: {error}") from None
-    return exam_from_dict(data, shown, path.parent, templates)
+    headers = [text.count("\n", 0, match.start()) + 1 for match in _PROBLEM_HEADER.finditer(text)]
+    return exam_from_dict(data, shown, path.parent, templates, headers)
 
 
-def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict[str, Template]) -> ExamConfig:
-    """Check a parsed exam table; relative paths are resolved against ``base``."""
+#: A ``[[problems]]`` table header, to give errors in a problem the line where it starts.
+_PROBLEM_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*problems[ \t]*\]\]", re.M)
+
+
+def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict[str, Template],
+                   problem_lines: list[int] | None = None) -> ExamConfig:
+    """Check a parsed exam table; relative paths are resolved against ``base``.
+
+    ``problem_lines``: the lines of the source's ``[[problems]]`` headers (see :func:`load_exam`);
+    when there is one per problem, an error in a problem also names its line.
+    """
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         problem = f"missing; add schema_version = {SCHEMA_VERSION}" if version is None else \
@@ -175,7 +186,10 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
     problems_table = _get(data, "problems", list, ..., shown)
     if not problems_table:
         raise _fail(shown, "problems", "must list at least one problem ([[problems]] with template = \"...\")")
-    problems = tuple(_problem(shown, i, table, templates) for i, table in enumerate(problems_table))
+    if problem_lines is not None and len(problem_lines) != len(problems_table):
+        problem_lines = None  # problems written another way (an inline array): numbers only
+    problems = tuple(_located_problem(shown, i, table, templates, problem_lines)
+                     for i, table in enumerate(problems_table))
     secret = Path(_get(data, "secret_file", str, Path(shown).stem + ".secret", shown))
     banks = tuple(base / b for b in _get(data, "banks", list, [], shown))
     return ExamConfig(
@@ -191,6 +205,18 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
 def _check_credit(value: float, shown: str, key: str) -> None:
     if not 0.0 <= value <= 1.0:
         raise _fail(shown, key, f"must be between 0 and 1 (a share of the part's points), got {value}")
+
+
+def _located_problem(shown: str, index: int, table: Any, templates: dict[str, Template],
+                     lines: list[int] | None) -> Problem:
+    """:func:`_problem`, with its errors saying which problem (counted from 1) and on what line it starts."""
+    try:
+        return _problem(shown, index, table, templates)
+    except ConfigError as error:
+        where = f"problem {index + 1}"
+        if lines is not None:
+            where += f", line {lines[index]}"
+        raise _fail(error.path, f"{error.key} ({where})", error.problem) from None
 
 
 def _problem(shown: str, index: int, table: Any, templates: dict[str, Template]) -> Problem:

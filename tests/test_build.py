@@ -174,14 +174,14 @@ def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
 
 CONFIG_ERRORS = [
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
-     "key problems[0].template: no template 'test-nernstt' (did you mean 'test-nernst'?); see `problemgen banks` "
+     "key problems[0].template (problem 1, line 14): no template 'test-nernstt' (did you mean 'test-nernst'?); see `problemgen banks` "
      "for the ids"),
     ("unknown-template-far-off", ('template = "test-nernst"', 'template = "goldman"'),
-     "key problems[0].template: no template 'goldman'; see `problemgen banks` for the ids"),
+     "key problems[0].template (problem 1, line 14): no template 'goldman'; see `problemgen banks` for the ids"),
     ("bad-format", ('formats = ["html", "md"]', 'formats = ["html", "docx"]'),
      "key formats[1]: unknown format 'docx'; use some of: html, md, pdf, tex"),
     ("draw-too-many", ('template = "test-nernst"', 'draw = 3\npool = ["test-nernst", "test-driving"]'),
-     "key problems[0].draw: must be between 1 and the pool size 2, got 3"),
+     "key problems[0].draw (problem 1, line 14): must be between 1 and the pool size 2, got 3"),
     ("bad-credit", ("misconception_credit = 0.5", "misconception_credit = 2"),
      "key grading.misconception_credit: must be between 0 and 1 (a share of the part's points), got 2.0"),
     ("schema", ("schema_version = 1", "schema_version = 7"),
@@ -192,24 +192,24 @@ CONFIG_ERRORS = [
     ("key-pdfs-not-a-boolean", ("course =", 'key_pdfs = "no"\ncourse ='),
      "key key_pdfs: must be true or false, got 'no'"),
     ("title-not-a-string", ('title = "Small exam"', "title = 3"), "key title: must be a string, got 3"),
-    ("points-not-a-number", ("points = 2", 'points = "2"'), "key problems[0].points: must be a number, got '2'"),
-    ("sigfigs-not-whole", ("points = 3", "points = 3\nsigfigs = 2.5"), "key problems[1].sigfigs: must be a whole number, got 2.5"),
+    ("points-not-a-number", ("points = 2", 'points = "2"'), "key problems[0].points (problem 1, line 14): must be a number, got '2'"),
+    ("sigfigs-not-whole", ("points = 3", "points = 3\nsigfigs = 2.5"), "key problems[1].sigfigs (problem 2, line 18): must be a whole number, got 2.5"),
     ("blank-id", ('id = "small-exam"', 'id = " "'),
      "key id: must not be blank; it is part of every student's seed"),
     ("tolerance-unknown-key", ("rtol = 0.02", "rel = 0.02"),
-     "key problems[1].tolerance.rel: unknown key; use rtol (relative, 0.02 for 2 %) and/or atol (absolute, in "
+     "key problems[1].tolerance.rel (problem 2, line 18): unknown key; use rtol (relative, 0.02 for 2 %) and/or atol (absolute, in "
      "the part's unit)"),
-    ("tolerance-as-text", ("rtol = 0.02", 'rtol = "2%"'), "key problems[1].tolerance.rtol: must be a number, got '2%'"),
+    ("tolerance-as-text", ("rtol = 0.02", 'rtol = "2%"'), "key problems[1].tolerance.rtol (problem 2, line 18): must be a number, got '2%'"),
     ("tolerance-as-percent", ("rtol = 0.02", "rtol = 2"),
-     "key problems[1].tolerance.rtol: must be from 0 to below 1 (0.02 for 2 %), got 2"),
-    ("negative-atol", ("rtol = 0.02", "atol = -1"), "key problems[1].tolerance.atol: must be >= 0, got -1"),
+     "key problems[1].tolerance.rtol (problem 2, line 18): must be from 0 to below 1 (0.02 for 2 %), got 2"),
+    ("negative-atol", ("rtol = 0.02", "atol = -1"), "key problems[1].tolerance.atol (problem 2, line 18): must be >= 0, got -1"),
     ("zero-sigfigs", ("points = 3", "points = 3\nsigfigs = 0"),
-     "key problems[1].sigfigs: must be a whole number from 1 to 15, got 0"),
+     "key problems[1].sigfigs (problem 2, line 18): must be a whole number from 1 to 15, got 0"),
     ("template-and-draw", ('template = "test-nernst"', 'template = "test-nernst"\ndraw = 1'),
-     'key problems[0]: has template and draw; give template = "id" alone, or draw = k with one of pool, topic or '
+     'key problems[0] (problem 1, line 14): has template and draw; give template = "id" alone, or draw = k with one of pool, topic or '
      "section"),
     ("pool-and-topic", ('template = "test-nernst"', 'draw = 1\npool = ["test-nernst"]\ntopic = "x"'),
-     'key problems[0]: has pool and topic; give template = "id" alone, or draw = k with one of pool, topic or '
+     'key problems[0] (problem 1, line 14): has pool and topic; give template = "id" alone, or draw = k with one of pool, topic or '
      "section"),
 ]
 
@@ -220,6 +220,17 @@ def test_bad_exam_configs_are_located(exam_dir: Path, edit: tuple[str, str], mes
     with pytest.raises(ConfigError) as caught:
         build(exam_dir)
     assert str(caught.value) == f"In {exam_dir / 'exam.toml'}, {message}"
+
+
+def test_problems_in_an_inline_array_are_located_by_number(exam_dir: Path) -> None:
+    path = exam_dir / "exam.toml"
+    text = path.read_text(encoding="utf-8")
+    tables = text[text.index("[[problems]]"):]
+    inline = 'problems = [{ template = "test-nernst", points = 2 }, { template = "test-driving", points = -3 }]\n\n'
+    path.write_text(inline + text.replace(tables, ""), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        build(exam_dir)
+    assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be > 0, got -3.0"
 
 
 ROSTER_ERRORS = [
