@@ -10,7 +10,7 @@ import difflib
 import functools
 import importlib.resources
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -332,6 +332,38 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
     """Load ``bank.toml`` and every template ``*.toml`` beside it (sorted by file name)."""
     folder = Path(folder)
     shown = label or (lambda p: str(p))
+    r, sections = _bank_meta(folder, shown)
+    templates: dict[str, Template] = {}
+    for path in template_files(folder):
+        template = load_template(path, shown(path))
+        problem = bank_membership_problem(template, sections, templates)
+        if problem is not None:
+            raise BankError(shown(path), *problem)
+        templates[template.id] = template
+    return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
+
+
+def template_files(folder: Path) -> list[Path]:
+    """The template files of a bank folder (every ``*.toml`` but ``bank.toml``), sorted by name."""
+    return sorted(path for path in folder.glob("*.toml") if path.name != "bank.toml")
+
+
+def bank_sections(folder: str | Path) -> dict[str, str]:
+    """The sections ``bank.toml`` declares (id -> title); errors name bank.toml and the fix."""
+    return _bank_meta(Path(folder), str)[1]
+
+
+def bank_membership_problem(template: Template, sections: dict[str, str],
+                            earlier: dict[str, Template]) -> tuple[str, str] | None:
+    """(key, problem) when ``template`` cannot join a bank with these sections and earlier templates."""
+    if template.id in earlier:
+        return "id", f"{template.id!r} is already used by {earlier[template.id].path}"
+    if sections and template.section not in sections:
+        return "section", f"{template.section!r} is not a section of this bank; use one of: {', '.join(sections)}"
+    return None
+
+
+def _bank_meta(folder: Path, shown: Callable[[Path], str]) -> tuple[_Reader, dict[str, str]]:
     meta_path = folder / "bank.toml"
     if not meta_path.is_file():
         raise BankError(shown(folder), "", "has no bank.toml; a bank is a folder with bank.toml and one TOML file per template")
@@ -341,18 +373,7 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
         raise BankError(shown(meta_path), "", f"not valid TOML: {error}") from None
     _check_schema(meta, shown(meta_path))
     r = _Reader(shown(meta_path), "", meta, {"schema_version", "id", "title", "description", "sections"})
-    sections = {s["id"]: s.get("title", s["id"]) for s in r.get("sections", list, [])}
-    templates: dict[str, Template] = {}
-    for path in sorted(folder.glob("*.toml")):
-        if path.name == "bank.toml":
-            continue
-        template = load_template(path, shown(path))
-        if template.id in templates:
-            raise BankError(shown(path), "id", f"{template.id!r} is already used by {templates[template.id].path}")
-        if sections and template.section not in sections:
-            raise BankError(shown(path), "section", f"{template.section!r} is not a section of this bank; use one of: {', '.join(sections)}")
-        templates[template.id] = template
-    return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
+    return r, {s["id"]: s.get("title", s["id"]) for s in r.get("sections", list, [])}
 
 
 @functools.cache
@@ -363,15 +384,17 @@ def builtin_banks() -> dict[str, Bank]:
     return {bank.id: bank for bank in banks}
 
 
-def find_template(name: str) -> Template:
-    """A template by id from the built-in banks, or from a TOML file path."""
+def find_template(name: str, extra_banks: Iterable[str | Path] = ()) -> Template:
+    """A template by id from the built-in banks and ``extra_banks`` (folders), or from a TOML file path."""
     if name.endswith(".toml") and Path(name).is_file():
         return load_template(name)
-    banks = builtin_banks()
+    banks = {**builtin_banks(), **{str(path): load_bank(Path(path)) for path in extra_banks}}
     for bank in banks.values():
         if name in bank.templates:
             return bank.templates[name]
     known = sorted(t for bank in banks.values() for t in bank.templates)
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else "see `problemgen banks` for the ids"
+    if not extra_banks:
+        hint += " (a template of your own bank: give its .toml file, or --bank FOLDER)"
     raise BankError("banks", "", f"no template {name!r}; {hint}")

@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
+from problemgen.errors import BuildError
 from problemgen.manifest import ManifestStreams, StudentLines, manifest_header, student_lines
 from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam, slot_order
 from problemgen.model import Template, Variant, VariantKey
@@ -99,6 +100,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
+    refuse_wrong_keys(exam, templates)
     if key_pdfs is not None:
         exam = dataclasses.replace(exam, key_pdfs=key_pdfs)
     students = load_roster(roster_path or demo_roster_path())
@@ -113,6 +115,20 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
                                       processes)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms)
+
+
+def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
+    """Raise :class:`BuildError` if a template the exam uses has an error that makes its keys wrong
+    (:func:`problemgen.validate.static_findings`), listing each with where to fix it."""
+    from problemgen.validate import static_findings
+
+    used = sorted({template for problem in exam.problems for template in problem.candidates})
+    findings = [finding for template in used for finding in static_findings(templates[template])]
+    if findings:
+        listed = "\n".join(f"  {finding}" for finding in findings)
+        files = " ".join(sorted({finding.path for finding in findings}))
+        raise BuildError(f"not built: templates the exam uses have errors (their keys or feedback would be wrong):\n{listed}\n"
+                         f"Fix them, then check with: problemgen validate {files}")
 
 
 def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Problem) -> list[str]:

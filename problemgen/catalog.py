@@ -41,15 +41,23 @@ def validation_summary(paths: Sequence[str], samples: int) -> tuple[str, bool]:
     lines = []
     for report in reports:
         status = "ok  " if report.ok else "FAIL"
-        if report.capacity is not None:
-            capacity = f"{report.capacity:,}"
-        else:  # too many to count, or not countable because the template failed
-            capacity = "> 200,000" if report.ok else "—"
-        lines.append(f"{status} {report.template:32} accepted {report.acceptance:6.1%}  distinct variants {capacity:>9}")
+        if report.kind == "bank":
+            lines.append(f"{status} bank {report.template}")
+        elif report.samples == 0:
+            lines.append(f"{status} {report.template:32} does not load, so nothing was drawn")
+        else:
+            if report.capacity is not None:
+                capacity = f"{report.capacity:,}"
+            else:  # too many to count, or not countable because the template failed
+                capacity = "> 200,000" if report.ok else "—"
+            lines.append(f"{status} {report.template:32} accepted {report.acceptance:6.1%}  distinct variants {capacity:>9}")
         lines.extend(f"     {finding}" for finding in report.findings)
-    failed = sum(not r.ok for r in reports)
-    lines.append(f"{len(reports)} template{'s' if len(reports) != 1 else ''} checked with {samples} samples each: "
-                 + ("all passed" if not failed else f"{failed} failed"))
+    templates = [r for r in reports if r.kind == "template"]
+    failed = sum(not r.ok for r in templates)
+    banks_failed = sum(not r.ok for r in reports if r.kind == "bank")
+    lines.append(f"{len(templates)} template{'s' if len(templates) != 1 else ''} checked with {samples} samples each: "
+                 + ("all passed" if not failed else f"{failed} failed")
+                 + (f"; {banks_failed} bank folder{'s' if banks_failed != 1 else ''} failed" if banks_failed else ""))
     lines.append("(accepted: share of random draws the constraints keep; distinct variants: how many different "
                  "students a template can serve)")
-    return "\n".join(lines), not failed
+    return "\n".join(lines), not failed and not banks_failed

@@ -71,14 +71,23 @@ def banks(coverage: bool) -> None:
 @click.option("--student", help="Show the variant this student id would get (in an exam called 'preview').")
 @click.option("--seed", type=int, help="Show the variant for this seed number (default 0).")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True)
+@click.option("--bank", "banks", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A bank folder of your own to find TEMPLATE's id in (repeatable).")
 @_reports_errors
-def preview(template: str, student: str | None, seed: int | None, fmt: str) -> None:
-    """Show one variant of TEMPLATE (an id or a .toml file): statement, key and worked solution."""
+def preview(template: str, student: str | None, seed: int | None, fmt: str, banks: tuple[str, ...]) -> None:
+    """Show one variant of TEMPLATE (an id or a .toml file): statement, key and worked solution.
+
+    Errors that make the template's keys wrong are printed first, on stderr.
+    """
+    from problemgen.bank import find_template
     from problemgen.preview import preview as render
+    from problemgen.validate import static_findings
 
     if student is not None and seed is not None:
         raise click.UsageError("give --student or --seed, not both")
-    click.echo(render(template, seed=seed, student=student, fmt=fmt))
+    for finding in static_findings(find_template(template, banks)):
+        click.echo(f"{finding} (generate refuses this template until it is fixed)", err=True)
+    click.echo(render(template, seed=seed, student=student, fmt=fmt, banks=banks))
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 from problemgen.bank import find_template
 from problemgen.model import VariantKey
@@ -12,11 +13,13 @@ PREVIEW_SECRET = b"problemgen-preview"
 FORMATS = ("text", "md", "html")
 
 
-def preview(name: str, *, seed: int | None = None, student: str | None = None, fmt: str = "text") -> str:
+def preview(name: str, *, seed: int | None = None, student: str | None = None, fmt: str = "text",
+            banks: tuple[str | Path, ...] = ()) -> str:
     """Render one variant of template ``name`` (an id or a .toml path) as text, Markdown or HTML.
 
     ``student`` derives the variant as for that student id in an exam called ``preview``;
-    otherwise ``seed`` (default 0) picks it.
+    otherwise ``seed`` (default 0) picks it. ``banks``: bank folders to look ``name`` up in besides
+    the built-in ones.
     """
     from problemgen.documents import render_document
     from problemgen.engine import generate_from_seeds
@@ -27,7 +30,7 @@ def preview(name: str, *, seed: int | None = None, student: str | None = None, f
 
     if fmt not in FORMATS:
         raise ProblemgenError(f"unknown preview format {fmt!r}; use one of: {', '.join(FORMATS)}")
-    template = find_template(name)
+    template = find_template(name, banks)
     if student is not None:
         key: VariantKey | None = VariantKey("preview", student, template.id)
         seed_bytes = variant_seed(PREVIEW_SECRET, key)  # type: ignore[arg-type]

@@ -139,7 +139,7 @@ class WorkedSteps(Mapping[str, str]):
                 self._done[name] = worked_steps(self._template, part, self._variant)
             except (LookupError, TypeError, ValueError) as error:
                 # NB: raised as is, jinja would take a LookupError for "no such part".
-                raise RenderError(f"{self._template.path}, solution: the worked steps of part {name!r} "
+                raise RenderError(f"{self._template.path}, solution", f"the worked steps of part {name!r} "
                                   f"cannot be written ({type(error).__name__}: {error})") from error
         return self._done[name]
 

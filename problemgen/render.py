@@ -155,7 +155,47 @@ def environment() -> SandboxedEnvironment:
 
 
 class RenderError(ProblemgenError):
-    """A statement or solution that does not render (undefined name, syntax error)."""
+    """A statement or solution that does not render (undefined name, syntax error).
+
+    ``where`` is ``"<template file>, <text>"`` (``banks/x.toml, statement``); the message follows.
+    """
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(where, problem)
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+_NO_ATTRIBUTE = re.compile(r"'(?:[\w.]+\.)?(\w+) object' has no attribute '([^']+)'")
+
+
+def _undefined_problem(message: str, context: dict[str, Any]) -> str:
+    """jinja's undefined-name message, saying what the text may use instead (no internal class names)."""
+    import difflib
+
+    def suggestion(name: str, known: list[str]) -> str:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
+    undefined = _UNDEFINED_NAME.fullmatch(message)
+    if undefined:
+        name = undefined.group(1)
+        return f"{message}{suggestion(name, sorted(context))}; define it under [params] or fix the name"
+    missing = _NO_ATTRIBUTE.fullmatch(message)
+    if missing:
+        kind, name = missing.groups()
+        if kind == "Quantity":
+            known = sorted(_QUANTITY_ATTRIBUTES)
+            return f"a quantity has no {name!r}{suggestion(name, known)}; use one of: {', '.join(known)}"
+        if kind == "WorkedSteps":
+            known = list(context.get("work", ()))
+            return f"work has no part {name!r}{suggestion(name, known)}; the parts are: {', '.join(known)}"
+        return f"nothing called {name!r} here; check the name after the dot"
+    return message
 
 
 @functools.lru_cache(maxsize=1024)
@@ -164,7 +204,7 @@ def compile_text(source: str, where: str) -> jinja2.Template:
     try:
         return environment().from_string(source)
     except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"{where}, line {error.lineno}: {error.message}") from None
+        raise RenderError(f"{where}, line {error.lineno}", str(error.message)) from None
 
 
 def render_text(source: str, context: dict[str, Any], where: str) -> str:
@@ -172,9 +212,9 @@ def render_text(source: str, context: dict[str, Any], where: str) -> str:
     try:
         return compile_text(source, where).render(context).strip()
     except jinja2.UndefinedError as error:
-        raise RenderError(f"{where}: {error.message}; define it under [params] or fix the name") from None
+        raise RenderError(where, _undefined_problem(str(error.message), context)) from None
     except jinja2.TemplateError as error:
-        raise RenderError(f"{where}: {error}") from None
+        raise RenderError(where, str(error)) from None
 
 
 #: Between the texts of one :func:`render_texts` call: a private-use character, not whitespace

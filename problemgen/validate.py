@@ -9,6 +9,7 @@ the HTML, every given appears in the statement, and choice answers are among the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable
@@ -51,8 +52,11 @@ class TemplateReport:
     path: str
     findings: tuple[Finding, ...]
     samples: int
+    """Variants drawn (0: the template did not load, nothing was drawn)."""
     acceptance: float
     capacity: int | None
+    kind: str = "template"
+    """``template``, or ``bank`` for a finding about a bank folder itself (its bank.toml)."""
 
     @property
     def ok(self) -> bool:
@@ -186,7 +190,7 @@ _LATEX_LEFT = re.compile(r"\\[A-Za-z]+|\$")
 # A value opening a line of text ("{{ DF }}. The K⁺ current ...") prints as "120. mV" for some
 # variants, which Markdown reads as a numbered list. Words and ions ({{ "in" if ... }},
 # {{ ion | ion }}) are safe; a value alone on its line (a worked step) is a block of its own.
-_VALUE_OPENS_LINE = re.compile(r"^[ \t]*(\{\{(?![ \t]*[\"'])(?![^}]*\|[ \t]*ion\b)[^}]*\}\})[ \t]*\S", re.M)
+_VALUE_OPENS_LINE = re.compile(r"^[ \t]*(\{\{(?![ \t]*[\"'])(?![ \t]*work\.)(?![^}]*\|[ \t]*ion\b)[^}]*\}\})[ \t]*\S", re.M)
 
 
 def _statement_names(template: Template) -> set[str]:
@@ -199,6 +203,28 @@ def _statement_names(template: Template) -> set[str]:
     for text in [template.statement, *(p.prompt for p in template.parts)]:
         names |= meta.find_undeclared_variables(env.parse(text))
     return names
+
+
+def _check_syntax(template: Template) -> list[Finding]:
+    """jinja syntax errors of the template's texts, each located by text and line."""
+    from problemgen.render import RenderError, compile_text
+
+    findings = []
+    for key, text in _texts(template):
+        try:
+            compile_text(text or "", f"{template.path}, {key}")
+        except RenderError as error:
+            findings.append(_render_finding(template, error))
+    return findings
+
+
+def _texts(template: Template) -> list[tuple[str, str]]:
+    """Every jinja text of a template with its key: statement, solution, each prompt, the caption."""
+    texts = [("statement", template.statement), ("solution", template.solution),
+             *((f"parts.{p.name}.prompt", p.prompt) for p in template.parts)]
+    if template.figure is not None:
+        texts.append(("figure.caption", template.figure.caption))
+    return texts
 
 
 def _check_line_starts(template: Template) -> list[Finding]:
@@ -219,7 +245,10 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     from problemgen.problem import render_problem
     from problemgen.sampling import draw, random_params, random_words
 
-    findings = list(_check_dimensions(template)) + _check_line_starts(template)
+    syntax = _check_syntax(template)
+    if syntax:  # nothing renders; the other checks would only repeat it
+        return TemplateReport(template.id, template.path, tuple(syntax), 0, 0.0, None)
+    findings = static_findings(template) + _check_line_starts(template)
     shown = _statement_names(template)
     if template.figure is not None:
         # A given drawn in the figure is shown to the student, too.
@@ -299,9 +328,47 @@ def _self_test(template: Template, variants: list) -> list[Finding]:
     return []
 
 
+def static_findings(template: Template) -> list[Finding]:
+    """Errors that make a template's keys wrong whatever is drawn: answer and parameter dimensions
+    against their units, and misconceptions that are unknown or do not apply to their answer.
+
+    Cheap (no sampling): ``generate`` refuses an exam using a template with such an error, and
+    ``preview`` shows them beside the variant.
+    """
+    return [*_check_dimensions(template), *_check_misconception_names(template)]
+
+
+def _check_misconception_names(template: Template) -> list[Finding]:
+    import difflib
+
+    from problemgen.engine import prepared
+    from problemgen.physics import all_misconceptions, misconceptions_for
+    from problemgen.solve import applicable_functions
+
+    solver, _ = prepared(template)
+    known_anywhere = sorted({m.name for m in all_misconceptions()})
+    findings = []
+    for part in template.parts:
+        used = solver.uses.get(part.name, set())
+        applicable = sorted({m for f in used for m in misconceptions_for(f)})
+        for name in part.misconceptions:
+            if applicable_functions(name, used):
+                continue
+            key = f"parts.{part.name}.misconceptions"
+            if name not in known_anywhere:
+                close = difflib.get_close_matches(name, applicable or known_anywhere, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                message = (f"unknown misconception {name!r}{hint}; the functions this answer uses know: "
+                           f"{', '.join(applicable) or 'none'}")
+            else:
+                message = (f"{name!r} does not apply to this answer; misconceptions of the functions it uses: "
+                           f"{', '.join(applicable) or 'none'}")
+            findings.append(Finding(template.path, key, message))
+    return findings
+
+
 def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
     from problemgen.engine import prepared
-    from problemgen.physics import misconceptions_for
     from problemgen.solve import applicable_functions
 
     solver, _ = prepared(template)
@@ -310,11 +377,7 @@ def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
         used = solver.uses.get(part.name, set())
         for name in part.misconceptions:
             if not applicable_functions(name, used):
-                known = sorted({m for f in used for m in misconceptions_for(f)})
-                findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
-                                        f"{name!r} does not apply to this answer; misconceptions of the functions it uses: "
-                                        f"{', '.join(known) or 'none'}"))
-                continue
+                continue  # reported by static_findings
             answers = [next(a for a in v.answers if a.part == part.name) for v in variants]
             distinct = sum(name in a.misconceptions for a in answers)
             if distinct == 0:
@@ -335,7 +398,7 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
         try:
             problem = render_problem(template, variant)  # type: ignore[operator]
         except ProblemgenError as error:
-            return [Finding(template.path, "", str(error))]
+            return [_render_finding(template, error)]
         for label, text in [("statement", problem.statement), ("solution", problem.solution),
                             *((f"parts.{p.name}.prompt", p.prompt) for p in problem.parts)]:
             html = re.sub(r"<math.*?</math>", "", problem.html(text), flags=re.S)
@@ -353,6 +416,16 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
     return findings
 
 
+def _render_finding(template: Template, error: ProblemgenError) -> Finding:
+    """A rendering error located by the text at fault (``statement``, ``parts.E.prompt, line 2``)."""
+    from problemgen.render import RenderError
+
+    prefix = f"{template.path}, "
+    if isinstance(error, RenderError) and error.where.startswith(prefix):
+        return Finding(template.path, error.where[len(prefix):], error.problem)
+    return Finding(template.path, "", str(error))
+
+
 #: A float as Python prints it with %g or str(): 8.5e-05, 1e+06 (never how a sheet writes numbers).
 _E_NOTATION = re.compile(r"(?<![\w.])\d+(?:\.\d+)?e[-+]\d+\b")
 
@@ -368,42 +441,36 @@ def _load_finding(error: ProblemgenError, path: Path) -> Finding:
 def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[TemplateReport]:
     """Validate banks (folders) and template files; a file that does not load is one failed report.
 
-    Each file of a bank is loaded on its own, so one broken template does not hide the others.
+    Each file of a bank is loaded on its own, so one broken template does not hide the others; a
+    template whose id repeats an earlier one, or whose section its bank does not declare, fails
+    with that finding. A template file in a bank folder is checked against the bank's sections,
+    and a ``bank.toml`` given as a path stands for its folder.
     """
-    from problemgen.bank import load_bank, load_template
+    from problemgen.bank import bank_membership_problem, bank_sections, load_template, template_files
 
     reports: list[TemplateReport] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            try:
-                load_bank(path)
-            except ProblemgenError as error:
-                # Bank-level problems (no bank.toml, duplicate ids, unknown sections) are reported
-                # once; templates that load on their own are still validated.
-                reports.append(TemplateReport(path.name, str(path), (_load_finding(error, path),), 0, 0.0, None))
-                if not (path / "bank.toml").is_file():
-                    continue
-            files = sorted(p for p in path.glob("*.toml") if p.name != "bank.toml")
-        else:
-            files = [path]
-        for file in files:
+        if path.name == "bank.toml" and path.is_file():
+            path = path.parent
+        folder = path if path.is_dir() else path.parent
+        try:
+            sections = bank_sections(folder)
+        except ProblemgenError as error:
+            sections = {}
+            if path.is_dir():  # a lone template file needs no bank
+                reports.append(TemplateReport(str(path), str(path), (_load_finding(error, path),), 0, 0.0, None,
+                                              kind="bank"))
+        earlier: dict[str, Template] = {}
+        for file in template_files(path) if path.is_dir() else [path]:
             try:
                 template = load_template(file)
             except ProblemgenError as error:
                 reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None))
                 continue
-            reports.append(validate_template(template, samples))
-    return _without_repeats(reports)
-
-
-def _without_repeats(reports: list[TemplateReport]) -> list[TemplateReport]:
-    """Drop a bank-level report whose finding a template's own report already gives."""
-    seen: set[str] = set()
-    kept = []
-    for report in reversed(reports):
-        texts = {str(f) for f in report.findings}
-        if report.samples == 0 and texts and texts <= seen:
-            continue
-        seen |= texts
-        kept.append(report)
-    return kept[::-1]
+            membership = bank_membership_problem(template, sections, earlier)
+            earlier.setdefault(template.id, template)
+            report = validate_template(template, samples)
+            if membership is not None:
+                report = dataclasses.replace(report, findings=(Finding(str(file), *membership), *report.findings))
+            reports.append(report)
+    return reports

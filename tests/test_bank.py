@@ -95,7 +95,17 @@ def test_a_statement_written_after_a_table_is_explained(tmp_path: Path) -> None:
 # GIVEN a template that loads, WHEN it is validated, THEN the finding is located and says how to fix.
 VALIDATION_ERRORS = [
     ("undefined-jinja-variable", ("{{ c_in }} inside", "{{ c_inside }} inside"),
-     "error: In {path}: {path}, statement: 'c_inside' is undefined; define it under [params] or fix the name"),
+     "error: In {path}, key statement: 'c_inside' is undefined (did you mean 'c_in'?); define it under [params] or "
+     "fix the name"),
+    ("undefined-name-far-off", ("{{ c_in }} inside", "{{ potassium }} inside"),
+     "error: In {path}, key statement: 'potassium' is undefined; define it under [params] or fix the name"),
+    ("quantity-attribute-typo", ('solution = "{{ work.E }}"', 'solution = "$E = {{ E.texx }}$"'),
+     "error: In {path}, key solution: a quantity has no 'texx' (did you mean 'tex'?); use one of: decimals, number, "
+     "sigfigs, tex, to, unit, value"),
+    ("worked-steps-of-no-part", ('solution = "{{ work.E }}"', 'solution = "{{ work.Ee }} so it goes"'),
+     "error: In {path}, key solution: work has no part 'Ee' (did you mean 'E'?); the parts are: E"),
+    ("jinja-syntax", ("{{ c_in }} inside", "{{ c_in } inside"),
+     "error: In {path}, key statement, line 1: unexpected '}}'"),
     ("unsatisfiable-constraint", ("constraints = []", 'constraints = ["c_out > 10 mM"]'),
      "error: In {path}, key constraints: only 0.0% of draws are accepted; 'c_out > 10 mM' fails most often; "
      "widen the ranges or relax the constraint"),
@@ -105,6 +115,11 @@ VALIDATION_ERRORS = [
      "error: In {path}, key parts.E.misconceptions: 'circle_area' does not apply to this answer; misconceptions of the "
      "functions it uses: anion_sign, celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, "
      "room_temperature_slope, thermal_voltage_25mV, valence_dropped, wrong_absolute_zero"),
+    ("misconception-misspelt", ('["inverted_ratio"]', '["log_without_factor"]'),
+     "error: In {path}, key parts.E.misconceptions: unknown misconception 'log_without_factor' (did you mean "
+     "'log10_without_factor'?); the functions this answer uses know: anion_sign, celsius_as_kelvin, "
+     "decade_slope_with_ln, inverted_ratio, log10_without_factor, room_temperature_slope, thermal_voltage_25mV, "
+     "valence_dropped, wrong_absolute_zero"),
     ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
      "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never gives a value of its own (it is always "
      "within the tolerance of the right answer or of a misconception listed before it); remove it"),
@@ -147,3 +162,50 @@ def test_a_number_in_pythons_e_notation_is_a_finding(tmp_path: Path) -> None:
     assert re.fullmatch(re.escape(f"error: In {path}, key solution: prints '") + r"\d+(\.\d+)?e-\d+"
                         + re.escape("', a number in Python's e-notation; write it with the tex or q filter "
                                     "({{ x | tex('', 2) }} gives 8.5 \\times 10^{-5})"), finding), finding
+
+
+BANK_TOML = """schema_version = 1
+id = "mine"
+title = "Mine"
+sections = [{ id = "equilibrium-potential", title = "Nernst" }]
+"""
+
+
+def test_a_bank_folder_reports_each_template_with_its_own_bank_problem(tmp_path: Path) -> None:
+    """A repeated id and an undeclared section both fail their template; neither hides the other."""
+    from problemgen.catalog import validation_summary
+
+    (tmp_path / "bank.toml").write_text(BANK_TOML, encoding="utf-8")
+    (tmp_path / "a.toml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "b.toml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "c.toml").write_text(VALID.replace('id = "tiny"', 'id = "other"')
+                                     .replace('"equilibrium-potential"', '"driving-forces"'), encoding="utf-8")
+    reports = validate_paths([tmp_path], samples=20)
+    assert [(r.template, r.ok) for r in reports] == [("tiny", True), ("tiny", False), ("other", False)]
+    assert str(reports[1].findings[0]) == f"error: In {tmp_path / 'b.toml'}, key id: 'tiny' is already used by {tmp_path / 'a.toml'}"
+    assert str(reports[2].findings[0]) == (f"error: In {tmp_path / 'c.toml'}, key section: 'driving-forces' is not a "
+                                           "section of this bank; use one of: equilibrium-potential")
+    # One file alone is checked against the bank.toml beside it; bank.toml stands for its folder.
+    (alone,) = validate_paths([tmp_path / "c.toml"], samples=20)
+    assert [f.key for f in alone.findings] == ["section"]
+    assert [r.template for r in validate_paths([tmp_path / "bank.toml"], samples=20)] == ["tiny", "tiny", "other"]
+    text, ok = validation_summary([str(tmp_path)], 20)
+    assert not ok and "3 templates checked with 20 samples each: 2 failed" in text
+
+
+@pytest.mark.parametrize(("files", "line", "summary"), [
+    ({"a.toml": VALID}, "FAIL bank {folder}", "1 template checked with 20 samples each: all passed; 1 bank folder failed"),
+    ({"bank.toml": BANK_TOML, "a.toml": VALID.replace('unit = "mM" }', 'unit = "mM"')},
+     "FAIL a                                does not load, so nothing was drawn",
+     "1 template checked with 20 samples each: 1 failed"),
+], ids=["no-bank-toml", "template-does-not-load"])
+def test_what_could_not_be_checked_is_not_shown_as_sampled(tmp_path: Path, files: dict[str, str], line: str,
+                                                            summary: str) -> None:
+    from problemgen.catalog import validation_summary
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    text, ok = validation_summary([str(tmp_path)], 20)
+    assert not ok
+    assert line.format(folder=tmp_path) in text.splitlines()
+    assert summary in text

@@ -233,6 +233,27 @@ def test_problems_in_an_inline_array_are_located_by_number(exam_dir: Path) -> No
     assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be > 0, got -3.0"
 
 
+def test_a_template_whose_keys_would_be_wrong_stops_the_build(exam_dir: Path) -> None:
+    bank = exam_dir / "bank" / "test-driving.toml"
+    text = bank.read_text(encoding="utf-8")
+    bank.write_text(text.replace('unit = "mV"\nmisconceptions = ["anion_sign"]',
+                                 'unit = "mM"\nmisconceptions = ["anion_sing"]', 1), encoding="utf-8")
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir)
+    assert str(caught.value) == (
+        "not built: templates the exam uses have errors (their keys or feedback would be wrong):\n"
+        f"  error: In {bank}, key parts.E.unit: the answer is a voltage but the unit 'mM' is a concentration; "
+        "use a unit of voltage\n"
+        f"  error: In {bank}, key parts.DF.value: column 4: cannot subtract a concentration and a voltage in "
+        "'Vm - E'; convert one side\n"
+        f"  error: In {bank}, key parts.E.misconceptions: unknown misconception 'anion_sing' (did you mean "
+        "'anion_sign'?); the functions this answer uses know: anion_sign, celsius_as_kelvin, decade_slope_with_ln, "
+        "inverted_ratio, log10_without_factor, room_temperature_slope, thermal_voltage_25mV, valence_dropped, "
+        "wrong_absolute_zero\n"
+        f"Fix them, then check with: problemgen validate {bank}")
+    assert not (exam_dir / "out").exists()
+
+
 ROSTER_ERRORS = [
     ("duplicate-id", "id,name\na1,A\nb2,B\na1,C\n", "row 4: repeats the id 'a1' of row 2; ids must be unique"),
     ("blank-id", "id,name\na1,A\n,B\n", "row 3: has a blank id; every student needs an id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,8 @@ from problemgen.cli import main
         (["preview", "nernst-cation", "--seed", "2"], 0, "## Worked solution"),
         (["preview", "nernst-cation", "--student", "alice", "--format", "html"], 0, "<math"),
         (["preview", "no-such-template"], 1,
-         "Error: In banks: no template 'no-such-template'; see `problemgen banks` for the ids"),
+         "Error: In banks: no template 'no-such-template'; see `problemgen banks` for the ids (a template of your own "
+         "bank: give its .toml file, or --bank FOLDER)"),
         (["preview", "nernst-kation"], 1,
          "Error: In banks: no template 'nernst-kation'; did you mean 'nernst-cation' or 'nernst-inverse' or "
          "'nernst-calcium'?"),
@@ -44,6 +46,21 @@ def test_validate_fails_on_a_broken_template(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "FAIL broken " in result.output
     assert f"error: In {path}, key params: missing; add a [params] table" in result.output
+
+
+def test_preview_finds_ids_of_own_banks_and_warns_about_wrong_keys(tmp_path: Path) -> None:
+    bank = tmp_path / "mine"
+    shutil.copytree(Path(__file__).parent / "data" / "small-exam" / "bank", bank)
+    template = bank / "test-nernst.toml"
+    result = CliRunner().invoke(main, ["preview", "test-nernst", "--bank", str(bank)])
+    assert result.exit_code == 0 and "## Worked solution" in result.output, result.output
+    text = template.read_text(encoding="utf-8")
+    template.write_text(text.replace('unit = "mV"\n', 'unit = "mM"\n', 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["preview", "test-nernst", "--bank", str(bank)])
+    assert result.exit_code == 0 and "## Worked solution" in result.stdout
+    assert result.stdout.startswith("# ")  # the warning goes to stderr
+    assert result.stderr == (f"error: In {template}, key parts.E.unit: the answer is a voltage but the unit 'mM' is a "
+                             "concentration; use a unit of voltage (generate refuses this template until it is fixed)\n")
 
 
 def test_help_does_not_import_the_heavy_libraries() -> None:
