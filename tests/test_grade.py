@@ -173,7 +173,7 @@ def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_pa
     assert "inverted the concentration ratio" in html or "log10" in html
     assert "Worked solution" in html
     # 2b is malformed ("6.07 mv"): its feedback must not say what the right number is (rules §1).
-    part_2b = html[html.index('<span class="label">(b)</span>', html.index("Problem 2")):]
+    part_2b = html[html.index('<span class="label">(2b)</span>'):]
     part_2b = part_2b[:part_2b.index("</li>")]
     assert "verdict-invalid" in part_2b and "Correct answer" not in part_2b
 
