@@ -314,8 +314,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     for problem, slot, _ in job.assignment[student.id]:
         where = job.slotted[(student.id, slot)]
         variant = where.variant()
-        sheet = sheet_problem(where.template, variant, slot, problem.points,
-                              GradingPolicy.of(job.exam, problem).figures_note)
+        sheet = sheet_problem(where.template, variant, slot, problem.points, GradingPolicy.of(job.exam, problem))
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))

@@ -51,6 +51,9 @@ class SheetPart:
     figures: str = ""
     """How many significant figures the answer is graded to, for the student (``3 significant
     figures``); empty when the exam grades by tolerance."""
+    unit_typed: bool = True
+    """The student writes the unit (the exam requires one); otherwise the unit is printed beside
+    the answer space and a bare number is read in it (grading rules §4)."""
 
 
 
@@ -79,9 +82,12 @@ def part_points(template: Template, total: float) -> list[float]:
     return [total * w / sum(weights) for w in weights]
 
 
-def sheet_problem(template: Template, variant: Variant, number: str, points: float, figures: str = "") -> SheetProblem:
-    """Render one variant for a sheet and its key; ``figures`` (:attr:`GradingPolicy.figures_note`)
-    goes beside its numeric answer boxes."""
+def sheet_problem(template: Template, variant: Variant, number: str, points: float,
+                  policy: GradingPolicy | None = None) -> SheetProblem:
+    """Render one variant for a sheet and its key; the exam's grading ``policy`` says what the
+    numeric answer spaces tell students (significant figures, whether they write the unit)."""
+    policy = policy or GradingPolicy()
+    figures = policy.figures_note
     rendered = render_problem(template, variant)
     answers = {a.part: a for a in variant.answers}
     parts = []
@@ -92,7 +98,7 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
                          for name, value in answer.misconceptions.items())
         unit = shown.unit
         parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
-                               shown.answer, mistakes, figures if answer.kind == "numeric" else ""))
+                               shown.answer, mistakes, figures if answer.kind == "numeric" else "", policy.unit_required))
     return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution,
                         rendered.figure_svg, rendered.figure_caption)
 

@@ -389,6 +389,30 @@ def test_parallel_workers_write_the_same_files_as_one_process(exam_dir: Path) ->
         assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative
 
 
+@pytest.mark.parametrize(("unit_required", "sheet_md", "sheet_html", "form_line", "bare_number"), [
+    (True, "[with unit, e.g. mV]", '<span class="unit">(with unit, e.g. mV)</span>', "[mV]:", "invalid"),
+    (False, "[in mV]", '<span class="unit">mV</span>', "[in mV]:", "correct"),
+], ids=["unit-required", "unit-printed"])
+def test_sheets_print_the_unit_beside_the_answer_only_when_it_need_not_be_typed(
+        exam_dir: Path, unit_required: bool, sheet_md: str, sheet_html: str, form_line: str, bare_number: str) -> None:
+    """Grading rules §4: a unit is required iff the box does not show it (issue 5 §1, unit_required)."""
+    from problemgen.batch import load_manifest
+    from problemgen.grading import check_answer
+
+    _edit(exam_dir, "exam.toml", "misconception_credit = 0.5",
+          f"misconception_credit = 0.5\nunit_required = {str(unit_required).lower()}")
+    out = build(exam_dir)
+    student = load_manifest(out)["students"][0]
+    folder = out / "students" / student["folder"]
+    assert sheet_md in (folder / "sheet.md").read_text(encoding="utf-8")
+    assert sheet_html in (folder / "sheet.html").read_text(encoding="utf-8")
+    form = (folder / "answers.txt").read_text(encoding="utf-8")
+    part = student["problems"][0]["parts"][0]
+    assert next(line for line in form.splitlines() if line.startswith(part["label"])).rstrip().endswith(form_line)
+    assert ("# Where [in mV] is shown" in form) is not unit_required
+    assert check_answer(f"{part['expected']['value']:.6g}", part["expected"])["verdict"] == bare_number
+
+
 @pytest.mark.parametrize(("rule", "note"), [("exact", "3 significant figures"),
                                             ("at_least", "at least 3 significant figures")])
 def test_graded_significant_figures_are_announced_beside_each_numeric_box(exam_dir: Path, rule: str, note: str) -> None:
