@@ -282,6 +282,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
         findings.append(Finding(template.path, "", str(error)))
         return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
     findings += _check_misconceptions(template, variants)
+    findings += _check_figure(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
     for part in template.parts:
@@ -390,6 +391,28 @@ def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
                 findings.append(Finding(template.path, f"parts.{part.name}.distractors",
                                         f"{short} variants have no distractor; list misconceptions that apply"))
     return findings
+
+
+#: How far inside the plotted voltage range an I–V line must cross zero to be read off (mV).
+IV_MARGIN_MV = 5.0
+
+
+def _check_figure(template: Template, variants: list) -> list[Finding]:
+    """An I–V figure must show where its line crosses zero: E inside the voltage axis, with a margin."""
+    from problemgen.figures import OPTIONS
+
+    figure = template.figure
+    if figure is None or figure.kind != "iv_curve" or not variants:
+        return []
+    options = {**OPTIONS["iv_curve"], **figure.options}
+    low, high = float(options["v_min"]) + IV_MARGIN_MV, float(options["v_max"]) - IV_MARGIN_MV
+    outside = [v.figure["E"] * 1e3 for v in variants if not low <= v.figure["E"] * 1e3 <= high]
+    if not outside:
+        return []
+    worst = max(outside, key=lambda e: max(low - e, e - high))
+    return [Finding(template.path, "figure", f"the line crosses I = 0 outside the plotted range (v_min {options['v_min']:g} "
+                    f"to v_max {options['v_max']:g} mV, less {IV_MARGIN_MV:g} mV at each end) in {len(outside)} of "
+                    f"{len(variants)} samples (E = {worst:.1f} mV); widen the range or constrain E")]
 
 
 def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:

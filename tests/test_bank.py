@@ -209,3 +209,20 @@ def test_what_could_not_be_checked_is_not_shown_as_sampled(tmp_path: Path, files
     assert not ok
     assert line.format(folder=tmp_path) in text.splitlines()
     assert summary in text
+
+
+@pytest.mark.parametrize(("v_max", "ok"), [(100, True), (60, False)])
+def test_an_iv_figure_must_show_where_its_line_crosses_zero(tmp_path: Path, v_max: int, ok: bool) -> None:
+    from problemgen.bank import builtin_banks_dir
+
+    text = (builtin_banks_dir() / "driving-force" / "iv-plot-reversal.toml").read_text(encoding="utf-8")
+    assert "v_max = 100\n" in text
+    path = tmp_path / "iv.toml"
+    path.write_text(text.replace("v_max = 100\n", f"v_max = {v_max}\n"), encoding="utf-8")
+    (report,) = validate_paths([path], samples=100)
+    figure = [str(f) for f in report.findings if f.key == "figure"]
+    assert report.ok is ok and bool(figure) is not ok
+    if figure:
+        assert figure[0].startswith(f"error: In {path}, key figure: the line crosses I = 0 outside the plotted range "
+                                    "(v_min -120 to v_max 60 mV, less 5 mV at each end) in ")
+        assert figure[0].endswith("mV); widen the range or constrain E")

@@ -29,6 +29,20 @@ CHOICES = [
 ]
 
 
+POLARIZE: dict[str, Any] = {
+    "kind": "choice", "answer": "depolarizes it", "options": ["depolarizes it", "hyperpolarizes it", "no change"],
+    "aliases": {},
+}
+
+
+@pytest.mark.parametrize(("text", "verdict"), [
+    ("depolarises it", "correct"), ("Depolarises it.", "correct"), ("depolarizes it", "correct"),
+    ("hyperpolarises it", "incorrect"), ("depolarise it", "invalid"), ("depolarisez it", "invalid"),
+], ids=["british", "british-capital", "american", "british-other-option", "other-form", "not-a-spelling"])
+def test_british_ise_spellings_choose_the_ize_option(text: str, verdict: str) -> None:
+    assert check_answer(text, POLARIZE)["verdict"] == verdict
+
+
 @pytest.mark.parametrize(("text", "verdict"), CHOICES, ids=[repr(row[0])[:30] for row in CHOICES])
 def test_choice_table(text: str, verdict: str) -> None:
     result = check_answer(text, FLUX)

@@ -2,7 +2,10 @@
 
 Student text and every option and alias go through the same :func:`fold`: NFKC, case-fold,
 minus signs and en dashes read as a hyphen (so ``Cl-`` matches ``Cl⁻``), inner whitespace runs
-collapsed, surrounding spaces trimmed, one trailing period dropped.
+collapsed, surrounding spaces trimmed, one trailing period dropped, and British ``-ise`` endings
+read as ``-ize`` (``depolarises`` matches ``depolarizes``, ``hyperpolarisation`` matches
+``hyperpolarization``): a spelling variant is not a different answer, and folding both sides the
+same way cannot make two options equal.
 The right option (or one of its aliases) is correct, another option (or its alias) incorrect,
 anything else invalid: hedges ("influx or efflux"), negations, substrings, extra words,
 homoglyphs (dotless ı, Cyrillic і) and the empty answer. No substring or fuzzy matching, which
@@ -41,6 +44,10 @@ _SPACES = re.compile(r"\s+")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
+#: British "-ise" endings (depolarise, depolarises, depolarised, depolarising, depolarisation).
+_BRITISH_ISE = re.compile(r"(?<=[a-z])is(?=(?:e|es|ed|ing|ation|ations)\b)")
+
+
 def fold(text: str, case: bool = True) -> str:
     """The comparison form of an option or an answer (see the module docstring).
 
@@ -48,6 +55,8 @@ def fold(text: str, case: bool = True) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", (text.casefold() if case else text).translate(_MINUS)).strip()
+    if case:  # word options; numeric ones keep every character
+        text = _BRITISH_ISE.sub("iz", text)
     return text[:-1].rstrip() if text.endswith(".") else text
 
 
