@@ -164,7 +164,8 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool) -> N
 
     summary = grade_exam(exam_dir, submissions, out, force)
     counts = ", ".join(f"{n} {verdict}" for verdict, n in summary.verdicts.items()) or "no answers"
-    click.echo(f"Graded {summary.graded} students ({summary.missing} without a submission) in {summary.seconds:.1f} s: "
+    students = f"{summary.graded} student{'' if summary.graded == 1 else 's'}"
+    click.echo(f"Graded {students} ({summary.missing} without a submission) in {summary.seconds:.1f} s: "
                f"mean {summary.mean_points:.2f} of {summary.max_points:g} points; answers: {counts}")
     click.echo(f"  grades:   {summary.out / 'grades.csv'}")
     click.echo(f"  feedback: {summary.out / 'feedback'}/<id>/feedback.html")

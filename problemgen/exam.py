@@ -258,6 +258,9 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
             raise _fail(shown, prefix + "template", f"no template {name!r}{_did_you_mean(name, templates)}; "
                         "see `problemgen banks` for the ids")
         return Problem(candidates=(name,), draw=1, **common)
+    if not chosen:
+        raise _fail(shown, prefix.rstrip("."), "names no template; give template = \"id\", or draw = k with one of "
+                    "pool, topic or section")
     count = _get(table, "draw", int, ..., shown, prefix)
     pool = _pool(table, shown, prefix, templates)
     if not 1 <= count <= len(pool):

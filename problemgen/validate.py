@@ -283,6 +283,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
         return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
     findings += _check_misconceptions(template, variants)
     findings += _check_figure(template, variants)
+    findings += _check_magnitudes(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
     for part in template.parts:
@@ -413,6 +414,25 @@ def _check_figure(template: Template, variants: list) -> list[Finding]:
     return [Finding(template.path, "figure", f"the line crosses I = 0 outside the plotted range (v_min {options['v_min']:g} "
                     f"to v_max {options['v_max']:g} mV, less {IV_MARGIN_MV:g} mV at each end) in {len(outside)} of "
                     f"{len(variants)} samples (E = {worst:.1f} mV); widen the range or constrain E")]
+
+
+_MAGNITUDE = re.compile(r"\bmagnitudes?\b", re.I)
+
+
+def _check_magnitudes(template: Template, variants: list) -> list[Finding]:
+    """A prompt asking for a magnitude must have an answer that is never negative."""
+    findings = []
+    for part in template.parts:
+        if part.kind != "numeric" or not _MAGNITUDE.search(part.prompt or ""):
+            continue
+        values = [float(next(a for a in v.answers if a.part == part.name).display) for v in variants]
+        negative = [value for value in values if value < 0]
+        if negative:
+            findings.append(Finding(template.path, f"parts.{part.name}.value",
+                                    f"the prompt asks for a magnitude, but the answer is negative in {len(negative)} of "
+                                    f"{len(values)} samples (e.g. {min(negative):.3g} {part.unit}); take abs() of the "
+                                    "value, or ask for the signed quantity"))
+    return findings
 
 
 def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:

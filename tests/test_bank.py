@@ -120,6 +120,9 @@ VALIDATION_ERRORS = [
      "'log10_without_factor'?); the functions this answer uses know: anion_sign, celsius_as_kelvin, "
      "decade_slope_with_ln, inverted_ratio, log10_without_factor, room_temperature_slope, thermal_voltage_25mV, "
      "valence_dropped, wrong_absolute_zero"),
+    ("negative-magnitude", ('name = "E"\n', 'name = "E"\nprompt = "What is the magnitude of E?"\n'),
+     "error: In {path}, key parts.E.value: the prompt asks for a magnitude, but the answer is negative in 50 of 50 "
+     "samples (e.g. -105 mV); take abs() of the value, or ask for the signed quantity"),
     ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
      "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never gives a value of its own (it is always "
      "within the tolerance of the right answer or of a misconception listed before it); remove it"),

@@ -208,6 +208,9 @@ CONFIG_ERRORS = [
     ("template-and-draw", ('template = "test-nernst"', 'template = "test-nernst"\ndraw = 1'),
      'key problems[0] (problem 1, line 14): has template and draw; give template = "id" alone, or draw = k with one of pool, topic or '
      "section"),
+    ("no-template", ('template = "test-nernst"\n', ""),
+     'key problems[0] (problem 1, line 14): names no template; give template = "id", or draw = k with one of pool, '
+     "topic or section"),
     ("pool-and-topic", ('template = "test-nernst"', 'draw = 1\npool = ["test-nernst"]\ntopic = "x"'),
      'key problems[0] (problem 1, line 14): has pool and topic; give template = "id" alone, or draw = k with one of pool, topic or '
      "section"),
