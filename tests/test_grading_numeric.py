@@ -52,6 +52,24 @@ def test_rules_examples(text: str, expected: dict[str, Any], changes: dict[str, 
     assert (result["verdict"], result["feedback"]) == (verdict, feedback)
 
 
+NEAR = "Close, but outside the tolerance ({}); carry more figures through the intermediate steps and round only at the end."
+
+
+@pytest.mark.parametrize(("text", "changes", "feedback"), [
+    ("-64.6 mV", {}, fb.CORRECT),                               # 0.8 % off: within 1 %
+    ("-65.0 mV", {}, NEAR.format("1 %")),                       # 1.4 % off: up to five windows is a near miss
+    ("-67.2 mV", {}, NEAR.format("1 %")),                       # 4.9 windows off
+    ("-67.4 mV", {}, fb.INCORRECT),                             # 5.2 windows off: plainly wrong
+    ("-70 mV", {"rtol": 0.0, "atol": 4.0}, NEAR.format("4 mV")),
+    ("-66 mV", {"rtol": 0.01, "atol": 0.5}, NEAR.format("1 % + 0.5 mV")),
+    ("-65.0 mV", {"sigfigs": 3}, fb.INCORRECT),                 # figures grading has its own categories
+], ids=["within", "near", "near-edge", "beyond", "absolute", "both", "figures"])
+def test_a_near_miss_is_its_own_category(text: str, changes: dict[str, Any], feedback: str) -> None:
+    result = grade(text, **changes)
+    assert result["feedback"] == feedback
+    assert result["verdict"] == ("correct" if feedback == fb.CORRECT else "incorrect")
+
+
 def test_result_has_exactly_the_contract_keys() -> None:
     result = grade("-64.1 mV")
     assert result == {"verdict": "correct", "score": 1.0, "feedback": "Correct.", "misconception": None, "value": -64.1}

@@ -12,8 +12,10 @@ Decisions where the rules leave a choice:
 - ``1,`` is a decimal comma with no decimals (like ``1.``);
 - *misrounded* means the figure count is right and the value misses the half-unit window but
   lies within one unit in the last place; farther away it is a wrong value, diagnosed below;
-- a wrong value is diagnosed in this order: named misconception, sign error, factor of 10^k;
-  a misconception comes first because some (an inverted ratio) are exactly a sign flip;
+- a wrong value is diagnosed in this order: named misconception, sign error, factor of 10^k,
+  near miss (within five tolerance windows: rounded too early; graded by tolerance only, as figure
+  grading has its own categories); a misconception comes first because some (an inverted ratio)
+  are exactly a sign flip;
 - ``value`` in the result is ``None`` when the unit has the wrong dimension (it cannot be
   expressed in the expected unit).
 """
@@ -202,7 +204,25 @@ def _diagnose(s: Decimal, spec: NumericSpec) -> dict[str, Any]:
         k = int((s / t).log10().to_integral_value())
         if k and _close(s.scaleb(-k), t, spec):
             return fb.incorrect(fb.INCORRECT_FACTOR_OF_TEN.format(k=k), value=value)
+    window = spec.atol + spec.rtol * abs(t)
+    if spec.sigfigs is None and window and abs(s - t) <= NEAR_MISS * window:
+        return fb.incorrect(fb.INCORRECT_NEAR_MISS.format(tolerance=_tolerance_text(spec)), value=value)
     return fb.incorrect(fb.INCORRECT, value=value)
+
+
+#: A wrong value within this many tolerance windows of the answer is called a near miss
+#: (rounding too early), a category of its own (grading rules §1).
+NEAR_MISS = 5
+
+
+def _tolerance_text(spec: NumericSpec) -> str:
+    """The tolerance as a student reads it: ``1 %``, ``4 mV`` or ``1 % + 0.5 mV``."""
+    pieces = []
+    if spec.rtol:
+        pieces.append(f"{float(spec.rtol) * 100:g} %")
+    if spec.atol:
+        pieces.append(f"{float(spec.atol):g} {spec.unit.canonical}".strip())
+    return " + ".join(pieces)
 
 
 def grade_numeric(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
