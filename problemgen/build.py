@@ -325,6 +325,10 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     key_dir.mkdir()
     context = dict(exam=SimpleNamespace(**job.exam_info), student=who, problems=problems)
     written: dict[Path, str | bytes] = {sheet_dir / "answers.txt": render_document("answers.txt.j2", **context)}
+    # A key keeps its figures as SVG files beside it (for key.md, and for the feedback of grading).
+    for sheet in problems:
+        if sheet.figure_svg:
+            written[key_dir / sheet.figure_file] = sheet.figure_svg
     if "md" in job.formats:
         written[sheet_dir / "sheet.md"] = render_document("sheet.md.j2", key=False, **context)
         written[key_dir / "key.md"] = render_document("sheet.md.j2", key=True, **context)
@@ -332,7 +336,6 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         for sheet in problems:
             if sheet.figure_svg:
                 written[sheet_dir / sheet.figure_file] = sheet.figure_svg
-                written[key_dir / sheet.figure_file] = sheet.figure_svg
     if "html" in job.formats or job.printing:
         written[sheet_dir / "sheet.html"] = render_document("sheet.html.j2", **context)
     if job.key_html:

@@ -51,7 +51,7 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
-        results = _grade_with_feedback(folder / "feedback", manifest, submitted, processes)
+        results = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
         notices = run_notices(submitted, results)
         write_grades_csv(folder / "grades.csv", results)
         write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
@@ -87,11 +87,13 @@ def _students(manifest: dict[str, Any]) -> dict[str, StudentIdentity]:
 
 
 def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Submissions,
-                         processes: int | None = None) -> list[StudentResult]:
+                         processes: int | None = None, keys: Path | None = None) -> list[StudentResult]:
     """Grade every roster student and write their feedback in HTML and Markdown, in roster order.
 
     Each student is graded and their feedback written by the same task, on every core for large
     runs; the results come back in roster order, so the files do not depend on the workers.
+    A problem's figure is taken from the build's ``keys/<id>/`` folder: inline in the HTML, a file
+    beside the Markdown (left out, with a pointer to the sheet, if the build no longer has it).
     """
     from problemgen.parallel import ordered_map
     from problemgen.report import prepare_report
@@ -107,18 +109,35 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
         # Namespaces, not dicts: jinja reads ``part.prompt`` as an attribute first, and a dict
         # answers that with an exception each time (a third of the rendering time).
         problems = [SimpleNamespace(**{**problem, "parts": [SimpleNamespace(**part, result=by_label[part["label"]])
-                                                            for part in problem["parts"]]})
+                                                            for part in problem["parts"]],
+                                       "figure": problem.get("figure", ""), "figure_svg": ""})
                     for problem in entry["problems"]]
         context = dict(exam=SimpleNamespace(**manifest["exam"]), result=result, problems=problems,
                        show_solutions=show_solutions, show_answers=show_solutions)
         target = folder / entry["folder"]
         target.mkdir(parents=True)
+        for problem in problems:
+            if problem.figure:
+                problem.figure_svg = _figure(keys, entry["folder"], problem.figure)
+                if problem.figure_svg:
+                    (target / problem.figure).write_text(problem.figure_svg, encoding="utf-8")
         (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
         return result
 
     return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32,
                             meanwhile=prepare_report))
+
+
+def _figure(keys: Path | None, folder: str, name: str) -> str:
+    """The SVG of a student's figure from the build's keys folder ("" when it is gone)."""
+    if keys is None:
+        return ""
+    try:
+        svg = (keys / folder / name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return svg if svg.lstrip().startswith("<svg") else ""
 
 
 def _column_title(manifest: dict[str, Any]) -> str:

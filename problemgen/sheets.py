@@ -190,7 +190,8 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
     """The manifest entry of one problem of one student.
 
     Givens; for each part its label, points, the displayed key and the ``expected`` dict of the
-    grading contract; and the worked solution (Markdown) for feedback.
+    grading contract; the worked solution (Markdown) for feedback; and, for a problem with a
+    figure, the name of its SVG file beside the key and its caption.
     """
     answers = {a.part: a for a in variant.answers}
     parts = []
@@ -199,6 +200,9 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
         parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
                       "prompt": shown.prompt,
                       "expected": expected(template, part, answer, GradingPolicy.of(exam, problem), texts=False)})
-    return {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
-            "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
-            "solution": sheet.solution, "parts": parts}
+    entry = {"slot": sheet.number, "template": template.id, "title": template.title, "points": problem.points,
+             "seed": variant.seed_hex, "givens": variant.givens, "statement": sheet.statement,
+             "solution": sheet.solution, "parts": parts}
+    if sheet.figure_svg:  # the SVG itself is a file beside the key (keys/<id>/figure-3.svg)
+        entry.update(figure=sheet.figure_file, figure_caption=sheet.figure_caption)
+    return entry

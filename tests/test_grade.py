@@ -192,6 +192,30 @@ def test_feedback_goldens(built: Path, tmp_path_factory: pytest.TempPathFactory,
     golden(f"feedback/{name.replace('/', '__')}", (out / "feedback" / name).read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("keys_kept", [True, False], ids=["figure-from-the-build", "keys-deleted"])
+def test_feedback_shows_the_students_own_figure(tmp_path: Path, keys_kept: bool) -> None:
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    with (folder / "exam.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[[problems]]\ntemplate = "test-iv"\npoints = 1\n')
+    built = build_exam(folder / "exam.toml", folder / "roster.csv", folder / "out", ("html",)).out
+    key_figure = built / "keys" / "a1" / "figure-3.svg"
+    svg = key_figure.read_text(encoding="utf-8")
+    if not keys_kept:
+        key_figure.unlink()
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps({"a1": {}}), encoding="utf-8")
+    feedback = grade_exam(built, source, tmp_path / "g").out / "feedback" / "a1"
+    html = (feedback / "feedback.html").read_text(encoding="utf-8")
+    markdown = (feedback / "feedback.md").read_text(encoding="utf-8")
+    if keys_kept:
+        assert html.count(svg) == 1 and (feedback / "figure-3.svg").read_text(encoding="utf-8") == svg
+        assert "![Current (outward positive) against membrane potential.](figure-3.svg)" in markdown
+    else:
+        assert "<svg" not in html and not (feedback / "figure-3.svg").exists()
+        assert "(The figure is on your sheet.)" in html and "(The figure is on your sheet.)" in markdown
+
+
 def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: Path) -> None:
     answers, _ = scripted_answers(built)
     source = tmp_path / "subs.json"

@@ -131,7 +131,7 @@ def test_config_and_roster_text_is_escaped_in_the_document() -> None:
 def test_a_tex_build_writes_sheet_key_and_figure_pdfs_identically(exam_dir: Path) -> None:
     first, second = _build(exam_dir, out="one", figure=True), _build(exam_dir, out="two")
     for folder, names in (("students/a1", {"answers.txt", "sheet.tex", "figure-3.pdf"}),
-                          ("keys/a1", {"key.tex", "figure-3.pdf"})):
+                          ("keys/a1", {"key.tex", "figure-3.pdf", "figure-3.svg"})):
         assert {p.name for p in (first / folder).iterdir()} == names
     sheet = (first / "students" / "a1" / "sheet.tex").read_text(encoding="utf-8")
     assert "\\includegraphics{figure-3.pdf}\\par\n{\\small Current (outward positive) against membrane potential.}" \
