@@ -43,7 +43,7 @@ def main() -> None:
     """Unique, auto-graded problem sets on the electrochemical driving force.
 
     Banks of randomized templates become one problem set per student, with keys, worked
-    solutions and graders.
+    solutions and graders. Writing templates of your own: problemgen banks --guide.
     """
 
 
@@ -58,9 +58,15 @@ def constants() -> None:
 
 @main.command()
 @click.option("--coverage", is_flag=True, help="Show how many templates teach each section of the domain text.")
+@click.option("--guide", is_flag=True, help="Print the guide to writing templates and banks of your own.")
 @_reports_errors
-def banks(coverage: bool) -> None:
+def banks(coverage: bool, guide: bool) -> None:
     """List the built-in banks and their templates (topic, section, difficulty)."""
+    if guide:
+        from problemgen.bank import builtin_banks_dir
+
+        click.echo((builtin_banks_dir() / "README.md").read_text(encoding="utf-8"))
+        return
     from problemgen.catalog import bank_listing
 
     click.echo(bank_listing(coverage=coverage))
@@ -206,6 +212,8 @@ def init_exam(path: Path) -> None:
 
     write_example(path)
     click.echo(f"Wrote {path}; edit it, then run: problemgen generate {path} --roster roster.csv")
+    click.echo("  roster.csv: your class, as columns id,name[,email] (e.g. 's001,Ada Lovelace,ada@uni.edu'),")
+    click.echo("  or the gradebook CSV exported from Canvas or Moodle; see the templates with: problemgen banks")
 
 
 @main.command()

@@ -19,6 +19,7 @@ from problemgen.cli import main
         (["--help"], 0, "Unique, auto-graded problem sets"),
         (["banks"], 0, "nernst-cation"),
         (["banks", "--coverage"], 0, "equilibrium-potential"),
+        (["banks", "--guide"], 0, "[[parts]]"),
         (["preview", "nernst-cation", "--seed", "2"], 0, "## Worked solution"),
         (["preview", "nernst-cation", "--student", "alice", "--format", "html"], 0, "<math"),
         (["preview", "no-such-template"], 1,
@@ -30,7 +31,7 @@ from problemgen.cli import main
         (["preview", "nernst-cation", "--seed", "1", "--student", "a"], 2, "give --student or --seed, not both"),
         (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
     ],
-    ids=["help", "banks", "coverage", "preview", "preview-html", "unknown-template", "near-miss-template",
+    ids=["help", "banks", "coverage", "guide", "preview", "preview-html", "unknown-template", "near-miss-template",
          "seed-and-student", "bad-samples"],
 )
 def test_commands(args: list[str], code: int, text: str) -> None:
