@@ -312,5 +312,23 @@ def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed
         kept.append(value)
         if name is not None:
             named.append((name, text))
+    if any(_SCIENTIFIC in text for text in texts) and not all(_SCIENTIFIC in text for text in texts):
+        # One notation for all options of a question (not "0.000120" beside "3.59 × 10⁻⁸").
+        scientific = [_scientific_option(value, part.unit, figures) for value in kept]
+        renamed = dict(zip(texts, scientific))
+        texts, named = scientific, [(name, renamed[text]) for name, text in named]
     order = np.argsort(np.frombuffer(hashlib.blake2b(b"options", key=seed, digest_size=8 * len(texts)).digest(), dtype="<u8"))
     return tuple(texts[j] for j in order), texts[0], tuple(named), tuple(kept[j] for j in order)
+
+
+_SCIENTIFIC = " × 10"
+
+
+def _scientific_option(value: float, unit: str, figures: int) -> str:
+    """A numeric option in scientific notation, as :class:`~problemgen.render.Quantity` prints one."""
+    from problemgen.numbers import format_sci
+    from problemgen.render import MINUS, unit_text
+
+    number = format_sci(value, figures, style="unicode", minus=MINUS)
+    shown = unit_text(unit)
+    return f"{number} {shown}" if shown else number

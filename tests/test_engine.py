@@ -182,8 +182,9 @@ def test_numeric_options_read_like_the_sheet_and_grade_however_they_are_typed(te
     for variant in generate(template, keys(20), SECRET):
         answer = next(a for a in variant.answers if a.part == part_name)
         full = expected(template, part, answer, GradingPolicy(misconception_credit=0.25))
-        # GIVEN options as the sheet prints numbers: U+2212 minus, the display unit
+        # GIVEN options as the sheet prints numbers: U+2212 minus, the display unit, one notation
         assert all("-" not in option and option.endswith(unit_text(part.unit)) for option in full["options"])
+        assert len({"× 10" in option for option in full["options"]}) == 1, full["options"]
         # THEN every option, and its value typed plainly (more figures, with or without the unit
         # as typed), grades as that option
         for option, value in full["values"].items():
