@@ -373,7 +373,14 @@ def _bank_meta(folder: Path, shown: Callable[[Path], str]) -> tuple[_Reader, dic
         raise BankError(shown(meta_path), "", f"not valid TOML: {error}") from None
     _check_schema(meta, shown(meta_path))
     r = _Reader(shown(meta_path), "", meta, {"schema_version", "id", "title", "description", "sections"})
-    return r, {s["id"]: s.get("title", s["id"]) for s in r.get("sections", list, [])}
+    r.get("id", str), r.get("title", str)  # required: checked here, so validate reports them too
+    sections = {}
+    for index, section in enumerate(r.get("sections", list, [])):
+        if not isinstance(section, dict) or not isinstance(section.get("id"), str):
+            raise BankError(shown(meta_path), f"sections[{index}]",
+                            'must be a table with an id, e.g. { id = "equilibrium-potential", title = "..." }')
+        sections[section["id"]] = section.get("title", section["id"])
+    return r, sections
 
 
 @functools.cache
@@ -385,10 +392,14 @@ def builtin_banks() -> dict[str, Bank]:
 
 
 def find_template(name: str, extra_banks: Iterable[str | Path] = ()) -> Template:
-    """A template by id from the built-in banks and ``extra_banks`` (folders), or from a TOML file path."""
+    """A template by id from ``extra_banks`` (folders) and the built-in banks, or from a TOML file path.
+
+    An id in an extra bank overrides the built-in template of that id.
+    """
     if name.endswith(".toml") and Path(name).is_file():
         return load_template(name)
-    banks = {**builtin_banks(), **{str(path): load_bank(Path(path)) for path in extra_banks}}
+    # Extra banks first: an id of one's own bank overrides a built-in one, as in an exam build.
+    banks = {**{str(path): load_bank(Path(path)) for path in extra_banks}, **builtin_banks()}
     for bank in banks.values():
         if name in bank.templates:
             return bank.templates[name]

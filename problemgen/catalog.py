@@ -43,8 +43,8 @@ def validation_summary(paths: Sequence[str], samples: int) -> tuple[str, bool]:
         status = "ok  " if report.ok else "FAIL"
         if report.kind == "bank":
             lines.append(f"{status} bank {report.template}")
-        elif report.samples == 0:
-            lines.append(f"{status} {report.template:32} does not load, so nothing was drawn")
+        elif report.not_drawn:
+            lines.append(f"{status} {report.template:32} {report.not_drawn}, so nothing was drawn")
         else:
             if report.capacity is not None:
                 capacity = f"{report.capacity:,}"

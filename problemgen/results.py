@@ -10,6 +10,7 @@ misconceptions) and ``summary.txt`` (every notice). Earlier results are replaced
 from __future__ import annotations
 
 import csv
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -129,10 +130,13 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
                             meanwhile=prepare_report))
 
 
+_FIGURE_NAME = re.compile(r"figure-[0-9.]+\.svg")
+
+
 def _figure(keys: Path | None, folder: str, name: str) -> str:
     """The SVG of a student's figure from the build's keys folder ("" when it is gone)."""
-    if keys is None:
-        return ""
+    if keys is None or not _FIGURE_NAME.fullmatch(name):
+        return ""  # only the names a build writes (figure-3.svg, figure-3.1.svg), never a path
     try:
         svg = (keys / folder / name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):

@@ -57,6 +57,8 @@ class TemplateReport:
     capacity: int | None
     kind: str = "template"
     """``template``, or ``bank`` for a finding about a bank folder itself (its bank.toml)."""
+    not_drawn: str = ""
+    """Why nothing was drawn (``does not load``, ``does not render``); empty when it was."""
 
     @property
     def ok(self) -> bool:
@@ -246,8 +248,9 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     from problemgen.sampling import draw, random_params, random_words
 
     syntax = _check_syntax(template)
-    if syntax:  # nothing renders; the other checks would only repeat it
-        return TemplateReport(template.id, template.path, tuple(syntax), 0, 0.0, None)
+    if syntax:  # nothing renders, so no variant is drawn; the static checks still run
+        return TemplateReport(template.id, template.path, (*syntax, *static_findings(template)), 0, 0.0, None,
+                              not_drawn="does not render")
     findings = static_findings(template) + _check_line_starts(template)
     shown = _statement_names(template)
     if template.figure is not None:
@@ -508,7 +511,8 @@ def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[Temp
             try:
                 template = load_template(file)
             except ProblemgenError as error:
-                reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None))
+                reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None,
+                                              not_drawn="does not load"))
                 continue
             membership = bank_membership_problem(template, sections, earlier)
             earlier.setdefault(template.id, template)

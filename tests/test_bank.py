@@ -229,3 +229,40 @@ def test_an_iv_figure_must_show_where_its_line_crosses_zero(tmp_path: Path, v_ma
         assert figure[0].startswith(f"error: In {path}, key figure: the line crosses I = 0 outside the plotted range "
                                     "(v_min -120 to v_max 60 mV, less 5 mV at each end) in ")
         assert figure[0].endswith("mV); widen the range or constrain E")
+
+
+@pytest.mark.parametrize(("bank_toml", "message"), [
+    (BANK_TOML.replace('id = "mine"\n', ""), "In {folder}/bank.toml, key id: missing; add id"),
+    (BANK_TOML.replace('title = "Mine"\n', ""), "In {folder}/bank.toml, key title: missing; add title"),
+    (BANK_TOML.replace('[{ id = "equilibrium-potential", title = "Nernst" }]', '["equilibrium-potential"]'),
+     "In {folder}/bank.toml, key sections[0]: must be a table with an id, e.g. "
+     '{{ id = "equilibrium-potential", title = "..." }}'),
+], ids=["no-id", "no-title", "section-not-a-table"])
+def test_a_broken_bank_toml_fails_validation_as_loading_would(tmp_path: Path, bank_toml: str, message: str) -> None:
+    from problemgen.bank import load_bank
+    from problemgen.catalog import validation_summary
+
+    (tmp_path / "bank.toml").write_text(bank_toml, encoding="utf-8")
+    (tmp_path / "a.toml").write_text(VALID, encoding="utf-8")
+    with pytest.raises(BankError) as caught:
+        load_bank(tmp_path)
+    assert str(caught.value) == message.format(folder=tmp_path)
+    text, ok = validation_summary([str(tmp_path)], 20)
+    assert not ok and f"error: {message.format(folder=tmp_path)}" in text
+
+
+def test_a_template_that_does_not_render_says_so_and_still_gets_its_static_checks(tmp_path: Path) -> None:
+    from problemgen.catalog import validation_summary
+
+    path = write(tmp_path, VALID.replace("{{ c_in }} inside", "{{ c_in } inside").replace('unit = "mV"', 'unit = "mM"'))
+    text, ok = validation_summary([str(path)], 20)
+    assert not ok
+    assert "FAIL tiny                             does not render, so nothing was drawn" in text.splitlines()
+    assert [f.key for f in validate_paths([path], samples=20)[0].findings] == ["statement, line 1", "parts.E.unit"]
+
+
+def test_an_attribute_of_something_else_is_named_without_internals(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace('solution = "{{ work.E }}"', 'solution = "{{ work.E.x }} {{ c_in.value.real.y }}"'))
+    (report,) = validate_paths([path], samples=20)
+    assert "error: In {path}, key solution: nothing called 'x' here; check the name after the dot".format(path=path) in \
+        [str(f) for f in report.findings]

@@ -413,6 +413,7 @@ def test_sheets_print_the_unit_beside_the_answer_only_when_it_need_not_be_typed(
     part = student["problems"][0]["parts"][0]
     assert next(line for line in form.splitlines() if line.startswith(part["label"])).rstrip().endswith(form_line)
     assert ("# Where [in mV] is shown" in form) is not unit_required
+    assert ("give your number with a unit" in form) is unit_required
     assert check_answer(f"{part['expected']['value']:.6g}", part["expected"])["verdict"] == bare_number
 
 

@@ -64,6 +64,19 @@ def test_preview_finds_ids_of_own_banks_and_warns_about_wrong_keys(tmp_path: Pat
                              "concentration; use a unit of voltage (generate refuses this template until it is fixed)\n")
 
 
+def test_preview_prefers_an_own_banks_template_to_the_built_in_one_of_that_id(tmp_path: Path) -> None:
+    from problemgen.bank import builtin_banks_dir
+
+    bank = tmp_path / "mine"
+    bank.mkdir()
+    (bank / "bank.toml").write_text('schema_version = 1\nid = "mine"\ntitle = "Mine"\n', encoding="utf-8")
+    text = (builtin_banks_dir() / "driving-force" / "nernst-cation.toml").read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title = "))
+    (bank / "nernst-cation.toml").write_text(text.replace(title, 'title = "My own Nernst"'), encoding="utf-8")
+    assert "# My own Nernst" in CliRunner().invoke(main, ["preview", "nernst-cation", "--bank", str(bank)]).output
+    assert "# My own Nernst" not in CliRunner().invoke(main, ["preview", "nernst-cation"]).output
+
+
 def test_help_does_not_import_the_heavy_libraries() -> None:
     # `problemgen --help` must start fast: numpy, sympy and jinja2 load only inside commands.
     code = "import sys; from problemgen.cli import main; sys.argv=['problemgen','--help']\n" \

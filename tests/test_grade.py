@@ -172,10 +172,12 @@ def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_pa
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "inverted the concentration ratio" in html or "log10" in html
     assert "Worked solution" in html
-    # 2b is malformed ("6.07 mv"): its feedback must not say what the right number is (rules §1).
+    # 2b is malformed ("6.07 mv"): the verdict's text says nothing of the number (rules §1), and
+    # the key follows it, as feedback comes after the exam.
     part_2b = html[html.index('<span class="label">(2b)</span>'):]
     part_2b = part_2b[:part_2b.index("</li>")]
-    assert "verdict-invalid" in part_2b and "Correct answer" not in part_2b
+    assert "verdict-invalid" in part_2b and "6.07 mV" not in part_2b.split("Correct answer")[0]
+    assert "Correct answer" in part_2b
 
 
 @pytest.mark.parametrize("name", [f"{student}/feedback.{kind}" for student in ("a1", "b2", "c3") for kind in ("html", "md")])
@@ -214,6 +216,18 @@ def test_feedback_shows_the_students_own_figure(tmp_path: Path, keys_kept: bool)
     else:
         assert "<svg" not in html and not (feedback / "figure-3.svg").exists()
         assert "(The figure is on your sheet.)" in html and "(The figure is on your sheet.)" in markdown
+
+
+@pytest.mark.parametrize("name", ["../../secret.svg", "/etc/x.svg", "figure-3.svg/../x.svg", "key.md"])
+def test_feedback_reads_only_figure_files_a_build_writes(tmp_path: Path, name: str) -> None:
+    from problemgen.results import _figure
+
+    keys = tmp_path / "keys"
+    (keys / "a1").mkdir(parents=True)
+    (tmp_path / "secret.svg").write_text("<svg>secret</svg>", encoding="utf-8")
+    (keys / "a1" / "figure-3.svg").write_text("<svg>mine</svg>", encoding="utf-8")
+    assert _figure(keys, "a1", "figure-3.svg") == "<svg>mine</svg>"
+    assert _figure(keys, "a1", name) == ""
 
 
 def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: Path) -> None:

@@ -154,6 +154,8 @@ def test_fold() -> None:
         pytest.param({"aliases": {"influx": ["efflux"]}}, "expected['aliases.efflux']: 'efflux' also spells option 'influx'", id="clash"),
         pytest.param({"aliases": {"influx": "inward"}}, "expected['aliases.influx']: must be a list of strings", id="alias-string"),
         pytest.param({"aliases": {"diffusion": ["d"]}}, "expected['aliases']: 'diffusion' is not one of the options", id="alias-option"),
+        pytest.param({"answer": "prise", "options": ["prise", "prize"], "aliases": {}},
+                     "expected['aliases.prize']: 'prize' also spells option 'prise'", id="options-equal-but-for-ise"),
     ],
 )
 def test_bad_choice_spec(changes: dict[str, Any], message: str) -> None:

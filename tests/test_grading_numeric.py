@@ -52,18 +52,23 @@ def test_rules_examples(text: str, expected: dict[str, Any], changes: dict[str, 
     assert (result["verdict"], result["feedback"]) == (verdict, feedback)
 
 
-NEAR = "Close, but outside the tolerance ({}); carry more figures through the intermediate steps and round only at the end."
+NEAR = ("Close, but outside the tolerance ({}); check your rounding of intermediate steps and the constants and "
+        "temperature you used.")
 
 
 @pytest.mark.parametrize(("text", "changes", "feedback"), [
     ("-64.6 mV", {}, fb.CORRECT),                               # 0.8 % off: within 1 %
-    ("-65.0 mV", {}, NEAR.format("1 %")),                       # 1.4 % off: up to five windows is a near miss
-    ("-67.2 mV", {}, NEAR.format("1 %")),                       # 4.9 windows off
-    ("-67.4 mV", {}, fb.INCORRECT),                             # 5.2 windows off: plainly wrong
+    ("-65.0 mV", {}, NEAR.format("1 %")),                       # 1.4 windows off
+    ("-65.9 mV", {}, NEAR.format("1 %")),                       # 2.8 windows off
+    ("-66.1 mV", {}, fb.INCORRECT),                             # 3.1 windows off: plainly wrong
     ("-70 mV", {"rtol": 0.0, "atol": 4.0}, NEAR.format("4 mV")),
-    ("-66 mV", {"rtol": 0.01, "atol": 0.5}, NEAR.format("1 % + 0.5 mV")),
+    ("-65.5 mV", {"rtol": 0.01, "atol": 0.5}, NEAR.format("1 % + 0.5 mV")),
+    ("-65.5 uA/cm^2", {"unit": "uA/cm^2", "rtol": 0.0, "atol": 0.5}, NEAR.format("0.5 µA/cm²")),
     ("-65.0 mV", {"sigfigs": 3}, fb.INCORRECT),                 # figures grading has its own categories
-], ids=["within", "near", "near-edge", "beyond", "absolute", "both", "figures"])
+    ("-65.5 mV", {"misconceptions": {"room_temperature_slope": -65.5}},
+     "Your answer matches a known mistake: you used the room-temperature 58 mV per decade at a different "
+     "temperature."),                                           # a named mistake comes first
+], ids=["within", "near", "near-edge", "beyond", "absolute", "both", "display-unit", "figures", "misconception-first"])
 def test_a_near_miss_is_its_own_category(text: str, changes: dict[str, Any], feedback: str) -> None:
     result = grade(text, **changes)
     assert result["feedback"] == feedback

@@ -4,8 +4,9 @@ Student text and every option and alias go through the same :func:`fold`: NFKC, 
 minus signs and en dashes read as a hyphen (so ``Cl-`` matches ``Cl⁻``), inner whitespace runs
 collapsed, surrounding spaces trimmed, one trailing period dropped, and British ``-ise`` endings
 read as ``-ize`` (``depolarises`` matches ``depolarizes``, ``hyperpolarisation`` matches
-``hyperpolarization``): a spelling variant is not a different answer, and folding both sides the
-same way cannot make two options equal.
+``hyperpolarization``): a spelling variant is not a different answer, so authors need not list
+it as an alias. Two options that differ only so (``prise``, ``prize``) fold to one text and the
+spec is refused.
 The right option (or one of its aliases) is correct, another option (or its alias) incorrect,
 anything else invalid: hedges ("influx or efflux"), negations, substrings, extra words,
 homoglyphs (dotless ı, Cyrillic і) and the empty answer. No substring or fuzzy matching, which

@@ -38,8 +38,8 @@ INVALID_EXPRESSION = "Your expression could not be read ({problem})."
 INCORRECT = "Incorrect."
 INCORRECT_DIMENSION = "Your unit, {unit}, measures {found}, but this answer is {expected}."
 INCORRECT_SIGN = "The sign is wrong; check the direction and the sign convention."
-INCORRECT_NEAR_MISS = ("Close, but outside the tolerance ({tolerance}); carry more figures through the "
-                       "intermediate steps and round only at the end.")
+INCORRECT_NEAR_MISS = ("Close, but outside the tolerance ({tolerance}); check your rounding of intermediate "
+                       "steps and the constants and temperature you used.")
 INCORRECT_FACTOR_OF_TEN = "Your value is off by a factor of 10^{k}; check the unit prefixes and conversions."
 INCORRECT_TOO_MANY_FIGURES = "Too many significant figures: you gave {given}; this answer needs {needed}."
 INCORRECT_TOO_FEW_FIGURES = "Too few significant figures: you gave {given}; this answer needs {needed}."

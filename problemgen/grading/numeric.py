@@ -13,9 +13,9 @@ Decisions where the rules leave a choice:
 - *misrounded* means the figure count is right and the value misses the half-unit window but
   lies within one unit in the last place; farther away it is a wrong value, diagnosed below;
 - a wrong value is diagnosed in this order: named misconception, sign error, factor of 10^k,
-  near miss (within five tolerance windows: rounded too early; graded by tolerance only, as figure
-  grading has its own categories); a misconception comes first because some (an inverted ratio)
-  are exactly a sign flip;
+  near miss (within three tolerance windows; graded by tolerance only, as figure grading has its
+  own categories); a misconception comes first because some (an inverted ratio) are exactly a
+  sign flip;
 - ``value`` in the result is ``None`` when the unit has the wrong dimension (it cannot be
   expressed in the expected unit).
 """
@@ -32,7 +32,7 @@ from problemgen.grading import feedback as fb
 from problemgen.grading.normalize import Rejected, normalize
 from problemgen.grading.spec import NumericSpec, numeric_spec
 from problemgen.numbers import count_sigfigs, sigfig_window
-from problemgen.units import UnitFormatError, try_parse_unit
+from problemgen.units import UnitFormatError, try_parse_unit, unit_display
 
 MAX_LENGTH = 200
 MAX_EXPONENT_DIGITS = 4
@@ -210,9 +210,10 @@ def _diagnose(s: Decimal, spec: NumericSpec) -> dict[str, Any]:
     return fb.incorrect(fb.INCORRECT, value=value)
 
 
-#: A wrong value within this many tolerance windows of the answer is called a near miss
-#: (rounding too early), a category of its own (grading rules §1).
-NEAR_MISS = 5
+#: A wrong value within this many tolerance windows of the answer is called a near miss, a
+#: category of our own beside those grading rules §1 lists (rounding too early, a slightly
+#: wrong constant or temperature); a named misconception is tried first.
+NEAR_MISS = 3
 
 
 def _tolerance_text(spec: NumericSpec) -> str:
@@ -221,7 +222,8 @@ def _tolerance_text(spec: NumericSpec) -> str:
     if spec.rtol:
         pieces.append(f"{float(spec.rtol) * 100:g} %")
     if spec.atol:
-        pieces.append(f"{float(spec.atol):g} {spec.unit.canonical}".strip())
+        unit = unit_display(spec.unit.canonical, "unicode") if spec.unit.canonical else ""
+        pieces.append(f"{float(spec.atol):g} {unit}".strip())
     return " + ".join(pieces)
 
 
