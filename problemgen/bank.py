@@ -336,9 +336,9 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
     templates: dict[str, Template] = {}
     for path in template_files(folder):
         template = load_template(path, shown(path))
-        problem = bank_membership_problem(template, sections, templates)
-        if problem is not None:
-            raise BankError(shown(path), *problem)
+        problems = bank_membership_problems(template, sections, templates)
+        if problems:
+            raise BankError(shown(path), *problems[0])
         templates[template.id] = template
     return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
 
@@ -353,14 +353,16 @@ def bank_sections(folder: str | Path) -> dict[str, str]:
     return _bank_meta(Path(folder), str)[1]
 
 
-def bank_membership_problem(template: Template, sections: dict[str, str],
-                            earlier: dict[str, Template]) -> tuple[str, str] | None:
-    """(key, problem) when ``template`` cannot join a bank with these sections and earlier templates."""
+def bank_membership_problems(template: Template, sections: dict[str, str],
+                             earlier: dict[str, Template]) -> list[tuple[str, str]]:
+    """(key, problem) for each reason ``template`` cannot join a bank with these sections and earlier templates."""
+    problems = []
     if template.id in earlier:
-        return "id", f"{template.id!r} is already used by {earlier[template.id].path}"
+        problems.append(("id", f"{template.id!r} is already used by {earlier[template.id].path}"))
     if sections and template.section not in sections:
-        return "section", f"{template.section!r} is not a section of this bank; use one of: {', '.join(sections)}"
-    return None
+        problems.append(("section", f"{template.section!r} is not a section of this bank; use one of: "
+                                    f"{', '.join(sections)}"))
+    return problems
 
 
 def _bank_meta(folder: Path, shown: Callable[[Path], str]) -> tuple[_Reader, dict[str, str]]:

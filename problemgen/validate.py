@@ -492,7 +492,7 @@ def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[Temp
     with that finding. A template file in a bank folder is checked against the bank's sections,
     and a ``bank.toml`` given as a path stands for its folder.
     """
-    from problemgen.bank import bank_membership_problem, bank_sections, load_template, template_files
+    from problemgen.bank import bank_membership_problems, bank_sections, load_template, template_files
 
     reports: list[TemplateReport] = []
     for path in map(Path, paths):
@@ -514,10 +514,11 @@ def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[Temp
                 reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None,
                                               not_drawn="does not load"))
                 continue
-            membership = bank_membership_problem(template, sections, earlier)
+            membership = bank_membership_problems(template, sections, earlier)
             earlier.setdefault(template.id, template)
             report = validate_template(template, samples)
-            if membership is not None:
-                report = dataclasses.replace(report, findings=(Finding(str(file), *membership), *report.findings))
+            if membership:
+                report = dataclasses.replace(report, findings=(*(Finding(str(file), *problem) for problem in membership),
+                                                               *report.findings))
             reports.append(report)
     return reports

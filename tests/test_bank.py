@@ -188,6 +188,11 @@ def test_a_bank_folder_reports_each_template_with_its_own_bank_problem(tmp_path:
     assert str(reports[1].findings[0]) == f"error: In {tmp_path / 'b.toml'}, key id: 'tiny' is already used by {tmp_path / 'a.toml'}"
     assert str(reports[2].findings[0]) == (f"error: In {tmp_path / 'c.toml'}, key section: 'driving-forces' is not a "
                                            "section of this bank; use one of: equilibrium-potential")
+    # A template with both problems gets both findings.
+    (tmp_path / "d.toml").write_text(VALID.replace('"equilibrium-potential"', '"driving-forces"'), encoding="utf-8")
+    (both,) = [r for r in validate_paths([tmp_path], samples=20) if r.path.endswith("d.toml")]
+    assert [f.key for f in both.findings][:2] == ["id", "section"]
+    (tmp_path / "d.toml").unlink()
     # One file alone is checked against the bank.toml beside it; bank.toml stands for its folder.
     (alone,) = validate_paths([tmp_path / "c.toml"], samples=20)
     assert [f.key for f in alone.findings] == ["section"]
