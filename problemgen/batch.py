@@ -10,6 +10,7 @@ exported grader bundle can ship it unchanged.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -81,11 +82,12 @@ class StudentResult:
     parts: tuple[PartResult, ...]
     source: str = ""
 
-    @property
+    @functools.cached_property
     def points(self) -> float:
+        """Points earned (summed once: reports and gradebooks read it per student)."""
         return sum(p.points for p in self.parts)
 
-    @property
+    @functools.cached_property
     def max_points(self) -> float:
         return sum(p.max_points for p in self.parts)
 

@@ -31,6 +31,7 @@ def document_environment() -> jinja2.Environment:
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(text))
     env.filters["markdown_inline"] = lambda text: Markup(_strip_paragraph(markdown_to_html(text)))
     env.filters["points"] = _points
+    env.filters["short_points"] = _short_points
     # check_answer's feedback is already HTML-safe (echoed student text is escaped).
     env.filters["safe_feedback"] = Markup
     env.filters["feedback_text"] = lambda text: html.unescape(text)
@@ -53,6 +54,11 @@ def _strip_paragraph(html: str) -> str:
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         return html[3:-4]
     return html
+
+
+def _short_points(value: float) -> str:
+    """Points as a reader wants them: at most two decimals, no trailing zeros (0.142857 -> 0.14, 2.0 -> 2)."""
+    return "%g" % round(value, 2)
 
 
 def _points(value: float) -> str:
