@@ -231,8 +231,7 @@ def _texts(template: Template) -> list[tuple[str, str]]:
 
 def _check_line_starts(template: Template) -> list[Finding]:
     findings = []
-    for key, text in [("statement", template.statement), ("solution", template.solution),
-                      *((f"parts.{p.name}.prompt", p.prompt) for p in template.parts)]:
+    for key, text in _texts(template):
         for match in _VALUE_OPENS_LINE.finditer(text or ""):
             line = text.count("\n", 0, match.start()) + 1
             findings.append(Finding(template.path, key, f"line {line} starts with {match.group(1)}; a number and a "
