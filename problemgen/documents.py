@@ -23,6 +23,7 @@ def document_environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(["html", "xml", "html.j2", "xml.j2"]),
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        auto_reload=False,  # packaged files: not worth a stat of the file per document rendered
     )
     from markupsafe import Markup
 

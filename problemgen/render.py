@@ -297,7 +297,9 @@ def markdown_parser(math: str = "mathml") -> Any:
 # A trailing point is not part of the number, as latex2mathml reads "7." (<mn>7</mn><mo>.</mo>)
 # and as Markdown's emphasis rules need it ("7.**2" does not close **: the point is punctuation,
 # a slot's last character a digit).
-_NUMBER = re.compile(r"(?<![A-Za-z\\\d.^_])\d+(?:\.\d+)?")
+#: A number not glued to a name or another number (``E_2``, ``x1``, ``1.2.3``). It opens with its first
+#: digit, so the regex engine skips ahead to digits; the look-behind then checks the character before.
+_NUMBER = re.compile(r"\d(?<![A-Za-z\\\d.^_]\d)\d*(?:\.\d+)?")
 _SLOT = "8086{:04d}6808"
 _SLOT_PATTERN = re.compile(r"8086(\d{4})6808")
 # Digits right after an operator that takes no argument (\cdot445, \times3.5) are ordinary

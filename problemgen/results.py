@@ -10,9 +10,11 @@ misconceptions) and ``summary.txt`` (every notice). Earlier results are replaced
 from __future__ import annotations
 
 import csv
+import io
 import re
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -52,9 +54,10 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
-        results = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
+        graded = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
+        results = [result for result, _ in graded]
         notices = run_notices(submitted, results)
-        write_grades_csv(folder / "grades.csv", results)
+        _write_grades_rows(folder / "grades.csv", (rows for _, rows in graded))
         write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
         write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
         _write_report(folder / "report.html", manifest, results, notices)
@@ -73,14 +76,25 @@ def _number(value: float | None) -> str:
 
 def write_grades_csv(path: Path, results: list[StudentResult]) -> None:
     """One row per student and part (the shared format of every grader)."""
+    _write_grades_rows(path, map(grades_rows, results))
+
+
+def grades_rows(result: StudentResult) -> str:
+    """One student's rows of grades.csv as CSV text (formatted where the student is graded, so
+    the process writing the file only joins them)."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([result.student_id, result.name, part.label,
+                                  part.verdict if result.status == "graded" else "missing", _number(part.score),
+                                  _number(round(part.points, 6)), _number(round(part.max_points, 6)),
+                                  _number(part.value), part.misconception or "", part.submitted]
+                                 for part in result.parts)
+    return buffer.getvalue()
+
+
+def _write_grades_rows(path: Path, rows: Iterable[str]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(GRADES_COLUMNS)
-        writer.writerows([result.student_id, result.name, part.label,
-                          part.verdict if result.status == "graded" else "missing", _number(part.score),
-                          _number(round(part.points, 6)), _number(round(part.max_points, 6)), _number(part.value),
-                          part.misconception or "", part.submitted]
-                         for result in results for part in result.parts)
+        csv.writer(handle).writerow(GRADES_COLUMNS)
+        handle.writelines(rows)
 
 
 def _students(manifest: dict[str, Any]) -> dict[str, StudentIdentity]:
@@ -88,8 +102,10 @@ def _students(manifest: dict[str, Any]) -> dict[str, StudentIdentity]:
 
 
 def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Submissions,
-                         processes: int | None = None, keys: Path | None = None) -> list[StudentResult]:
-    """Grade every roster student and write their feedback in HTML and Markdown, in roster order.
+                         processes: int | None = None, keys: Path | None = None
+                         ) -> list[tuple[StudentResult, str]]:
+    """Grade every roster student and write their feedback in HTML and Markdown, in roster order;
+    each student comes back with their rows of grades.csv.
 
     Each student is graded and their feedback written by the same task, on every core for large
     runs; the results come back in roster order, so the files do not depend on the workers.
@@ -101,7 +117,7 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
 
     show_solutions = bool(manifest["grading"].get("show_solutions", True))
 
-    def grade_and_explain(index: int) -> StudentResult:
+    def grade_and_explain(index: int) -> tuple[StudentResult, str]:
         from problemgen.documents import render_document
 
         entry = manifest["students"][index]  # parsed here, in the worker
@@ -124,7 +140,7 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
                     (target / problem.figure).write_text(problem.figure_svg, encoding="utf-8")
         (target / "feedback.html").write_text(render_document("feedback.html.j2", **context), encoding="utf-8")
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
-        return result
+        return result, grades_rows(result)
 
     return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32,
                             meanwhile=prepare_report))

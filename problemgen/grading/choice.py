@@ -26,6 +26,7 @@ is read by the numeric grammar and chooses the option whose value it gives (``-5
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -49,8 +50,10 @@ _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 _BRITISH_ISE = re.compile(r"(?<=[a-z])is(?=(?:e|es|ed|ing|ation|ations)\b)")
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str, case: bool = True) -> str:
-    """The comparison form of an option or an answer (see the module docstring).
+    """The comparison form of an option or an answer (see the module docstring; cached: every
+    student's options are folded again).
 
     ``case=False`` keeps the case: numeric options carry units, and ``MV`` is not ``mV``.
     """

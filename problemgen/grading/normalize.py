@@ -61,9 +61,8 @@ def normalize(raw: str, *, limit: int, what: str, operators: bool = True) -> str
     """
     if not isinstance(raw, str):
         return Rejected(fb.INVALID_EMPTY)
-    too_long = Rejected(fb.INVALID_TOO_LONG.format(limit=limit, what=what))
     if len(raw) > limit:
-        return too_long
+        return Rejected(fb.INVALID_TOO_LONG.format(limit=limit, what=what))
     rejected = _forbidden_character(raw)
     if rejected is not None:
         return rejected
@@ -73,7 +72,7 @@ def normalize(raw: str, *, limit: int, what: str, operators: bool = True) -> str
             text = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group().translate(_SUPERSCRIPT_DIGITS), text)
         text = unicodedata.normalize("NFKC", text)
         if len(text) > limit:  # NFKC can expand one character into many (U+FDFA: 18)
-            return too_long
+            return Rejected(fb.INVALID_TOO_LONG.format(limit=limit, what=what))
         if operators:
             text = text.translate(_SIGNS_AND_OPERATORS)
     text = text.strip(" ")

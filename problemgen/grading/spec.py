@@ -44,8 +44,10 @@ def require_unit(expected: Mapping[str, Any], key: str, default: str = "") -> Un
     return unit
 
 
+@functools.lru_cache(maxsize=8192)
 def decimal(value: float) -> Decimal:
-    """The decimal a bank author wrote: floats through their shortest repr (0.1 -> 0.1)."""
+    """The decimal a bank author wrote: floats through their shortest repr (0.1 -> 0.1; cached:
+    tolerances repeat in every student's parts)."""
     return Decimal(repr(float(value)))
 
 
@@ -82,7 +84,7 @@ def _physics_feedback(name: str) -> str | None:
 def misconception_options(expected: Mapping[str, Any]) -> Misconceptions:
     """``misconception_credit`` (float or name -> float in [0, 1]) and ``misconception_feedback``."""
     credit = expected.get("misconception_credit", 0.0)
-    if isinstance(credit, Mapping):
+    if not isinstance(credit, (int, float)) and isinstance(credit, Mapping):
         for name, score in credit.items():
             _check_score(f"misconception_credit.{name}", score)
         table: Mapping[str, float] | float = dict(credit)
