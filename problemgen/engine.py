@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,7 +168,8 @@ class VariantBatch:
             else:
                 value = self.values[param.name][i]
                 shown[param.name] = value.item() if hasattr(value, "item") else value
-        answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, self.seeds[i],
+        seed = self.seeds[i]
+        answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, seed,
                                 tuple(float(a[i]) for a in self.arguments.get(part.name, ())))
                         for part in template.parts)
         figure: dict[str, Any] = {}
@@ -175,7 +177,7 @@ class VariantBatch:
             figure = {name: [float(v[i]) for v in value] if isinstance(value, list) else float(value[i])
                       for name, value in self.figure.items()}
             figure.update({k: v for k, v in template.figure.inputs.items() if k == "ions"})
-        return Variant(template.id, self.keys[i], self.seeds[i].hex(), givens, answers, hidden, figure)
+        return Variant(template.id, self.keys[i], seed.hex(), givens, answers, hidden, figure)
 
 
 def _store(chosen: dict[str, np.ndarray], n: int, values: dict[str, np.ndarray], row: int, index: int) -> None:
@@ -257,6 +259,9 @@ def _evaluate_all(node: expr.Node, env: dict[str, Any], n: int) -> np.ndarray:
 
 
 def _pick(value: object, i: int) -> object:
+    """Student ``i``'s value of a batch column (a scalar is everyone's), as a Python object."""
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return value.item(i)  # the usual column: no array view made per student
     array = np.asarray(value)
     return array.item() if array.ndim == 0 else array.ravel()[i].item()
 
@@ -272,7 +277,8 @@ def _answer(part: Part, env: dict, wrong: dict[str, np.ndarray], solver: Templat
     factor = solver.part_factors[part.name]
     value = float(_pick(env[part.name], i))
     display = value / factor
-    mistakes = {name: float(array[i]) / factor for name, array in wrong.items() if np.isfinite(array[i])}
+    mistakes = {name: wrong_value / factor for name, array in wrong.items()
+                if math.isfinite(wrong_value := float(_pick(array, i)))}
     if part.kind == "choice":
         options, answer, named, values = numeric_options(part, display, mistakes, seed)
         return Answer(part.name, "choice", answer, answer, part.unit, mistakes, options, option_mistakes=named,
