@@ -9,12 +9,14 @@ misconceptions) and ``summary.txt`` (every notice). Earlier results are replaced
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -56,18 +58,31 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     with writing_folder(out) as folder:
         graded = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
         results = [result for result, _ in graded]
-        notices = run_notices(submitted, results)
-        _write_grades_rows(folder / "grades.csv", (rows for _, rows in graded))
-        write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
-        write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
-        _write_report(folder / "report.html", manifest, results, notices)
-        (folder / "summary.txt").write_text(summary_text(results, notices), encoding="utf-8")
+        with _results_kept_out_of_gc():
+            notices = run_notices(submitted, results)
+            _write_grades_rows(folder / "grades.csv", (rows for _, rows in graded))
+            write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
+            write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
+            _write_report(folder / "report.html", manifest, results, notices)
+            (folder / "summary.txt").write_text(summary_text(results, notices), encoding="utf-8")
     graded = [r for r in results if r.status == "graded"]
     verdicts = Counter(p.verdict for r in graded for p in r.parts)
     mean = sum(r.points for r in graded) / len(graded) if graded else 0.0
     return GradeSummary(out, len(graded), len(results) - len(graded), tuple(notices), mean,
                         results[0].max_points if results else 0.0, dict(sorted(verdicts.items())),
                         time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _results_kept_out_of_gc() -> Iterator[None]:
+    """Leave the objects that exist now (every student's results) out of garbage collection while
+    the reports are written: they hold no cycles, and each collection would walk all of them
+    (a fifth of the report's time at 10,000 students)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _number(value: float | None) -> str:
