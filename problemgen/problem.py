@@ -163,7 +163,7 @@ def _relation_pattern(relation_name: str) -> tuple[str, str, tuple[str, ...]]:
     from problemgen.physics.relations import sympy_backend
 
     m = sympy_backend()
-    constants = {m.R: r"8.314\,\mathrm{J\,mol^{-1}\,K^{-1}}", m.F: r"96\,485\,\mathrm{C\,mol^{-1}}",
+    constants = {m.R: r"8.3145\,\mathrm{J\,mol^{-1}\,K^{-1}}", m.F: r"96\,485\,\mathrm{C\,mol^{-1}}",
                  m.e: r"1.602\times10^{-19}\,\mathrm{C}", m.k_B: r"1.381\times10^{-23}\,\mathrm{J\,K^{-1}}",
                  m.N_A: r"6.022\times10^{23}\,\mathrm{mol^{-1}}", m.eps0: r"8.854\times10^{-12}\,\mathrm{F\,m^{-1}}"}
     substituted = sympy.latex(rel.expression(), symbol_names={**names, **placeholders, **constants},
