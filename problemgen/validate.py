@@ -4,7 +4,9 @@ For each template: it loads (schema, expressions, units), its grid is non-empty,
 constraints accept a reasonable share of draws, its answers are finite, answer dimensions match
 the declared units, every listed misconception applies and lies outside the tolerance, the
 statement and solution render for many samples with no undefined name and no LaTeX left in
-the HTML, every given appears in the statement, and choice answers are among the options.
+the HTML, every given appears in the statement, and choice answers are among the options. A
+worked step whose printed numbers do not give its printed result is a warning
+(:mod:`problemgen.arithmetic`).
 """
 
 from __future__ import annotations
@@ -439,11 +441,13 @@ def _check_magnitudes(template: Template, variants: list) -> list[Finding]:
 
 def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:
     findings = []
+    solutions = []
     for variant in variants:
         try:
             problem = render_problem(template, variant)  # type: ignore[operator]
         except ProblemgenError as error:
             return [_render_finding(template, error)]
+        solutions.append(problem.solution)
         for label, text in [("statement", problem.statement), ("solution", problem.solution),
                             *((f"parts.{p.name}.prompt", p.prompt) for p in problem.parts)]:
             html = re.sub(r"<math.*?</math>", "", problem.html(text), flags=re.S)
@@ -458,7 +462,36 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
                                         "write it with the tex or q filter ({{ x | tex('', 2) }} gives "
                                         "8.5 \\times 10^{-5})"))
                 return findings
+    return findings + _check_arithmetic(template, solutions)
+
+
+def _check_arithmetic(template: Template, solutions: list[str]) -> list[Finding]:
+    """Worked steps whose printed numbers do not give their printed result (one warning per step)."""
+    from problemgen.arithmetic import TOLERATED_UNITS, misses
+
+    steps: dict[str, list] = {}
+    for solution in solutions:
+        for miss in misses(solution):
+            steps.setdefault(_NUMBERS.sub("#", miss.expression), []).append(miss)
+    findings = []
+    for found in steps.values():
+        worst = max(found, key=lambda miss: miss.units_off)
+        findings.append(Finding(
+            template.path, "solution",
+            f"a worked step does not check by hand in {len(found)} of {len(solutions)} samples: "
+            f"`{_shorter(worst.expression)} = {_shorter(worst.printed)}`, but the printed numbers give "
+            f"{worst.computed:.6g} (off by {worst.units_off:.1f} in the last printed figure; up to "
+            f"{TOLERATED_UNITS:g} is taken as rounding); print the intermediate values to the result's precision",
+            "warning"))
     return findings
+
+
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _shorter(latex: str, limit: int = 90) -> str:
+    latex = " ".join(latex.split())
+    return latex if len(latex) <= limit else "…" + latex[-limit:]
 
 
 def _render_finding(template: Template, error: ProblemgenError) -> Finding:

@@ -167,6 +167,21 @@ def test_a_number_in_pythons_e_notation_is_a_finding(tmp_path: Path) -> None:
                                     "({{ x | tex('', 2) }} gives 8.5 \\times 10^{-5})"), finding), finding
 
 
+@pytest.mark.parametrize(("step", "finding"), [
+    ("$1.5 \\\\times 4 = 6.04$", "a worked step does not check by hand in 25 of 25 samples: `1.5 \\times 4 = 6.04`, but the "
+     "printed numbers give 6 (off by 4.0 in the last printed figure; up to 1.5 is taken as rounding); print the "
+     "intermediate values to the result's precision"),
+    ("$1.5 \\\\times 4 = 6.01$", None),
+], ids=["off-by-four", "rounding"])
+def test_a_worked_step_that_does_not_check_is_a_warning(tmp_path: Path, step: str, finding: str | None) -> None:
+    old, new = 'solution = "{{ work.E }}"', f'solution = "{{{{ work.E }}}} Check: {step}."'
+    path = write(tmp_path, VALID.replace(old, new, 1))
+    (report,) = validate_paths([path], samples=50)
+    assert report.ok  # a warning: the reading of printed arithmetic is a heuristic
+    found = [str(f) for f in report.findings if "worked step" in str(f)]
+    assert found == ([f"warning: In {path}, key solution: {finding}"] if finding else [])
+
+
 BANK_TOML = """schema_version = 1
 id = "mine"
 title = "Mine"
