@@ -36,11 +36,7 @@ EXPRESSIONS = [
 
 @pytest.mark.parametrize(("latex", "value"), [case[1:] for case in EXPRESSIONS], ids=[case[0] for case in EXPRESSIONS])
 def test_arithmetic_is_read_from_latex(latex: str, value: float | None) -> None:
-    result = evaluate(latex)
-    if value is None:
-        assert result is None
-    else:
-        assert result == pytest.approx(value, rel=1e-12)
+    assert evaluate(latex) == (None if value is None else pytest.approx(value, rel=1e-12))
 
 
 PRINTED = [
@@ -55,11 +51,7 @@ PRINTED = [
 
 @pytest.mark.parametrize(("latex", "expected"), [case[1:] for case in PRINTED], ids=[case[0] for case in PRINTED])
 def test_a_printed_result_has_a_value_and_a_last_figure(latex: str, expected: tuple[float, float] | None) -> None:
-    found = printed_number(latex)
-    if expected is None:
-        assert found is None
-    else:
-        assert found == pytest.approx(expected, rel=1e-12)
+    assert printed_number(latex) == (None if expected is None else pytest.approx(expected, rel=1e-12))
 
 
 # GIVEN a solution's Markdown, WHEN its steps are checked, THEN these (printed result, units off) miss.
