@@ -56,11 +56,11 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
-        graded = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
-        results = [result for result, _ in graded]
+        outcomes = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
+        results = [result for result, _ in outcomes]
         with _results_kept_out_of_gc():
             notices = run_notices(submitted, results)
-            _write_grades_rows(folder / "grades.csv", (rows for _, rows in graded))
+            _write_grades_rows(folder / "grades.csv", (rows for _, rows in outcomes))
             write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
             write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
             _write_report(folder / "report.html", manifest, results, notices)
