@@ -96,7 +96,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     more, else 1); the files are the same either way. ``key_pdfs``: print the keys too when
     writing PDFs (default: the config's ``key_pdfs``).
     """
-    from problemgen.secret import load_or_create_secret
+    from problemgen.secret import check_rebuild_secret, fingerprint, load_or_create_secret
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
@@ -106,15 +106,29 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     students = load_roster(roster_path or demo_roster_path())
     out = (out or Path(DEMO_OUT if exam_path is None else Path(exam.path).stem)).resolve()
     check_replaceable(out, force, "manifest.json", "build")
+    _refuse_to_drop_grades(out)
+    check_rebuild_secret(out, exam.secret_file)
     secret, created = load_or_create_secret(exam.secret_file)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
-                                      processes)
+                                      processes, fingerprint(secret))
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms)
+
+
+def _refuse_to_drop_grades(out: Path) -> None:
+    """A build replaces its whole folder: refuse while grading results live inside it (``grades/``)."""
+    if not out.is_dir():
+        return
+    runs = sorted(path.parent for path in out.glob("*/grades.csv"))
+    if runs:
+        first = runs[0]
+        raise BuildError(f"{first} holds grading results (grades.csv), and a new build of {out} would delete them; "
+                         f"move them out of the build first (e.g. mv {first} {out.parent / (out.name + '-' + first.name)})"
+                         ", then build again")
 
 
 def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
@@ -370,8 +384,8 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
-           formats: tuple[str, ...], progress: Progress | None, processes: int | None = None
-           ) -> tuple[int, str, tuple[str, ...]]:
+           formats: tuple[str, ...], progress: Progress | None, processes: int | None = None,
+           secret_fingerprint: str = "") -> tuple[int, str, tuple[str, ...]]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
@@ -396,7 +410,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
                bool(browser), key_html)
     used = {template for rows in assignment.values() for _, _, template in rows}
-    header = manifest_header(exam, [templates[template] for template in sorted(used)])
+    header = manifest_header(exam, [templates[template] for template in sorted(used)], secret_fingerprint)
     with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
             files += output.files

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
 import secrets
 from pathlib import Path
@@ -33,3 +36,34 @@ def load_or_create_secret(path: Path) -> tuple[bytes, bool]:
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(value.hex() + "\n")
     return value, True
+
+
+def fingerprint(secret: bytes) -> str:
+    """A short, one-way mark of a secret, kept in the manifest so a rebuild can tell whether it
+    uses the same secret (it reveals nothing that helps to recompute a key)."""
+    return hmac.new(secret, b"problemgen/secret-fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def check_rebuild_secret(build: Path, path: Path) -> None:
+    """Refuse to rebuild ``build`` with another secret than it was made with, or with none at ``path``.
+
+    A new secret changes every student's variant, so a rebuild whose secret file was lost or
+    swapped would silently hand out a different exam than the keys already used.
+    """
+    manifest = build / "manifest.json"
+    if not manifest.is_file():
+        return
+    try:
+        with manifest.open(encoding="utf-8") as handle:
+            header = handle.readline()
+        recorded = json.loads(header[:header.rindex('"students"')].rstrip().rstrip(",") + "}").get("secret_fingerprint")
+    except (OSError, ValueError):
+        recorded = None  # not laid out as builds write it: nothing to compare with
+    fix = (f"restore the secret the build was made with to {path}, or remove {build} to start a new exam "
+           "(every student's variant will change)")
+    if not path.exists():
+        raise ConfigError(str(path), "", f"is missing, but {build} was built with a secret; {fix}")
+    if recorded is not None:
+        current, _ = load_or_create_secret(path)
+        if fingerprint(current) != recorded:
+            raise ConfigError(str(path), "", f"is not the secret {build} was built with; {fix}")

@@ -447,3 +447,51 @@ def test_graded_significant_figures_are_announced_beside_each_numeric_box(exam_d
     submitted = read_submissions(exam_dir / "forms", manifest)
     assert submitted.notices == () and set(submitted.answers[student["id"]]) == {
         part["label"] for problem in student["problems"] for part in problem["parts"]}
+
+
+def _lose_secret(exam_dir: Path, out: Path) -> None:
+    (exam_dir / "small.secret").unlink()
+
+
+def _swap_secret(exam_dir: Path, out: Path) -> None:
+    (exam_dir / "small.secret").write_text("ab" * 32 + "\n", encoding="ascii")
+
+
+def _grade_inside(exam_dir: Path, out: Path) -> None:
+    (out / "grades").mkdir()
+    (out / "grades" / "grades.csv").write_text("student_id\n", encoding="utf-8")
+
+
+# GIVEN a build, WHEN it is rebuilt with --force after this happened, THEN the rebuild is refused
+# with this message, and the build is left as it was.
+REBUILD_REFUSALS = [
+    ("secret-lost", _lose_secret, ConfigError,
+     "In {exam}/small.secret: is missing, but {out} was built with a secret; restore the secret the build was made "
+     "with to {exam}/small.secret, or remove {out} to start a new exam (every student's variant will change)"),
+    ("secret-swapped", _swap_secret, ConfigError,
+     "In {exam}/small.secret: is not the secret {out} was built with; restore the secret the build was made with to "
+     "{exam}/small.secret, or remove {out} to start a new exam (every student's variant will change)"),
+    ("grades-inside", _grade_inside, BuildError,
+     "{out}/grades holds grading results (grades.csv), and a new build of {out} would delete them; move them out of "
+     "the build first (e.g. mv {out}/grades {out}-grades), then build again"),
+]
+
+
+@pytest.mark.parametrize(("happen", "error", "message"), [case[1:] for case in REBUILD_REFUSALS],
+                         ids=[case[0] for case in REBUILD_REFUSALS])
+def test_a_rebuild_that_would_lose_work_is_refused(exam_dir: Path, happen: object, error: type[Exception],
+                                                   message: str) -> None:
+    out = build(exam_dir)
+    happen(exam_dir, out)  # type: ignore[operator]
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(error) as caught:
+        build(exam_dir, force=True)
+    assert str(caught.value) == message.format(exam=exam_dir, out=out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_rebuild_with_its_own_secret_is_allowed(exam_dir: Path) -> None:
+    out = build(exam_dir)
+    before = (out / "manifest.json").read_bytes()
+    build(exam_dir, force=True)
+    assert (out / "manifest.json").read_bytes() == before
