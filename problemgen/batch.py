@@ -37,6 +37,10 @@ class ManifestError(ProblemgenError):
     """An exam folder without a readable manifest of a version this problemgen understands."""
 
 
+class SubmissionsError(ProblemgenError):
+    """Submissions of which not one could be matched to a roster student: nothing is graded."""
+
+
 @dataclass(frozen=True)
 class Notice:
     """Something in the submissions that was skipped or questionable (never fatal)."""
@@ -472,7 +476,7 @@ def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     if isinstance(text, Notice):
         return Submissions({}, {}, (text,))
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), csv_dialect(text)))
     except csv.Error as error:  # e.g. a field longer than the csv module's limit, or a NUL byte
         return Submissions({}, {}, (Notice(str(path), f"is not a readable CSV ({error}); nothing graded from it"),))
     if not rows:
@@ -505,6 +509,26 @@ def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
             continue
         entries.append((where, (student, {label: row[i] if i < len(row) else "" for i, label in columns.items()})))
     return _merge(manifest, entries)
+
+
+def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """The dialect of a CSV from its header line: commas, or the semicolons or tabs that European
+    spreadsheets and LMS exports write."""
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def require_submissions(submissions: Submissions, path: Path) -> None:
+    """Refuse to grade when not one submission was matched to a student: the gradebooks would
+    give everyone 0. The error lists what was read instead (the notices)."""
+    if submissions.answers:
+        return
+    found = "; ".join(str(notice) for notice in submissions.notices[:5]) or "it holds no answers"
+    more = f" (and {len(submissions.notices) - 5} more)" if len(submissions.notices) > 5 else ""
+    raise SubmissionsError(f"no submission in {path} could be matched to a student on the roster, so nothing was "
+                           f"graded and no grade file was written: {found}{more}")
 
 
 def grade_student(student: Mapping[str, Any], answers: Mapping[str, str] | None, source: str = "") -> StudentResult:

@@ -24,7 +24,7 @@ from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
 from problemgen.batch import (Notice, StudentIdentity, StudentResult, Submissions, grade_student, load_manifest,
-                              read_submissions, run_notices, student_identities)
+                              read_submissions, require_submissions, run_notices, student_identities)
 
 GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
                   "submitted"]
@@ -53,6 +53,7 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     started = time.perf_counter()
     manifest = load_manifest(exam_dir, lazy=True)
     submitted = read_submissions(submissions, manifest)
+    require_submissions(submitted, submissions)
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:

@@ -20,6 +20,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from problemgen.batch import csv_dialect
 from problemgen.errors import ConfigError
 
 
@@ -56,7 +57,7 @@ def load_roster(path: str | Path) -> list[Student]:
         text = _decode(path.read_bytes(), shown)
     except OSError as error:
         raise ConfigError(shown, "", f"cannot be read: {error}") from None
-    rows = list(csv.reader(io.StringIO(text), dialect=_dialect(text)))
+    rows = list(csv.reader(io.StringIO(text), dialect=csv_dialect(text)))
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ConfigError(shown, "row 1", "has no header; start with a header row such as id,name,email")
     header = [cell.strip() for cell in rows[0]]
@@ -73,13 +74,6 @@ def load_roster(path: str | Path) -> list[Student]:
     if not students:
         raise ConfigError(shown, "", "lists no students")
     return students
-
-
-def _dialect(text: str) -> type[csv.Dialect]:
-    try:
-        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
 
 
 def _cell(row: list[str], column: int | None) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 import problemgen.templates
 
-from problemgen.batch import load_manifest, read_submissions
+from problemgen.batch import SubmissionsError, load_manifest, read_submissions
 from problemgen.build import build_exam
 from problemgen.errors import BuildError
 from problemgen.results import grade_exam
@@ -63,9 +63,10 @@ def read_csv(path: Path, dicts: bool = True) -> list:
         return list(csv.DictReader(handle)) if dicts else list(csv.reader(handle))
 
 
-def write_csv(path: Path, answers: dict[str, dict[str, str]], extra_rows: list[list[str]] = ()) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+def write_csv(path: Path, answers: dict[str, dict[str, str]], extra_rows: list[list[str]] = (),
+              delimiter: str = ",") -> None:
+    with path.open("w", newline="", encoding="utf-8-sig" if delimiter == ";" else "utf-8") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(["Timestamp", "Student ID", "1a [mV]", "2a", "2b", "2c", "Comments"])
         for student, given in answers.items():
             writer.writerow(["2026-12-01", student, *(given.get(k, "") for k in ("1a", "2a", "2b", "2c")), "-"])
@@ -81,12 +82,12 @@ def write_forms(folder: Path, built: Path, answers: dict[str, dict[str, str]]) -
         (folder / f"{student}.txt").write_text("\n".join(filled) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("kind", ["csv", "forms", "json"])
+@pytest.mark.parametrize("kind", ["csv", "semicolon-csv", "forms", "json"])
 def test_every_submission_format_grades_the_same(built: Path, tmp_path: Path, kind: str) -> None:
     answers, misconception = scripted_answers(built)
-    if kind == "csv":
+    if kind.endswith("csv"):  # a semicolon CSV with a BOM, as European spreadsheets save it
         source = tmp_path / "subs.csv"
-        write_csv(source, answers)
+        write_csv(source, answers, delimiter=";" if kind == "semicolon-csv" else ",")
     elif kind == "forms":
         source = tmp_path / "forms"
         write_forms(source, built, answers)
@@ -117,6 +118,19 @@ def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Pa
             "this one (1 answered) is graded") in messages
     assert "b2: no submission found; scored 0" in messages
     assert (summary.graded, summary.missing) == (1, 2)
+
+
+def test_submissions_that_match_no_student_are_refused_before_any_grade_is_written(built: Path,
+                                                                                     tmp_path: Path) -> None:
+    source = tmp_path / "noid.csv"
+    source.write_text("who,1a\na1,3 mV\n", encoding="utf-8")
+    with pytest.raises(SubmissionsError) as caught:
+        grade_exam(built, source, tmp_path / "grades")
+    assert str(caught.value) == (
+        f"no submission in {source} could be matched to a student on the roster, so nothing was graded and no grade "
+        f"file was written: {source}, row 1: has no student column (one of: student_id, student id, id, student, "
+        "sis user id, sis_id, id number, username, email, email address, sis login id); nothing graded from it")
+    assert not (tmp_path / "grades").exists()
 
 
 @pytest.mark.parametrize(

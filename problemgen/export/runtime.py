@@ -72,7 +72,7 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
 
     try:
         from problemgen.atomic import check_replaceable, writing_folder
-        from problemgen.batch import grade_all, load_manifest, read_submissions
+        from problemgen.batch import grade_all, load_manifest, read_submissions, require_submissions
         from problemgen.errors import ProblemgenError
         from problemgen.results import summary_text, write_canvas_csv, write_grades_csv, write_moodle_csv
     except ImportError as error:
@@ -88,6 +88,10 @@ def grade_main(argv: Sequence[str] | None, grader_dir: Path) -> int:
         submissions = read_submissions(args.submissions, manifest)
     except Exception as error:  # noqa: BLE001 - a file the batch reader cannot parse at all
         return _fail(f"{args.submissions} cannot be read ({error}); nothing was graded")
+    try:
+        require_submissions(submissions, args.submissions)
+    except ProblemgenError as error:
+        return _fail(str(error))
     results, notices = grade_all(manifest, submissions)
     summary = summary_text(results, notices)
     with writing_folder(out) as folder:
