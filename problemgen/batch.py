@@ -554,7 +554,8 @@ def grade_roster_student(manifest: Mapping[str, Any], submissions: Submissions, 
 
 def run_notices(submissions: Submissions, results: Iterable[StudentResult]) -> list[Notice]:
     """The submissions' own notices, then one per roster student without a submission."""
-    return [*submissions.notices, *(Notice(r.student_id, "no submission found; scored 0")
+    return [*submissions.notices, *(Notice(r.student_id, "no submission found; 0 in grades.csv, no score in the LMS "
+                                                         "gradebooks")
                                     for r in results if r.status == "missing")]
 
 

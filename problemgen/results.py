@@ -181,7 +181,8 @@ def _column_title(manifest: dict[str, Any]) -> str:
 
 
 def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
-    """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the exam column."""
+    """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the exam column
+    (blank for a student without a submission)."""
     students = _students(manifest)
     title = _column_title(manifest)
     columns = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
@@ -193,7 +194,13 @@ def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[Student
             entry = students[result.student_id]
             writer.writerow({"Student": result.name, "ID": result.student_id, "SIS User ID": entry.sis_id,
                              "SIS Login ID": entry.email, "Section": "",
-                             title: _number(round(result.points, 2))})
+                             title: _lms_score(result)})
+
+
+def _lms_score(result: StudentResult) -> str:
+    """A student's score for an LMS gradebook; blank without a submission, which both Canvas and
+    Moodle read as "no score" (the instructor decides: late, excused or zero)."""
+    return "" if result.status == "missing" else _number(round(result.points, 2))
 
 
 def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
@@ -207,7 +214,7 @@ def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[Student
         for result in results:
             entry = students[result.student_id]
             writer.writerow({"Email address": entry.email, "ID number": entry.sis_id or result.student_id,
-                             "Full name": result.name, title: _number(round(result.points, 2))})
+                             "Full name": result.name, title: _lms_score(result)})
 
 
 def _write_report(path: Path, manifest: dict[str, Any], results: list[StudentResult], notices: list[Notice]) -> None:

@@ -116,7 +116,7 @@ def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Pa
     answered = sum(1 for v in answers["a1"].values() if v.strip())
     assert (f"{source}, row 5: a second submission for a1 (first from {source}, row 2, {answered} answered); "
             "this one (1 answered) is graded") in messages
-    assert "b2: no submission found; scored 0" in messages
+    assert "b2: no submission found; 0 in grades.csv, no score in the LMS gradebooks" in messages
     assert (summary.graded, summary.missing) == (1, 2)
 
 
@@ -176,6 +176,19 @@ def test_lms_gradebooks_follow_their_import_formats(built: Path, tmp_path: Path)
     assert canvas[2][:2] == ["Doe, Jane", "a1"] and canvas[2][5] == "5"
     moodle = read_csv(out / "moodle-grades.csv")
     assert moodle[0]["Email address"] == "jane@example.edu" and moodle[0]["Small exam"] == "5"
+
+
+def test_a_student_without_a_submission_has_no_score_in_the_lms_gradebooks(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.csv"
+    write_csv(source, {"a1": answers["a1"]})
+    out = grade_exam(built, source, tmp_path / "g").out
+    canvas = {row[1]: row[5] for row in read_csv(out / "canvas-gradebook.csv", dicts=False)[2:]}
+    moodle = {row["ID number"]: row["Small exam"] for row in read_csv(out / "moodle-grades.csv")}
+    assert (canvas["a1"], canvas["b2"], canvas["c3"]) == ("5", "", "")
+    assert moodle["a1"] == "5" and moodle["b2"] == moodle["c3"] == ""
+    missing = {row["student_id"]: row["points"] for row in read_csv(out / "grades.csv") if row["verdict"] == "missing"}
+    assert set(missing) == {"b2", "c3"} and set(missing.values()) == {"0"}
 
 
 def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_path: Path) -> None:

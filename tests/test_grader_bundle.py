@@ -142,7 +142,7 @@ def test_grade_py_gives_the_batch_graders_grades(built: Path, tmp_path: Path, ki
     assert [verdicts[("b2", label)][0] for label in ("1a", "2a", "2b", "2c")] == \
         ["incorrect", "incorrect", "invalid", "invalid"]
     assert verdicts[("b2", "2a")][1] is not None
-    assert "- c3: no submission found; scored 0" in run.stdout
+    assert "- c3: no submission found; 0 in grades.csv, no score in the LMS gradebooks" in run.stdout
     # AND its grades, gradebook CSVs and summary are byte for byte those of `problemgen grade`
     grade_exam(built, submissions, tmp_path / "problemgen-grade")
     for name in ("grades.csv", "canvas-gradebook.csv", "moodle-grades.csv", "summary.txt"):

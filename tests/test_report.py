@@ -181,7 +181,7 @@ def report(rows: list[str] = FIVE, missing: int = 1) -> str:
     students = results(rows, missing)
     students[0] = StudentResult(students[0].student_id, NASTY, "graded", students[0].parts)
     notices = [Notice("answers.csv, row 7", f"student {NASTY!r} is not on the exam's roster; skipped"),
-               Notice(f"s{len(rows) + 1}", "no submission found; scored 0")]
+               Notice(f"s{len(rows) + 1}", "no submission found; 0 in grades.csv, no score in the LMS gradebooks")]
     return render_report(students, manifest(len(rows) + missing), notices)
 
 
@@ -196,7 +196,7 @@ def test_the_report_has_every_section_and_two_inline_plots() -> None:
     assert not any(s in html for s in ("<link", "<script", "src=", "@import", "url(http"))
     assert "<dt>Students graded</dt><dd>5</dd>" in html
     assert "1 × you inverted the concentration ratio" in html
-    assert "no submission found; scored 0" in html
+    assert "no submission found; 0 in grades.csv, no score in the LMS gradebooks" in html
 
 
 def test_student_text_is_escaped() -> None:
