@@ -245,6 +245,10 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     sigfigs = _get(table, "sigfigs", int, None, shown, prefix)
     if sigfigs is not None and not 1 <= sigfigs <= 15:
         raise _fail(shown, prefix + "sigfigs", f"must be a whole number from 1 to 15, got {sigfigs}")
+    if sigfigs is not None and tolerance:
+        # Grading rules: with significant figures set, accuracy is judged by the figure window.
+        raise _fail(shown, prefix + "tolerance", "has no effect together with sigfigs: answers graded by "
+                    "significant figures must lie within half a unit of their last figure; keep one of the two")
     common = dict(number=index + 1, points=points, rtol=rtol, atol=atol, sigfigs=sigfigs,
                   misconception_credit=None if credit is None else float(credit))
     chosen = [key for key in ("template", "pool", "topic", "section") if key in table]

@@ -193,6 +193,9 @@ CONFIG_ERRORS = [
      "key key_pdfs: must be true or false, got 'no'"),
     ("title-not-a-string", ('title = "Small exam"', "title = 3"), "key title: must be a string, got 3"),
     ("points-not-a-number", ("points = 2", 'points = "2"'), "key problems[0].points (problem 1, line 14): must be a number, got '2'"),
+    ("tolerance-with-sigfigs", ("points = 3", "points = 3\nsigfigs = 3"),
+     "key problems[1].tolerance (problem 2, line 18): has no effect together with sigfigs: answers graded by "
+     "significant figures must lie within half a unit of their last figure; keep one of the two"),
     ("sigfigs-not-whole", ("points = 3", "points = 3\nsigfigs = 2.5"), "key problems[1].sigfigs (problem 2, line 18): must be a whole number, got 2.5"),
     ("blank-id", ('id = "small-exam"', 'id = " "'),
      "key id: must not be blank; it is part of every student's seed"),
@@ -423,7 +426,7 @@ def test_graded_significant_figures_are_announced_beside_each_numeric_box(exam_d
     from problemgen.batch import load_manifest, read_submissions
 
     # GIVEN problem 2 graded to 3 significant figures
-    _edit(exam_dir, "exam.toml", "rtol = 0.02 }", "rtol = 0.02 }\nsigfigs = 3")
+    _edit(exam_dir, "exam.toml", "tolerance = { rtol = 0.02 }", "sigfigs = 3")
     _edit(exam_dir, "exam.toml", "misconception_credit = 0.5", f'misconception_credit = 0.5\nsigfig_rule = "{rule}"')
     out = build(exam_dir)
     manifest = load_manifest(out)
