@@ -376,6 +376,10 @@ _FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\
                         r"(?P<answer>.*)$")
 
 
+#: A note after an answer on a form line ("-95.1 mV  # rounded"): a ``#`` after a blank starts it.
+_FORM_COMMENT = re.compile(r"(?:^|\s)#.*$")
+
+
 def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
     """An answers.txt form: ``student: id`` and one ``label [unit] (options) {figures}: answer`` per line.
 
@@ -402,7 +406,7 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
             continue
         match = _FORM_LINE.match(line.strip())
         if match:
-            answers[match.group("label").lower()] = match.group("answer").strip()
+            answers[match.group("label").lower()] = _FORM_COMMENT.sub("", match.group("answer")).strip()
         else:
             where = f"{path}, line {number}"
             notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))

@@ -458,6 +458,7 @@ FORM_EDITS = [
     ("edited-label", lambda line: line.replace("1a", "1 a", 1) if line.startswith("1a") else line,
      "{form}, line {line}: is not a 'label: answer' line ('1 a"),
     ("capital-label", lambda line: line.replace("2a", "2A", 1) if line.startswith("2a") else line, None),
+    ("note-after-the-answer", lambda line: line + "   # rounded at the end" if line.startswith("2a") else line, None),
     ("other-exam", lambda line: "exam: last-year" if line.startswith("exam:") else line,
      "{form}: is a form of exam 'last-year', not 'small-exam'; graded against this exam all the same"),
 ]
