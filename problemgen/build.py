@@ -115,6 +115,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
                                       processes, fingerprint(secret))
+        files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms)
 
@@ -437,6 +438,19 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                 html.unlink()
             files -= len(htmls)
     return files, pdf_note, tuple(lms_lines)
+
+
+def _write_readme(root: Path, exam: ExamConfig, printed: bool) -> int:
+    """``README.txt`` of a build: what to hand out (each student's folder) and what holds answers;
+    returns the number of files written (1). Like every file of a build, it does not depend on
+    where the build is written."""
+    from problemgen import __version__
+    from problemgen.documents import render_document
+
+    text = render_document("build-README.txt.j2", exam=exam, version=__version__, printed=printed,
+                           lms=bool(exam.lms), secret_name=Path(exam.secret_file).name)
+    (root / "README.txt").write_text(text, encoding="utf-8")
+    return 1
 
 
 FIGURE_CHUNK = 250

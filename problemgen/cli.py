@@ -128,7 +128,8 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
                              key_pdfs=False if no_key_pdfs else None)
     click.echo(f"Built {summary.students} students × {summary.problems} problems: {summary.files} files in "
                f"{summary.seconds:.1f} s")
-    click.echo(f"  sheets and answer forms: {summary.out / 'students'}/<id>/")
+    click.echo(f"  sheets and answer forms: {summary.out / 'students'}/<id>/  (hand out only these; the rest holds "
+               "answers, see README.txt)")
     click.echo(f"  keys and master key:     {summary.out / 'keys'}/")
     click.echo(f"  manifest (for grading):  {summary.out / 'manifest.json'}")
     if (summary.out / "print" / "all-sheets.pdf").exists():

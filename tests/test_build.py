@@ -498,3 +498,19 @@ def test_a_rebuild_with_its_own_secret_is_allowed(exam_dir: Path) -> None:
     before = (out / "manifest.json").read_bytes()
     build(exam_dir, force=True)
     assert (out / "manifest.json").read_bytes() == before
+
+
+@pytest.mark.parametrize(("formats", "printed"), [(("md",), False), (("html", "pdf"), True)], ids=["text", "pdf"])
+def test_a_build_says_what_to_hand_out_and_what_holds_answers(exam_dir: Path, formats: tuple[str, ...],
+                                                               printed: bool) -> None:
+    from problemgen.pdf import find_chromium
+
+    if printed and find_chromium() is None:
+        pytest.skip("no Chromium here: the PDF line is not written")
+    out = build(exam_dir, formats=formats)
+    readme = (out / "README.txt").read_text(encoding="utf-8")
+    assert "Hand out to each student ONLY their own folder, students/<id>/" in readme
+    for private in ("keys/", "manifest.json", "grader/", "gradescope-autograder.zip"):
+        assert f"\n  {private}" in readme
+    assert ("print/all-sheets.pdf" in readme) is printed
+    assert "small.secret" in readme and (exam_dir / "small.secret").read_text().strip() not in readme
