@@ -30,7 +30,9 @@ _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions",
 LMS = ("moodle", "canvas")
 _PROBLEM_KEYS = {"template", "draw", "pool", "topic", "section", "points", "tolerance", "sigfigs",
                  "misconception_credit", "title"}
-_GRADING_KEYS = {"misconception_credit", "show_solutions", "sigfig_rule", "unit_required"}
+_GRADING_KEYS = {"misconception_credit", "show_solutions", "sigfig_rule", "unit_required", "gradescope_visibility"}
+#: When Gradescope shows a student the autograder's per-part results (its own names).
+GRADESCOPE_VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class ExamConfig:
     """LMS pools the build also writes: ``moodle`` (``lms/moodle.xml``), ``canvas`` (``lms/canvas-qti.zip``)."""
     key_pdfs: bool = True
     """With the ``pdf`` format, also print each key (about three quarters of the printing time)."""
+    gradescope_visibility: str = "visible"
+    """When the Gradescope autograder's results show to students (one of :data:`GRADESCOPE_VISIBILITIES`)."""
 
 
 def demo_dir() -> Path:
@@ -183,6 +187,10 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
     rule = _get(grading, "sigfig_rule", str, "exact", shown, "grading.")
     if rule not in ("exact", "strict", "at_least"):
         raise _fail(shown, "grading.sigfig_rule", f"must be exact, strict or at_least, got {rule!r}")
+    visibility = _get(grading, "gradescope_visibility", str, "visible", shown, "grading.")
+    if visibility not in GRADESCOPE_VISIBILITIES:
+        raise _fail(shown, "grading.gradescope_visibility", f"must be one of {', '.join(GRADESCOPE_VISIBILITIES)} "
+                    f"(after_published for an exam, so results cannot be used to resubmit), got {visibility!r}")
     problems_table = _get(data, "problems", list, ..., shown)
     if not problems_table:
         raise _fail(shown, "problems", "must list at least one problem ([[problems]] with template = \"...\")")
@@ -199,6 +207,7 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
         misconception_credit=credit, show_solutions=_get(grading, "show_solutions", bool, True, shown, "grading."),
         sigfig_rule=rule, unit_required=_get(grading, "unit_required", bool, True, shown, "grading."), banks=banks,
         lms=tuple(dict.fromkeys(lms)), key_pdfs=_get(data, "key_pdfs", bool, True, shown),
+        gradescope_visibility=visibility,
     )
 
 

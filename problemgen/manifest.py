@@ -113,7 +113,8 @@ def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fing
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
         **({"secret_fingerprint": secret_fingerprint} if secret_fingerprint else {}),
         "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
-        "grading": {"misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
+        "grading": {"gradescope_visibility": exam.gradescope_visibility,
+                    "misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
                     "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},
         "misconception_feedback": misconception_texts(templates),
     }

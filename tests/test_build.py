@@ -193,6 +193,9 @@ CONFIG_ERRORS = [
      "key key_pdfs: must be true or false, got 'no'"),
     ("title-not-a-string", ('title = "Small exam"', "title = 3"), "key title: must be a string, got 3"),
     ("points-not-a-number", ("points = 2", 'points = "2"'), "key problems[0].points (problem 1, line 14): must be a number, got '2'"),
+    ("gradescope-visibility", ("misconception_credit = 0.5", 'misconception_credit = 0.5\ngradescope_visibility = "later"'),
+     "key grading.gradescope_visibility: must be one of visible, after_due_date, after_published, hidden (after_published "
+     "for an exam, so results cannot be used to resubmit), got 'later'"),
     ("tolerance-with-sigfigs", ("points = 3", "points = 3\nsigfigs = 3"),
      "key problems[1].tolerance (problem 2, line 18): has no effect together with sigfigs: answers graded by "
      "significant figures must lie within half a unit of their last figure; keep one of the two"),

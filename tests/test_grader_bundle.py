@@ -387,3 +387,21 @@ def test_every_failure_still_writes_a_valid_results_json(built: Path, tmp_path: 
     results = run_autograder(root, user)
     assert results["score"] == 0 and results["tests"] == []
     assert results["output"].startswith(message), results["output"]
+
+
+@pytest.mark.parametrize("visibility", ["after_published", "hidden"])
+def test_the_exam_chooses_when_gradescope_shows_the_results(tmp_path: Path, visibility: str) -> None:
+    # GIVEN an exam that asks Gradescope to hold its results back
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA / "small-exam", folder)
+    config = folder / "exam.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[grading]\n", f'[grading]\ngradescope_visibility = "{visibility}"\n', 1), encoding="utf-8")
+    out = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    manifest = load_manifest(out)
+    root = autograder_root(out, tmp_path / "autograder")
+    (root / "submission" / "answers.txt").write_text(_form("a1", answer_table(manifest)["a1"], True), encoding="utf-8")
+    # WHEN the autograder grades a submission, THEN the total and every part follow that choice
+    results = run_autograder(root, {"email": "jane@example.edu", "id": 5, "name": "Jane"})
+    assert results["visibility"] == visibility
+    assert {test["visibility"] for test in results["tests"]} == {visibility}

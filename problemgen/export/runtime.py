@@ -253,20 +253,23 @@ def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
 
 def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any]) -> dict[str, Any]:
     summary = f"Graded against your own version of the exam: {result.points:g} of {result.max_points:g} points."
+    # The exam's choice (grading.gradescope_visibility): "after_published" keeps an exam's results
+    # from guiding resubmissions. Failures (see _failure) are always visible: the student must act.
+    visibility = str((manifest.get("grading") or {}).get("gradescope_visibility", "visible"))
     return {
         "score": result.points,
         "output": "\n".join([summary, *(f"Note: {note}" for note in notes)]),
         "output_format": "text",
         "test_output_format": "simple_format",
-        "visibility": "visible",
+        "visibility": visibility,
         "stdout_visibility": "hidden",
-        "tests": [_test(part) for part in result.parts],
+        "tests": [_test(part, visibility) for part in result.parts],
         "extra_data": {"student_id": result.student_id, "source": result.source,
                        "generator": str(manifest.get("generator", ""))},
     }
 
 
-def _test(part: PartResult) -> dict[str, Any]:
+def _test(part: PartResult, visibility: str = "visible") -> dict[str, Any]:
     """One Gradescope test per answer box; its output is HTML-safe (simple_format)."""
     submitted = part.submitted.strip()
     if len(submitted) > SHOWN_ANSWER_LIMIT:
@@ -276,5 +279,5 @@ def _test(part: PartResult) -> dict[str, Any]:
         lines.append(NOT_GRADED)
     value = part.value if part.value is not None and math.isfinite(part.value) else None
     return {"name": f"Part {part.label}", "score": part.points, "max_score": part.max_points,
-            "output": "\n".join(lines), "visibility": "visible",
+            "output": "\n".join(lines), "visibility": visibility,
             "extra_data": {"verdict": part.verdict, "misconception": part.misconception, "value": value}}
