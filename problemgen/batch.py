@@ -157,19 +157,35 @@ def _read_by_lines(path: Path, lazy: bool = False) -> dict[str, Any] | None:
     return manifest
 
 
-def _scan_lines(handle: BinaryIO, lazy: bool) -> dict[str, Any] | None:
-    first = handle.readline().decode("utf-8")
+def _head(first: str) -> str | None:
+    """The header object's text from a streamed manifest's first line (None for other layouts)."""
     opening = _STUDENTS_OPEN.search(first)
-    if opening is None:
+    return None if opening is None else first[:opening.start()].rstrip().rstrip(",") + "}"
+
+
+def read_manifest_header(path: Path) -> dict[str, Any] | None:
+    """A build's manifest header (exam, grading, fingerprints) without reading its students; None
+    when the file is missing or not laid out as builds write it."""
+    try:
+        with path.open("rb") as handle:
+            head = _head(handle.readline().decode("utf-8"))
+        header = None if head is None else json.loads(head)
+    except (OSError, ValueError):
         return None
-    head = first[:opening.start()].rstrip().rstrip(",")
+    return header if isinstance(header, dict) else None
+
+
+def _scan_lines(handle: BinaryIO, lazy: bool) -> dict[str, Any] | None:
+    head = _head(handle.readline().decode("utf-8"))
+    if head is None:
+        return None
     offset = handle.tell()
     spans: list[tuple[int, int, int]] = []
     identities: list[StudentIdentity] = []
     students: list[dict[str, Any]] = []
     labels: dict[tuple[str, ...], tuple[str, ...]] = {}  # students with the same labels share one tuple
     try:
-        manifest = json.loads(head + "}")
+        manifest = json.loads(head)
         for number, line in enumerate(handle, start=2):
             start, offset = offset, offset + len(line)
             text = line.strip()

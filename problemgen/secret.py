@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import secrets
 from pathlib import Path
@@ -50,15 +49,12 @@ def check_rebuild_secret(build: Path, path: Path) -> None:
     A new secret changes every student's variant, so a rebuild whose secret file was lost or
     swapped would silently hand out a different exam than the keys already used.
     """
-    manifest = build / "manifest.json"
-    if not manifest.is_file():
+    from problemgen.batch import read_manifest_header
+
+    if not (build / "manifest.json").is_file():
         return
-    try:
-        with manifest.open(encoding="utf-8") as handle:
-            header = handle.readline()
-        recorded = json.loads(header[:header.rindex('"students"')].rstrip().rstrip(",") + "}").get("secret_fingerprint")
-    except (OSError, ValueError):
-        recorded = None  # not laid out as builds write it: nothing to compare with
+    # A manifest not laid out as builds write it has nothing to compare with.
+    recorded = (read_manifest_header(build / "manifest.json") or {}).get("secret_fingerprint")
     fix = (f"restore the secret the build was made with to {path}, or remove {build} to start a new exam "
            "(every student's variant will change)")
     if not path.exists():
