@@ -406,6 +406,7 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
     if isinstance(text, Notice):
         return [(str(path), text)]
     student: str | None = None
+    check: str | None = None
     answers: dict[str, str] = {}
     notices: list[tuple[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -414,6 +415,9 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
         key, colon, value = line.partition(":")
         if colon and key.strip().lower() == "student":
             student = value.strip()
+            continue
+        if colon and key.strip().lower() == "check":
+            check = value.strip().lower()
             continue
         if colon and key.strip().lower() == "exam":
             if exam_id and value.strip() != exam_id:
@@ -428,7 +432,7 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
             notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))
     if student is None:
         return [(str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's header deleted?)"))]
-    return [*notices, (str(path), (student, answers))]
+    return [*notices, (str(path), (student, answers, check))]
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -438,6 +442,8 @@ def _shown(text: str, limit: int = 60) -> str:
 def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> Submissions:
     known = _identity_map(manifest)
     labels = _labels(manifest)
+    checks: Mapping[str, str] = manifest.get("form_checks") or {}
+    owners: dict[str, str] = {}
     answers: dict[str, dict[str, str]] = {}
     sources: dict[str, str] = {}
     notices: list[Notice] = []
@@ -445,11 +451,18 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> S
         if isinstance(entry, Notice):
             notices.append(entry)
             continue
-        student, given = entry
+        student, given, *rest = entry
         roster_id = known.get(str(student).strip().casefold())
         if roster_id is None:
             notices.append(Notice(where, f"student {student!r} is not on the exam's roster; skipped"))
             continue
+        check = rest[0] if rest else None
+        if check is not None and roster_id in checks and check != checks[roster_id]:
+            owners = owners or {code: owner for owner, code in checks.items()}
+            owner = owners.get(check)
+            whose = (f"is the one on {owner}'s form" if owner else "matches no student's form (was it edited?)")
+            notices.append(Notice(where, f"its check code {check!r} {whose}, not {roster_id}'s; graded as {roster_id} "
+                                         "all the same: was a form handed in under another student's id?"))
         if roster_id in answers:
             before = sum(1 for v in answers[roster_id].values() if v.strip())
             now = sum(1 for label, v in given.items() if v.strip() and label in labels)

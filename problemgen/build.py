@@ -96,7 +96,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     more, else 1); the files are the same either way. ``key_pdfs``: print the keys too when
     writing PDFs (default: the config's ``key_pdfs``).
     """
-    from problemgen.secret import check_rebuild_secret, fingerprint, load_or_create_secret
+    from problemgen.secret import check_rebuild_secret, fingerprint, form_check, load_or_create_secret
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
@@ -114,7 +114,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
-                                      processes, fingerprint(secret))
+                                      processes, fingerprint(secret),
+                                      {s.id: form_check(secret, exam.id, s.id) for s in students})
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms)
@@ -308,6 +309,8 @@ class _Job:
     printing: bool
     """Sheets are printed to PDF (so their HTML is needed)."""
     key_html: bool
+    form_checks: dict[str, str]
+    """Each student's answer-form check code (:func:`problemgen.secret.form_check`)."""
     """Write key.html (to keep, or to print the key from)."""
 
 
@@ -333,7 +336,8 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
-    who = SimpleNamespace(id=student.id, name=student.name)  # jinja reads attributes of objects fastest
+    # NB: jinja reads attributes of objects fastest.
+    who = SimpleNamespace(id=student.id, name=student.name, check=job.form_checks.get(student.id, ""))
     folder = job.folders[student.id]
     sheet_dir, key_dir = job.root / "students" / folder, job.root / "keys" / folder
     sheet_dir.mkdir()
@@ -386,7 +390,8 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
            formats: tuple[str, ...], progress: Progress | None, processes: int | None = None,
-           secret_fingerprint: str = "") -> tuple[int, str, tuple[str, ...]]:
+           secret_fingerprint: str = "", form_checks: dict[str, str] | None = None
+           ) -> tuple[int, str, tuple[str, ...]]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
@@ -409,9 +414,10 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     # Every student has a key in some format: without key PDFs (or Markdown/LaTeX keys) it is HTML.
     key_html = "html" in formats or keys or not {"md", "tex"} & set(formats)
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
-               bool(browser), key_html)
+               bool(browser), key_html, form_checks or {})
     used = {template for rows in assignment.values() for _, _, template in rows}
-    header = manifest_header(exam, [templates[template] for template in sorted(used)], secret_fingerprint)
+    header = manifest_header(exam, [templates[template] for template in sorted(used)], secret_fingerprint,
+                             form_checks or {})
     with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
             files += output.files

@@ -104,14 +104,17 @@ def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> di
             "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
 
 
-def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fingerprint: str = "") -> dict[str, Any]:
+def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fingerprint: str = "",
+                    form_checks: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything of the manifest but its students: versions, exam, grading policy, feedback texts,
-    and the fingerprint of the secret (so a rebuild can refuse another secret)."""
+    the fingerprint of the secret (so a rebuild can refuse another secret) and each student's
+    answer-form check code (so grading can tell whose form was handed in)."""
     from problemgen.sheets import misconception_texts
 
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
         **({"secret_fingerprint": secret_fingerprint} if secret_fingerprint else {}),
+        **({"form_checks": form_checks} if form_checks else {}),
         "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
         "grading": {"gradescope_visibility": exam.gradescope_visibility,
                     "misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,

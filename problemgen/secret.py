@@ -43,6 +43,12 @@ def fingerprint(secret: bytes) -> str:
     return hmac.new(secret, b"problemgen/secret-fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
+def form_check(secret: bytes, exam_id: str, student_id: str) -> str:
+    """The check code printed on a student's answer form (8 hex digits): grading tells from it
+    whose form was handed in, and only the secret makes it."""
+    return hmac.new(secret, f"problemgen/form/{exam_id}/{student_id}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
 def check_rebuild_secret(build: Path, path: Path) -> None:
     """Refuse to rebuild ``build`` with another secret than it was made with, or with none at ``path``.
 

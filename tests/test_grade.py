@@ -529,3 +529,36 @@ def test_of_two_forms_of_one_student_the_one_saved_last_is_graded(built: Path, t
     assert (submitted.answers["a1"]["2a"] == answers["a1"]["2a"]) is (later == "a1.txt")
     (notice,) = submitted.notices
     assert str(notice).startswith(f"{tmp_path / 'forms' / later}: a second submission for a1")
+
+
+@pytest.mark.parametrize(("edit", "whose"), [
+    (lambda line: "student: b2" if line.startswith("student:") else line, "is the one on a1's form"),
+    (lambda line: "check: 0badc0de" if line.startswith("check:") else line, "matches no student's form (was it edited?)"),
+], ids=["another-students-form", "edited-check"])
+def test_a_form_handed_in_under_another_id_is_noticed_by_its_check_code(built: Path, tmp_path: Path, edit: Any,
+                                                                        whose: str) -> None:
+    # GIVEN a1's filled form, handed in with its student line (or its check code) changed
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    form = tmp_path / "forms" / "a1.txt"
+    lines = [edit(line) for line in form.read_text(encoding="utf-8").splitlines()]
+    form.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    check = next(line.split(":")[1].strip() for line in lines if line.startswith("check:"))
+    student = next(line.split(":")[1].strip() for line in lines if line.startswith("student:"))
+    # WHEN the forms are read, THEN the form is graded as the id it names, with a notice saying whose it is
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert list(submitted.answers) == [student]
+    assert [str(n) for n in submitted.notices] == [
+        f"{form}: its check code {check!r} {whose}, not {student}'s; graded as {student} all the same: was a form "
+        "handed in under another student's id?"]
+
+
+def test_every_form_carries_its_own_students_check_code(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, answers)
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert sorted(submitted.answers) == ["a1", "b2", "c3"] and submitted.notices == ()
+    codes = {line for student in answers
+             for line in (built / "students" / student / "answers.txt").read_text(encoding="utf-8").splitlines()
+             if line.startswith("check: ")}
+    assert len(codes) == 3

@@ -41,7 +41,7 @@ WRITERS = ("atomic.py", "results.py")
 REQUIREMENTS = ("numpy",)
 GRADER_DIR = "grader"
 #: Top-level manifest keys the grading data keeps (``load_manifest`` checks ``schema_version``).
-HEADER_KEYS = ("schema_version", "generator", "exam", "grading", "misconception_feedback")
+HEADER_KEYS = ("schema_version", "generator", "exam", "grading", "misconception_feedback", "form_checks")
 CHUNK = 1 << 20
 ZIP_NAME = "gradescope-autograder.zip"
 #: Template folder in ``problemgen.templates``; ``*.j2`` are rendered, the scripts copied as they are.
