@@ -4,7 +4,8 @@ Recognised layouts (by their header row):
 
 - simple: columns ``id`` and ``name`` (any case), optional ``email``;
 - Canvas gradebook export: ``Student, ID, SIS User ID, SIS Login ID, Section, ...``; the
-  ``Points Possible`` row and Canvas's ``Test Student`` are skipped; the Canvas ``ID`` is the id;
+  ``Points Possible`` row and Canvas's test student (``Test Student`` or ``Student, Test``) are
+  skipped; the Canvas ``ID`` is the id;
 - Moodle grades export: ``First name, Last name (or Surname), ID number, ..., Email address``;
   the id is the ``ID number``, or the email address where that is blank.
 
@@ -117,7 +118,9 @@ def _canvas(rows: list[list[str]], lower: list[str], shown: str) -> list[Student
 
     def make(row: list[str]) -> Student | None:
         name = _cell(row, student)
-        if name.lower() in ("points possible", "test student") or name.lower().startswith("points possible"):
+        # Canvas's test student is "Test Student", or "Student, Test" in exports sorted by last name.
+        if name.lower() in ("points possible", "test student", "student, test") or \
+                name.lower().startswith("points possible"):
             return None
         login_id = _cell(row, login)
         return Student(_cell(row, id_), name, login_id if "@" in login_id else "", _cell(row, sis))

@@ -301,8 +301,11 @@ def test_a_roster_that_is_not_utf8_names_the_row(exam_dir: Path) -> None:
          "Jane,Doe,20231,U,Bio,jane@u.edu\nKim,Lee,,U,Bio,kim@u.edu\n",
          [("20231", "Jane Doe", "jane@u.edu", "20231"), ("kim@u.edu", "Kim Lee", "kim@u.edu", "")]),
         ("id;name;email\nx1;Ann;ann@u.edu\n", [("x1", "Ann", "ann@u.edu", "")]),
+        ("Student,ID,SIS User ID,SIS Login ID,Section,Midterm\n\"Student, Test\",999,,,Sec 1,\n"
+         "\"Doe, Jane\",1001,S1,jane@u.edu,Sec 1,\n",
+         [("1001", "Doe, Jane", "jane@u.edu", "S1")]),
     ],
-    ids=["canvas-export", "moodle-export", "semicolons"],
+    ids=["canvas-export", "moodle-export", "semicolons", "canvas-test-student-by-last-name"],
 )
 def test_lms_exports_are_read(tmp_path: Path, text: str, expected: list[tuple[str, ...]]) -> None:
     from problemgen.roster import load_roster
