@@ -8,8 +8,9 @@ located message; usage errors exit with 2 (click's convention).
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from functools import wraps
 from typing import Any, TypeVar
@@ -118,12 +119,7 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
     """
     from problemgen.build import build_exam
 
-    show = not quiet and sys.stderr.isatty()
-    with click.progressbar(length=1, label="Building", file=sys.stderr, show_pos=True) if show else _NoBar() as bar:
-        def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(done - bar.pos)
-
+    with _progress_bar("Building", quiet) as progress:
         summary = build_exam(exam, roster, out, tuple(formats) or None, force, progress,
                              key_pdfs=False if no_key_pdfs else None)
     click.echo(f"Built {summary.students} students × {summary.problems} problems: {summary.files} files in "
@@ -141,6 +137,19 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
         click.echo(f"  {line}")
     if summary.pdf_note:
         click.echo(f"Note: {summary.pdf_note}", err=True)
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    """A ``progress(done, total)`` callback drawing a bar on stderr (none with --quiet or when
+    stderr is not a terminal)."""
+    show = not quiet and sys.stderr.isatty()
+    with click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True) if show else _NoBar() as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        yield progress
 
 
 class _NoBar:
@@ -164,12 +173,14 @@ class _NoBar:
 @click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder. Default: EXAM_DIR/grades.")
 @click.option("--force", is_flag=True, help="Replace earlier results in the results folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @_reports_errors
-def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool) -> None:
+def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool, quiet: bool) -> None:
     """Grade SUBMISSIONS (a CSV, a folder of answers.txt forms, or JSON) against the build in EXAM_DIR."""
     from problemgen.results import grade_exam
 
-    summary = grade_exam(exam_dir, submissions, out, force)
+    with _progress_bar("Grading", quiet) as progress:
+        summary = grade_exam(exam_dir, submissions, out, force, progress=progress)
     counts = ", ".join(f"{n} {verdict}" for verdict, n in summary.verdicts.items()) or "no answers"
     students = f"{summary.graded} student{'' if summary.graded == 1 else 's'}"
     click.echo(f"Graded {students} ({summary.missing} without a submission) in {summary.seconds:.1f} s: "

@@ -16,7 +16,7 @@ import io
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,10 +45,11 @@ class GradeSummary:
 
 
 def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force: bool = False,
-               processes: int | None = None) -> GradeSummary:
+               processes: int | None = None, progress: Callable[[int, int], None] | None = None) -> GradeSummary:
     """Grade ``submissions`` against the build in ``exam_dir``; results go to ``out`` (default exam_dir/grades).
 
     ``processes``: workers grading and writing feedback (default: every core for 200 students or more).
+    ``progress(done, total)`` is called as students are graded.
     """
     started = time.perf_counter()
     manifest = load_manifest(exam_dir, lazy=True)
@@ -57,7 +58,8 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     out = (out or exam_dir / "grades").resolve()
     check_replaceable(out, force, "grades.csv", "grading run")
     with writing_folder(out) as folder:
-        outcomes = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys")
+        outcomes = _grade_with_feedback(folder / "feedback", manifest, submitted, processes, exam_dir / "keys",
+                                        progress)
         results = [result for result, _ in outcomes]
         with _results_kept_out_of_gc():
             notices = run_notices(submitted, results)
@@ -118,8 +120,8 @@ def _students(manifest: dict[str, Any]) -> dict[str, StudentIdentity]:
 
 
 def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Submissions,
-                         processes: int | None = None, keys: Path | None = None
-                         ) -> list[tuple[StudentResult, str]]:
+                         processes: int | None = None, keys: Path | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> list[tuple[StudentResult, str]]:
     """Grade every roster student and write their feedback in HTML and Markdown, in roster order;
     each student comes back with their rows of grades.csv.
 
@@ -158,8 +160,16 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
         (target / "feedback.md").write_text(render_document("feedback.md.j2", **context), encoding="utf-8")
         return result, grades_rows(result)
 
-    return list(ordered_map(grade_and_explain, len(manifest["students"]), processes, chunksize=32,
-                            meanwhile=prepare_report))
+    total = len(manifest["students"])
+    outcomes = ordered_map(grade_and_explain, total, processes, chunksize=32, meanwhile=prepare_report)
+    if progress is None:
+        return list(outcomes)
+    graded = []
+    for outcome in outcomes:
+        graded.append(outcome)
+        if len(graded) % 50 == 0 or len(graded) == total:
+            progress(len(graded), total)
+    return graded
 
 
 _FIGURE_NAME = re.compile(r"figure-[0-9.]+\.svg")

@@ -97,7 +97,7 @@ def test_generate_grade_and_export_from_the_command_line(tmp_path: Path, monkeyp
     again = runner.invoke(main, ["generate", "--format", "md"])
     assert again.exit_code == 1 and "already exists; use --force" in again.output
     forms = tmp_path / "problemgen-demo" / "students"
-    graded = runner.invoke(main, ["grade", "problemgen-demo", str(forms)])
+    graded = runner.invoke(main, ["grade", "problemgen-demo", str(forms), "--quiet"])
     assert graded.exit_code == 0, graded.output
     assert "Graded 30 students (0 without a submission)" in graded.output
     exported = runner.invoke(main, ["export", "problemgen-demo", "--to", "moodle", "--pool", "3"])

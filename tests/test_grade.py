@@ -277,6 +277,18 @@ def test_parallel_feedback_writing_gives_the_same_files(built: Path, tmp_path: P
         assert (serial / relative).read_bytes() == (parallel / relative).read_bytes(), relative
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_grading_reports_its_progress_up_to_every_student(built: Path, tmp_path: Path, processes: int) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    grade_exam(built, source, tmp_path / "grades", processes=processes, progress=lambda *call: calls.append(call))
+    students = len(load_manifest(built)["students"])
+    assert calls[-1] == (students, students)
+    assert [done for done, _ in calls] == sorted({done for done, _ in calls})
+
+
 def _as_schema_1(manifest: dict) -> dict:
     """A manifest as builds of problemgen 0.1 wrote it: each part's feedback texts inline."""
     old = {key: value for key, value in manifest.items() if key != "misconception_feedback"}
