@@ -166,6 +166,23 @@ def test_no_sympy_on_any_grading_path() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_numeric_and_choice_grading_never_import_numpy() -> None:
+    # GIVEN a fresh interpreter WHEN the batch grader is loaded and numeric and choice answers are
+    # graded (with the manifest's feedback texts, as batch grading has them) THEN numpy was never
+    # imported (a run of numeric parts starts without it)
+    code = (
+        "import sys\n"
+        "import problemgen.results\n"
+        "from problemgen.grading import check_answer\n"
+        "check_answer('-64.1 mV', {'kind': 'numeric', 'value': -64.0877, 'unit': 'mV', 'sigfigs': 3})\n"
+        "check_answer('1 mV', {'kind': 'numeric', 'value': -64.0877, 'unit': 'mV', 'misconceptions': {'x': 1.0},\n"
+        "                      'misconception_feedback': {'x': 'You used x.'}})\n"
+        "check_answer('influx', {'kind': 'choice', 'answer': 'influx', 'options': ['influx', 'efflux']})\n"
+        "assert 'numpy' not in sys.modules, 'numpy imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -8,8 +8,8 @@ batch grader, the exported grader bundle and the Gradescope autograder. It never
 echoed student text is escaped, so insert it unescaped), ``misconception`` (name or None) and
 ``value`` (the number read, in the expected unit, or None).
 
-The numeric and choice paths never import sympy; the symbolic path does not either (it
-evaluates its own AST with numpy).
+The numeric and choice paths never import sympy or numpy; the symbolic path imports numpy on
+first use (it evaluates its own AST with it) and never sympy.
 """
 
 from __future__ import annotations
@@ -20,11 +20,19 @@ from typing import Any
 from problemgen.errors import GradingSpecError
 from problemgen.grading.choice import grade_choice
 from problemgen.grading.numeric import grade_numeric
-from problemgen.grading.symbolic import grade_symbolic
 
 __all__ = ["check_answer", "KINDS", "VERDICTS"]
 
 VERDICTS = ("correct", "incorrect", "invalid")
+
+
+def grade_symbolic(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`problemgen.grading.symbolic.grade_symbolic`, imported when first needed (with numpy)."""
+    from problemgen.grading.symbolic import grade_symbolic as grade
+
+    return grade(submitted, expected)
+
+
 KINDS: dict[str, Callable[[str, Mapping[str, Any]], dict[str, Any]]] = {
     "numeric": grade_numeric,
     "symbolic": grade_symbolic,
