@@ -440,12 +440,16 @@ def _shown(text: str, limit: int = 60) -> str:
 
 
 def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> Submissions:
+    """Match submissions to roster students; of two for one student the later is graded, except
+    that a form carrying another student's check code never replaces one that does not."""
     known = _identity_map(manifest)
     labels = _labels(manifest)
     checks: Mapping[str, str] = manifest.get("form_checks") or {}
     owners: dict[str, str] = {}
     answers: dict[str, dict[str, str]] = {}
     sources: dict[str, str] = {}
+    foreign: set[str] = set()
+    """Students whose graded submission is a form with someone else's (or an edited) check code."""
     notices: list[Notice] = []
     for where, entry in entries:
         if isinstance(entry, Notice):
@@ -461,8 +465,16 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> S
             owners = owners or {code: owner for owner, code in checks.items()}
             owner = owners.get(check)
             whose = (f"is the one on {owner}'s form" if owner else "matches no student's form (was it edited?)")
+            if roster_id in answers and roster_id not in foreign:
+                notices.append(Notice(where, f"its check code {check!r} {whose}, not {roster_id}'s; not graded: "
+                                             f"{roster_id}'s own submission ({sources[roster_id]}) is. Was a form "
+                                             "handed in under another student's id?"))
+                continue
             notices.append(Notice(where, f"its check code {check!r} {whose}, not {roster_id}'s; graded as {roster_id} "
                                          "all the same: was a form handed in under another student's id?"))
+            foreign.add(roster_id)
+        else:
+            foreign.discard(roster_id)
         if roster_id in answers:
             before = sum(1 for v in answers[roster_id].values() if v.strip())
             now = sum(1 for label, v in given.items() if v.strip() and label in labels)
@@ -554,14 +566,22 @@ def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def require_submissions(submissions: Submissions, path: Path) -> None:
-    """Refuse to grade when not one submission was matched to a student: the gradebooks would
+    """Refuse to grade when not one submission was matched to a student, or when every matched
+    submission is blank (blank answer forms, a master key, a grades file): the gradebooks would
     give everyone 0. The error lists what was read instead (the notices)."""
-    if submissions.answers:
+    if not submissions.answers:
+        problem = f"no submission in {path} could be matched to a student on the roster"
+    elif not any(answer.strip() for answers in submissions.answers.values() for answer in answers.values()):
+        count = len(submissions.answers)
+        problem = (f"the {count} submission{'s' if count != 1 else ''} in {path} matched to roster students "
+                   f"{'hold' if count != 1 else 'holds'} no answer at all (is it the right file? the build's "
+                   "blank forms, its master key and a grades.csv hold none)")
+    else:
         return
-    found = "; ".join(str(notice) for notice in submissions.notices[:5]) or "it holds no answers"
+    found = "; ".join(str(notice) for notice in submissions.notices[:5])
     more = f" (and {len(submissions.notices) - 5} more)" if len(submissions.notices) > 5 else ""
-    raise SubmissionsError(f"no submission in {path} could be matched to a student on the roster, so nothing was "
-                           f"graded and no grade file was written: {found}{more}")
+    raise SubmissionsError(f"{problem}, so nothing was graded and no grade file was written"
+                           + (f": {found}{more}" if found else ""))
 
 
 def grade_student(student: Mapping[str, Any], answers: Mapping[str, str] | None, source: str = "") -> StudentResult:

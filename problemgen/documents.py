@@ -35,7 +35,9 @@ def document_environment() -> jinja2.Environment:
     env.filters["short_points"] = _short_points
     # check_answer's feedback is already HTML-safe (echoed student text is escaped).
     env.filters["safe_feedback"] = Markup
-    env.filters["feedback_text"] = lambda text: html.unescape(text)
+    # In Markdown, check_answer's HTML-safe feedback keeps only <, > and & escaped (quotes read
+    # as quotes), so echoed student text never becomes HTML where the Markdown is rendered.
+    env.filters["feedback_text"] = lambda text: html.escape(html.unescape(text), quote=False)
     env.filters["code_span"] = _code_span
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env

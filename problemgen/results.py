@@ -147,8 +147,10 @@ def _grade_with_feedback(folder: Path, manifest: dict[str, Any], submitted: Subm
                                                             for part in problem["parts"]],
                                        "figure": problem.get("figure", ""), "figure_svg": ""})
                     for problem in entry["problems"]]
+        # Without a submission the key stays out: late or excused work may still come in.
+        shown = show_solutions and result.status == "graded"
         context = dict(exam=SimpleNamespace(**manifest["exam"]), result=result, problems=problems,
-                       show_solutions=show_solutions, show_answers=show_solutions)
+                       show_solutions=shown, show_answers=shown)
         target = folder / entry["folder"]
         target.mkdir(parents=True)
         for problem in problems:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -189,6 +190,12 @@ def test_a_student_without_a_submission_has_no_score_in_the_lms_gradebooks(built
     assert moodle["a1"] == "5" and moodle["b2"] == moodle["c3"] == ""
     missing = {row["student_id"]: row["points"] for row in read_csv(out / "grades.csv") if row["verdict"] == "missing"}
     assert set(missing) == {"b2", "c3"} and set(missing.values()) == {"0"}
+    # Their feedback keeps the key out (late or excused work may still come in); a1's shows it.
+    for student, keyed in (("a1", True), ("b2", False), ("c3", False)):
+        for kind in ("html", "md"):
+            feedback = (out / "feedback" / student / f"feedback.{kind}").read_text(encoding="utf-8")
+            assert ("Worked solution" in feedback) is keyed, (student, kind)
+    assert "Correct answer" not in (out / "feedback" / "b2" / "feedback.md").read_text(encoding="utf-8")
 
 
 def test_feedback_names_the_mistake_and_escapes_student_text(built: Path, tmp_path: Path) -> None:
@@ -241,7 +248,7 @@ def test_feedback_shows_the_students_own_figure(tmp_path: Path, keys_kept: bool)
     if not keys_kept:
         key_figure.unlink()
     source = tmp_path / "subs.json"
-    source.write_text(json.dumps({"a1": {}}), encoding="utf-8")
+    source.write_text(json.dumps({"a1": {"1a": "1 mV"}}), encoding="utf-8")
     feedback = grade_exam(built, source, tmp_path / "g").out / "feedback" / "a1"
     html = (feedback / "feedback.html").read_text(encoding="utf-8")
     markdown = (feedback / "feedback.md").read_text(encoding="utf-8")
@@ -526,7 +533,6 @@ def test_json_answers_are_matched_to_labels_whatever_their_case(built: Path, tmp
 
 @pytest.mark.parametrize("later", ["a1.txt", "z-a1-again.txt"])
 def test_of_two_forms_of_one_student_the_one_saved_last_is_graded(built: Path, tmp_path: Path, later: str) -> None:
-    import os
 
     answers, _ = scripted_answers(built)
     write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
@@ -563,6 +569,53 @@ def test_a_form_handed_in_under_another_id_is_noticed_by_its_check_code(built: P
     assert [str(n) for n in submitted.notices] == [
         f"{form}: its check code {check!r} {whose}, not {student}'s; graded as {student} all the same: was a form "
         "handed in under another student's id?"]
+
+
+@pytest.mark.parametrize("saved_last", ["own", "foreign"])
+def test_a_form_with_another_students_check_code_never_replaces_a_students_own_form(built: Path, tmp_path: Path,
+                                                                                     saved_last: str) -> None:
+    # GIVEN b2's own form, and a1's form with its student line changed to b2, saved before or after it
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"], "b2": answers["b2"]})
+    foreign, own = tmp_path / "forms" / "a1.txt", tmp_path / "forms" / "b2.txt"
+    lines = foreign.read_text(encoding="utf-8").splitlines()
+    foreign.write_text("\n".join("student: b2" if line.startswith("student:") else line for line in lines) + "\n",
+                       encoding="utf-8")
+    check = next(line.split(":")[1].strip() for line in lines if line.startswith("check:"))
+    first, last = (foreign, own) if saved_last == "own" else (own, foreign)
+    os.utime(first, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    os.utime(last, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    # WHEN the forms are read, THEN b2 is graded on their own form, whichever was saved last
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert submitted.answers == {"b2": answers["b2"]} and submitted.sources == {"b2": str(own)}
+    if saved_last == "own":
+        assert [str(n) for n in submitted.notices] == [
+            f"{foreign}: its check code {check!r} is the one on a1's form, not b2's; graded as b2 all the same: was a "
+            "form handed in under another student's id?",
+            f"{own}: a second submission for b2 (first from {foreign}, 4 answered); this one (4 answered) is graded"]
+    else:
+        assert [str(n) for n in submitted.notices] == [
+            f"{foreign}: its check code {check!r} is the one on a1's form, not b2's; not graded: b2's own submission "
+            f"({own}) is. Was a form handed in under another student's id?"]
+
+
+@pytest.mark.parametrize("source", ["blank-forms", "master-key", "no-answer-columns"])
+def test_submissions_without_a_single_answer_are_refused_before_any_grade_is_written(built: Path, tmp_path: Path,
+                                                                                     source: str) -> None:
+    # GIVEN the wrong file: the build's blank answer forms, its master key, or a CSV of ids alone
+    path = {"blank-forms": built / "students", "master-key": built / "keys" / "master-key.csv",
+            "no-answer-columns": tmp_path / "ids.csv"}[source]
+    if source == "no-answer-columns":
+        path.write_text("Student ID,Comments\na1,late\nb2,\n", encoding="utf-8")
+    # WHEN it is graded, THEN nothing is written and the error says why
+    with pytest.raises(SubmissionsError) as caught:
+        grade_exam(built, path, tmp_path / "grades")
+    count = {"blank-forms": 3, "master-key": 3, "no-answer-columns": 2}[source]
+    assert str(caught.value).startswith(
+        f"the {count} submissions in {path} matched to roster students hold no answer at all (is it the right file? "
+        "the build's blank forms, its master key and a grades.csv hold none), so nothing was graded and no grade file "
+        "was written")
+    assert not (tmp_path / "grades").exists()
 
 
 def test_every_form_carries_its_own_students_check_code(built: Path, tmp_path: Path) -> None:
