@@ -97,6 +97,13 @@ def test_generate_grade_and_export_from_the_command_line(tmp_path: Path, monkeyp
     again = runner.invoke(main, ["generate", "--format", "md"])
     assert again.exit_code == 1 and "already exists; use --force" in again.output
     forms = tmp_path / "problemgen-demo" / "students"
+    blank = runner.invoke(main, ["grade", "problemgen-demo", str(forms), "--quiet"])
+    assert blank.exit_code == 1 and "hold no answer at all (is it the right file?" in blank.output
+    form = sorted(forms.glob("*/answers.txt"))[0]
+    lines = form.read_text(encoding="utf-8").splitlines()
+    first = next(i for i, line in enumerate(lines) if line[:1].isdigit())
+    lines[first] += " -64.1 mV"
+    form.write_text("\n".join(lines) + "\n", encoding="utf-8")
     graded = runner.invoke(main, ["grade", "problemgen-demo", str(forms), "--quiet"])
     assert graded.exit_code == 0, graded.output
     assert "Graded 30 students (0 without a submission)" in graded.output
