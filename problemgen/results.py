@@ -23,8 +23,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from problemgen.atomic import check_replaceable, writing_folder
-from problemgen.batch import (Notice, StudentIdentity, StudentResult, Submissions, grade_student, load_manifest,
-                              read_submissions, require_submissions, run_notices, student_identities)
+from problemgen.batch import (ManifestError, Notice, StudentIdentity, StudentResult, Submissions, grade_student,
+                              load_manifest, read_submissions, require_submissions, run_notices, student_identities)
 
 GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
                   "submitted"]
@@ -52,6 +52,10 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
     ``progress(done, total)`` is called as students are graded.
     """
     started = time.perf_counter()
+    if (exam_dir / "grade.py").is_file() and not (exam_dir / "students").is_dir():
+        raise ManifestError(f"{exam_dir} is an exported grader, which holds no sheets or solutions for feedback: "
+                            f"give `problemgen grade` the build folder ({exam_dir.resolve().parent}), or run "
+                            f"`python {exam_dir / 'grade.py'} SUBMISSIONS` for grade files alone")
     manifest = load_manifest(exam_dir, lazy=True)
     submitted = read_submissions(submissions, manifest)
     require_submissions(submitted, submissions)

@@ -14,7 +14,7 @@ import pytest
 
 import problemgen.templates
 
-from problemgen.batch import SubmissionsError, load_manifest, read_submissions
+from problemgen.batch import ManifestError, SubmissionsError, load_manifest, read_submissions
 from problemgen.build import build_exam
 from problemgen.errors import BuildError
 from problemgen.results import grade_exam
@@ -322,6 +322,19 @@ def test_a_schema_1_manifest_grades_like_its_schema_2_build(built: Path, tmp_pat
     old = grade_exam(old_build, source, tmp_path / "old").out
     for name in ("grades.csv", "feedback/b2/feedback.html", "report.html"):
         assert (old / name).read_bytes() == (new / name).read_bytes(), name
+
+
+def test_grading_an_exported_grader_folder_says_which_folder_to_give(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        grade_exam(built / "grader", source, tmp_path / "grades")
+    assert str(caught.value) == (
+        f"{built / 'grader'} is an exported grader, which holds no sheets or solutions for feedback: give `problemgen "
+        f"grade` the build folder ({built.resolve()}), or run `python {built / 'grader' / 'grade.py'} SUBMISSIONS` for "
+        "grade files alone")
+    assert not (tmp_path / "grades").exists()
 
 
 @pytest.mark.parametrize(("version", "fix"), [(3, "upgrade problemgen (pip install -U problemgen)"),
