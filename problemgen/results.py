@@ -108,9 +108,22 @@ def grades_rows(result: StudentResult) -> str:
     csv.writer(buffer).writerows([result.student_id, result.name, part.label,
                                   part.verdict if result.status == "graded" else "missing", _number(part.score),
                                   _number(round(part.points, 6)), _number(round(part.max_points, 6)),
-                                  _number(part.value), part.misconception or "", part.submitted]
+                                  _number(part.value), part.misconception or "", spreadsheet_text(part.submitted)]
                                  for part in result.parts)
     return buffer.getvalue()
+
+
+#: What a spreadsheet opening a CSV reads as a formula: a cell starting with one of these.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Student text for a CSV cell: text a spreadsheet would run as a formula (``=HYPERLINK(…)``,
+    ``-2+3``, ``-64.1 mV``) gets a leading apostrophe; plain numbers (``-64.1``) stay as they are."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def _write_grades_rows(path: Path, rows: Iterable[str]) -> None:

@@ -166,6 +166,25 @@ def test_regrading_is_deterministic_and_never_silently_overwrites(built: Path, t
     grade_exam(built, source, tmp_path / "one", force=True)
 
 
+@pytest.mark.parametrize(("submitted", "cell"), [
+    ("=HYPERLINK(\"http://x\",\"y\")", "'=HYPERLINK(\"http://x\",\"y\")"),
+    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("+64.1 mV", "'+64.1 mV"),
+    ("-64.1 mV", "'-64.1 mV"),
+    ("\t-1", "'\t-1"),
+    ("-64.1", "-64.1"),
+    ("+6.4e-2", "+6.4e-2"),
+    ("-.5", "-.5"),
+    ("64.1 mV", "64.1 mV"),
+    ("", ""),
+])
+def test_student_text_that_a_spreadsheet_would_run_is_written_as_text(submitted: str, cell: str) -> None:
+    from problemgen.results import spreadsheet_text
+
+    assert spreadsheet_text(submitted) == cell
+
+
 def test_lms_gradebooks_follow_their_import_formats(built: Path, tmp_path: Path) -> None:
     answers, _ = scripted_answers(built)
     source = tmp_path / "subs.csv"

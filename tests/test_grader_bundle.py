@@ -26,7 +26,7 @@ import pytest
 from problemgen.batch import StudentResult, grade_all, grade_student, load_manifest, read_submissions
 from problemgen.build import build_exam
 from problemgen.export.grader import VENDORED, WRITERS, write_grader_bundle
-from problemgen.results import grade_exam
+from problemgen.results import grade_exam, spreadsheet_text
 
 DATA = Path(__file__).parent / "data"
 SCHEMA = json.loads((DATA / "gradescope-results.schema.json").read_text(encoding="utf-8"))
@@ -113,7 +113,7 @@ def assert_same_grades(rows: list[dict[str, str]], results: list[StudentResult])
         assert (row["student_id"], row["name"], row["label"]) == (student.student_id, student.name, part.label)
         verdict = part.verdict if student.status == "graded" else "missing"
         assert (row["verdict"], row["misconception"], row["submitted"]) == \
-            (verdict, part.misconception or "", part.submitted), row
+            (verdict, part.misconception or "", spreadsheet_text(part.submitted)), row
         numbers = [float(row[key]) for key in ("score", "points", "max_points")]
         assert numbers == pytest.approx([part.score, part.points, part.max_points], rel=1e-9, abs=1e-6), row
         if part.value is None:
