@@ -33,6 +33,7 @@ def document_environment() -> jinja2.Environment:
     env.filters["markdown_inline"] = lambda text: Markup(_strip_paragraph(markdown_to_html(text)))
     env.filters["points"] = _points
     env.filters["short_points"] = _short_points
+    env.filters["hundredths"] = _hundredths
     # check_answer's feedback is already HTML-safe (echoed student text is escaped).
     env.filters["safe_feedback"] = Markup
     # In Markdown, check_answer's HTML-safe feedback keeps only <, > and & escaped (quotes read
@@ -62,6 +63,13 @@ def _strip_paragraph(html: str) -> str:
 def _short_points(value: float) -> str:
     """Points as a reader wants them: at most two decimals, no trailing zeros (0.142857 -> 0.14, 2.0 -> 2)."""
     return "%g" % round(value, 2)
+
+
+def _hundredths(value: float) -> str:
+    """Points to two decimals, half-up as the gradebooks round them (0.125 -> 0.13)."""
+    from problemgen.numbers import format_decimals
+
+    return format_decimals(value, 2)
 
 
 def _points(value: float) -> str:

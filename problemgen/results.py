@@ -25,6 +25,7 @@ from typing import Any
 from problemgen.atomic import check_replaceable, writing_folder
 from problemgen.batch import (ManifestError, Notice, StudentIdentity, StudentResult, Submissions, grade_student,
                               load_manifest, read_submissions, require_submissions, run_notices, student_identities)
+from problemgen.numbers import format_decimals
 
 GRADES_COLUMNS = ["student_id", "name", "label", "verdict", "score", "points", "max_points", "value", "misconception",
                   "submitted"]
@@ -229,7 +230,7 @@ def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[Student
 def _lms_score(result: StudentResult) -> str:
     """A student's score for an LMS gradebook; blank without a submission, which both Canvas and
     Moodle read as "no score" (the instructor decides: late, excused or zero)."""
-    return "" if result.status == "missing" else _number(round(result.points, 2))
+    return "" if result.status == "missing" else _number(float(format_decimals(result.points, 2)))
 
 
 def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:

@@ -405,3 +405,31 @@ def test_the_exam_chooses_when_gradescope_shows_the_results(tmp_path: Path, visi
     results = run_autograder(root, {"email": "jane@example.edu", "id": 5, "name": "Jane"})
     assert results["visibility"] == visibility
     assert {test["visibility"] for test in results["tests"]} == {visibility}
+
+
+@pytest.mark.parametrize(("points", "shown", "hundredths"), [
+    (0.125, "0.13", "0.13"),
+    (2.958933, "2.96", "2.96"),
+    (23.00000000000001, "23", "23.00"),
+    (1 / 3, "0.33", "0.33"),
+    (0.0, "0", "0.00"),
+])
+def test_points_are_shown_to_the_cent_rounded_half_up_like_the_gradebooks(points: float, shown: str,
+                                                                          hundredths: str) -> None:
+    from problemgen.documents import _hundredths
+    from problemgen.export.runtime import _shown_points
+
+    assert _shown_points(points) == shown
+    assert _hundredths(points) == hundredths
+
+
+def test_gradescope_scores_carry_no_float_noise() -> None:
+    from problemgen.batch import PartResult
+    from problemgen.export.runtime import _results
+
+    parts = tuple(PartResult(f"{i}a", "1 mV", "correct", 1.0, 23 / 7, 23 / 7, 1.0, None, "Correct.") for i in range(7))
+    result = StudentResult("s1", "Ada", "graded", parts, "answers.txt")
+    assert result.points != 23  # summed float noise
+    results = _results(result, [], {})
+    assert results["score"] == 23.0 and results["tests"][0]["score"] == round(23 / 7, 6)
+    assert results["output"].startswith("Graded against your own version of the exam: 23 of 23 points.")

@@ -167,8 +167,8 @@ def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
         print(f"{student['id']}: no answers read from {path}", *shown, sep="\n")
         return failure("\n".join([NO_ANSWERS.format(name=path.name), *shown]), "no_answers", student["id"])
     result = grade_student(student, answers, str(path.relative_to(folder)))
-    print(f"{result.student_id}: {result.points:g} of {result.max_points:g} points from {result.source}", *shown,
-          sep="\n")
+    print(f"{result.student_id}: {_shown_points(result.points)} of {_shown_points(result.max_points)} points from "
+          f"{result.source}", *shown, sep="\n")
     return _results(result, shown, manifest)
 
 
@@ -252,12 +252,13 @@ def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
 
 
 def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any]) -> dict[str, Any]:
-    summary = f"Graded against your own version of the exam: {result.points:g} of {result.max_points:g} points."
+    summary = (f"Graded against your own version of the exam: {_shown_points(result.points)} of "
+               f"{_shown_points(result.max_points)} points.")
     # The exam's choice (grading.gradescope_visibility): "after_published" keeps an exam's results
     # from guiding resubmissions. Failures (see _failure) are always visible: the student must act.
     visibility = str((manifest.get("grading") or {}).get("gradescope_visibility", "visible"))
     return {
-        "score": result.points,
+        "score": round(result.points, 6),
         "output": "\n".join([summary, *(f"Note: {note}" for note in notes)]),
         "output_format": "text",
         "test_output_format": "simple_format",
@@ -269,6 +270,13 @@ def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any
     }
 
 
+def _shown_points(value: float) -> str:
+    """Points as the gradebook CSVs write them: to two decimals, half-up, no trailing zeros."""
+    from problemgen.numbers import format_decimals
+
+    return f"{float(format_decimals(value, 2)):g}"
+
+
 def _test(part: PartResult, visibility: str = "visible") -> dict[str, Any]:
     """One Gradescope test per answer box; its output is HTML-safe (simple_format)."""
     submitted = part.submitted.strip()
@@ -278,6 +286,6 @@ def _test(part: PartResult, visibility: str = "visible") -> dict[str, Any]:
     if part.verdict == "invalid" and submitted:
         lines.append(NOT_GRADED)
     value = part.value if part.value is not None and math.isfinite(part.value) else None
-    return {"name": f"Part {part.label}", "score": part.points, "max_score": part.max_points,
+    return {"name": f"Part {part.label}", "score": round(part.points, 6), "max_score": round(part.max_points, 6),
             "output": "\n".join(lines), "visibility": visibility,
             "extra_data": {"verdict": part.verdict, "misconception": part.misconception, "value": value}}
