@@ -136,8 +136,8 @@ def test_parse_number_keeps_typed_mantissa(text: str, parsed: ParsedNumber) -> N
     ("text", "feedback"),
     [
         pytest.param("", fb.INVALID_EMPTY, id="empty"),
-        pytest.param("abc", "'abc' is not a number we can read; write one number such as -64.1, 0.5 or 6.4e-2.", id="letters"),
-        pytest.param("<b>1</b>", "'&lt;b&gt;1&lt;/b&gt;' is not a number we can read; write one number such as -64.1, 0.5 or 6.4e-2.", id="html-escaped"),
+        pytest.param("abc", "'abc' is not a number we can read; write one number: digits with a decimal point, a minus sign if it is negative, and e-2 or ×10^-2 for a power of ten.", id="letters"),
+        pytest.param("<b>1</b>", "'&lt;b&gt;1&lt;/b&gt;' is not a number we can read; write one number: digits with a decimal point, a minus sign if it is negative, and e-2 or ×10^-2 for a power of ten.", id="html-escaped"),
         pytest.param("1.234.567 mV", "'1.234.567' is ambiguous; write the number without thousands separators (for example 2750 or 2.75).", id="repeated-separator"),
         pytest.param("1e12345 mV", fb.INVALID_EXPONENT_RANGE, id="exponent-digits"),
         pytest.param("1e999 mV", fb.INVALID_NOT_FINITE, id="not-finite"),

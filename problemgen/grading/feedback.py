@@ -19,10 +19,12 @@ INVALID_TOO_LONG = "Your answer is longer than {limit} characters; enter a singl
 INVALID_CONTROL = ("Your answer contains an invisible or control character (U+{code:04X}); "
                    "retype it instead of pasting it.")
 INVALID_COMBINING = "Your answer contains a run of combining accents; retype it instead of pasting it."
-INVALID_NOT_A_NUMBER = "'{text}' is not a number we can read; write one number such as -64.1, 0.5 or 6.4e-2."
+INVALID_NOT_A_NUMBER = ("'{text}' is not a number we can read; write one number: digits with a decimal point, a minus "
+                        "sign if it is negative, and e-2 or ×10^-2 for a power of ten.")
 INVALID_ONE_NUMBER = ("Enter one number followed by its unit: no arithmetic, ranges, percentages, "
                       "± errors or spaces inside the number.")
-INVALID_PERCENT = "Leave out the % sign: a percentage is typed as its number alone (22.3 for 22.3 %)."
+INVALID_PERCENT = ("Leave out the % sign and give the number the question asks for: a number of percent if it asks "
+                   "for a percentage, a fraction (a half is 0.5) if it asks for a fraction.")
 INVALID_GROUPING = ("'{text}' is ambiguous; write the number without thousands separators "
                     "(for example 2750 or 2.75).")
 INVALID_EXPONENT_FORM = "Write powers of ten as 3.2e-4 or 3.2×10^-4 (with a caret, and no spaces inside the exponent)."
