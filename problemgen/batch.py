@@ -506,14 +506,22 @@ def _read_json(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     for key, value in items:
         where = f"{path} [{key!r}]"
         if isinstance(data, dict) and isinstance(value, dict):
-            entries.append((where, (str(key), {str(k).lower(): str(v) for k, v in value.items()})))
+            entries.append((where, (str(key), {str(k).lower(): _json_answer(v) for k, v in value.items()})))
         elif isinstance(value, dict) and isinstance(value.get("answers"), dict) and "student" in value:
             entries.append((where, (str(value["student"]),
-                                    {str(k).lower(): str(v) for k, v in value["answers"].items()})))
+                                    {str(k).lower(): _json_answer(v) for k, v in value["answers"].items()})))
         else:
             entries.append((where, Notice(where, "expected {student: {label: answer}} or {\"student\": id, "
                                                  "\"answers\": {...}}; skipped")))
     return _merge(manifest, entries)
+
+
+def _json_answer(value: Any) -> str:
+    """A JSON answer as the text graded: a string as it is, null as blank, anything else as the JSON
+    that was written (``65.2``, ``true``, ``["Na+"]``)."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:

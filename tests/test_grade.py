@@ -563,6 +563,17 @@ def test_json_answers_are_matched_to_labels_whatever_their_case(built: Path, tmp
     assert submitted.notices == () and submitted.answers["a1"] == answers["a1"]
 
 
+@pytest.mark.parametrize(("value", "submitted"), [
+    (None, ""), ("-64.1 mV", "-64.1 mV"), (-64.1, "-64.1"), (1e-05, "1e-05"), (True, "true"), (["Na+"], '["Na+"]'),
+    ({"v": 1}, '{"v": 1}'), ("µ", "µ"),
+], ids=["null", "text", "number", "small-number", "bool", "list", "object", "unicode"])
+def test_json_answers_that_are_not_text_are_graded_as_the_json_written(built: Path, tmp_path: Path, value: Any,
+                                                                       submitted: str) -> None:
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps({"a1": {"1a": value, "2a": "1 mV"}}), encoding="utf-8")
+    assert read_submissions(source, load_manifest(built)).answers == {"a1": {"1a": submitted, "2a": "1 mV"}}
+
+
 @pytest.mark.parametrize("later", ["a1.txt", "z-a1-again.txt"])
 def test_of_two_forms_of_one_student_the_one_saved_last_is_graded(built: Path, tmp_path: Path, later: str) -> None:
 
