@@ -147,6 +147,27 @@ def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
                          f"Fix them, then check with: problemgen validate {files}")
 
 
+def require_gradable(exam: ExamConfig, problem: Problem, template: Template, variant: Variant) -> None:
+    """Raise :class:`BuildError` when a part's grading data (as the exam grades it) is malformed:
+    a symbolic key that does not parse, a negative tolerance, a choice answer that is no option.
+    ``problemgen grade`` would otherwise fail for the whole class after the exam was handed out."""
+    from problemgen.errors import GradingSpecError
+    from problemgen.grading import check_answer
+    from problemgen.sheets import GradingPolicy, expected
+    from problemgen.validate import probes
+
+    policy = GradingPolicy.of(exam, problem)
+    answers = {answer.part: answer for answer in variant.answers}
+    for part in template.parts:
+        spec = expected(template, part, answers[part.name], policy)
+        try:
+            check_answer(probes(spec)[0][0], spec)
+        except GradingSpecError as error:
+            raise BuildError(f"not built: problem {problem.number} ({template.id}, {template.path}), part "
+                             f"{part.name} cannot be graded: {error}; fix the template, then check it with: problemgen "
+                             f"validate {template.path}") from None
+
+
 def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Problem) -> list[str]:
     def rank(template: str) -> bytes:
         message = "\x1f".join(["problemgen/v1/pool", exam.id, student.id, str(problem.number), template]).encode()
@@ -261,6 +282,7 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
         batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys)
+        require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
         lines.append(f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "

@@ -60,7 +60,7 @@ def capacity(template: Template) -> Capacity:
         return Capacity(None, None)
     if everything.indices.shape[0] == 0:
         return Capacity(0, 0)
-    solved = solver.solve(everything.values)
+    solved = solver.solve(everything.values, everything.indices.shape[0])
     counts = {source: int(np.count_nonzero(failed)) for source, failed in solved.failures.items()}
     worst = max(counts, key=counts.get) if any(counts.values()) else ""
     return Capacity(everything.indices.shape[0], int(np.count_nonzero(solved.accepted)), worst)
@@ -100,7 +100,7 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
             break
         words = random_words([seeds[i] for i in pending], attempt, len(params))
         batch = draw(template, grids, words)
-        solved = solver.solve(batch.values)
+        solved = solver.solve(batch.values, len(pending))
         for source, failed in solved.failures.items():
             failures[source] = failures.get(source, 0) + int(np.count_nonzero(failed))
             if np.any(failed) and source not in examples:
@@ -200,7 +200,7 @@ def _fill_from_grid(template: Template, solver: TemplateSolver, grids: dict[str,
     everything = enumerate_grid(template, grids, ENUMERATION_LIMIT)
     if everything is None:
         return pending
-    accepted = np.flatnonzero(solver.solve(everything.values).accepted)
+    accepted = np.flatnonzero(solver.solve(everything.values, everything.indices.shape[0]).accepted)
     free = [row for row in accepted.tolist() if everything.indices[row].tobytes() not in taken]
     still = []
     for index in pending.tolist():
@@ -216,16 +216,16 @@ def _fill_from_grid(template: Template, solver: TemplateSolver, grids: dict[str,
 
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
               keys: Sequence[VariantKey | None]) -> VariantBatch:
-    solved = solver.solve(values)
-    env = solved.env
     n = len(seeds)
+    solved = solver.solve(values, n)
+    env = solved.env
     wrong: dict[str, dict[str, np.ndarray]] = {}
     for part in template.parts:
         if part.misconceptions and part.kind != "symbolic" and not part.options:
             correct = np.broadcast_to(np.asarray(env[part.name], dtype=float), (n,))
             wrong[part.name] = {}
             for name in part.misconceptions:
-                values_wrong = solver.misconception_values(part, values, name)
+                values_wrong = solver.misconception_values(part, values, name, n)
                 keep = distinct_from(correct, values_wrong, part)
                 # Two mistakes that give the same number cannot be told apart: the one the part
                 # lists first names it (physics.md §8: mal-rules of one problem must not coincide).

@@ -197,6 +197,12 @@ def manifest_problem(template: Template, variant: Variant, problem: Problem, she
     parts = []
     for part, shown in zip(template.parts, sheet.parts):
         answer = answers[part.name]
+        if answer.kind == "choice" and answer.display not in answer.options:
+            from problemgen.errors import BuildError
+
+            raise BuildError(f"not built: problem {problem.number} ({template.id}, {template.path}), part {part.name}: "
+                             f"the answer {answer.display!r} is not one of the options {list(answer.options)}; add it, "
+                             f"or map it with option_labels, then check with: problemgen validate {template.path}")
         parts.append({"label": shown.form_label, "name": part.name, "points": shown.points, "answer": shown.answer,
                       "prompt": shown.prompt,
                       "expected": expected(template, part, answer, GradingPolicy.of(exam, problem), texts=False)})

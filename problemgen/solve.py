@@ -158,12 +158,13 @@ class TemplateSolver:
                 return candidate.real
         return candidates[0].real if candidates else np.nan
 
-    def solve(self, values: Mapping[str, np.ndarray]) -> Solved:
-        """Evaluate a batch and check constraints and finiteness."""
+    def solve(self, values: Mapping[str, np.ndarray], rows: int | None = None) -> Solved:
+        """Evaluate a batch of ``rows`` draws (default: the length of the value arrays; a template
+        without parameters has none) and check constraints and finiteness."""
         with np.errstate(all="ignore"):
             env = self.evaluate(values)
             closures = self.closures("", FUNCTIONS)
-            n = len(next(iter(values.values()))) if values else 1
+            n = rows if rows is not None else len(next(iter(values.values()))) if values else 1
             failures: dict[str, np.ndarray] = {}
             for i, (source, _) in enumerate(self.template.constraints):
                 holds = np.broadcast_to(np.asarray(closures[f"constraint {i}"](env), dtype=bool), (n,))
@@ -177,12 +178,14 @@ class TemplateSolver:
             accepted &= ~failed
         return Solved(env, accepted, failures)
 
-    def misconception_values(self, part: Part, values: Mapping[str, np.ndarray], name: str) -> np.ndarray:
-        """Wrong answers (SI) of one part under one misconception; NaN where it cannot be computed."""
+    def misconception_values(self, part: Part, values: Mapping[str, np.ndarray], name: str,
+                             rows: int | None = None) -> np.ndarray:
+        """Wrong answers (SI) of one part under one misconception for ``rows`` draws (default: the
+        length of the value arrays); NaN where it cannot be computed."""
         table = misconception_table(name, self.uses[part.name])
         # Closures are cached per function table: the key names every function swapped.
         key = f"{name}:{','.join(applicable_functions(name, self.uses[part.name]))}"
-        n = len(next(iter(values.values())))
+        n = rows if rows is not None else len(next(iter(values.values())))
         try:
             with np.errstate(all="ignore"):
                 wrong = self.evaluate(values, key, table, stop_after=part.name)[part.name]

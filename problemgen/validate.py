@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from problemgen import expr
-from problemgen.errors import ProblemgenError
+from problemgen.errors import GradingSpecError, PhysicsInputError, ProblemgenError
 from problemgen.functions import RESULT_UNITS
 from problemgen.model import Template
 
@@ -269,7 +269,13 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
             findings.append(Finding(template.path, f"params.{name}", "has no values to draw from; check its range and step"))
     seeds = [hashlib.sha256(f"validate/{template.id}/{i}".encode()).digest() for i in range(samples)]
     words = random_words(seeds, 0, len(random_params(template)))
-    solved = solver.solve(draw(template, grids, words).values)
+    try:
+        solved = solver.solve(draw(template, grids, words).values, samples)
+    except PhysicsInputError as error:
+        findings.append(Finding(template.path, "params", f"some draws are outside what the physics allows ({error}); "
+                                "narrow the ranges of the parameters it is given"))
+        return TemplateReport(template.id, template.path, tuple(findings), samples, 0.0, None,
+                              not_drawn="draws are unphysical")
     acceptance = float(np.mean(solved.accepted)) if samples else 1.0
     if acceptance < MIN_ACCEPTANCE:
         worst = max(solved.failures, key=lambda k: int(np.count_nonzero(solved.failures[k])))
@@ -301,7 +307,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     return TemplateReport(template.id, template.path, tuple(findings), samples, acceptance, supply.accepted)
 
 
-def _probes(expected: dict) -> list[tuple[str, str]]:
+def probes(expected: dict) -> list[tuple[str, str]]:
     """(answer, verdict it must get): the right answer, a wrong one and a malformed one."""
     if expected["kind"] == "numeric":
         value, unit = expected["value"], expected["unit"]
@@ -325,8 +331,11 @@ def _self_test(template: Template, variants: list) -> list[Finding]:
         answers = {a.part: a for a in variant.answers}
         for part in template.parts:
             spec = expected(template, part, answers[part.name])
-            for submitted, verdict in _probes(spec):
-                result = check_answer(submitted, spec)
+            for submitted, verdict in probes(spec):
+                try:
+                    result = check_answer(submitted, spec)
+                except GradingSpecError as error:
+                    return [Finding(template.path, f"parts.{part.name}", f"cannot be graded: {error}")]
                 if result["verdict"] != verdict:
                     return [Finding(template.path, f"parts.{part.name}",
                                     f"self-test: {submitted!r} grades as {result['verdict']}, not {verdict} "

@@ -131,6 +131,11 @@ VALIDATION_ERRORS = [
      "if it is a helper"),
     ("latex-outside-math", ('solution = "{{ work.E }}"', 'solution = "so \\\\frac{1}{2}"'),
      "error: In {path}, key solution: LaTeX '\\\\frac' survives in the HTML; put math between $...$"),
+    ("unphysical-range", ("range = [120, 150]", "range = [-20, 150]"),
+     "error: In {path}, key params: some draws are outside what the physics allows (nernst: c_in must be > 0 "
+     "(mol/m^3), got -10.0); narrow the ranges of the parameters it is given"),
+    ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
+     "error: In {path}, key parts.E: cannot be graded: expected['rtol']: must be >= 0.0, got -0.01"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 starts with {{{{ c_out }}}}; a number and a point opening a line "
      "('120. mV') is read as a numbered list, so start the line with the word before it"),
@@ -146,6 +151,15 @@ def test_validation_findings_are_located(tmp_path: Path, edit: tuple[str, str], 
     (report,) = validate_paths([path], samples=50)
     assert not report.ok
     assert message.format(path=path) in [str(f) for f in report.findings]
+
+
+def test_a_template_without_parameters_validates(tmp_path: Path) -> None:
+    # A fixed problem (every number in the text) has one variant; drawing many samples of it works.
+    text = VALID.replace('c_out = { range = [3, 5], step = 1, unit = "mM" }\nc_in = { range = [120, 150], step = 10, unit = "mM" }\n',
+                         "").replace("{{ c_out }} outside and {{ c_in }} inside", "4 mM outside and 140 mM inside")
+    text = text.replace("nernst(c_out, c_in, 1, kelvin(37))", "nernst(4 mM, 140 mM, 1, kelvin(37))")
+    (report,) = validate_paths([write(tmp_path, text)], samples=50)
+    assert report.ok and report.samples == 50 and report.capacity == 1, [str(f) for f in report.findings]
 
 
 @pytest.mark.parametrize("line", ['{{ "inward" if c_in.value > 1 else "outward" }} it goes', "{{ ion | ion }} moves",

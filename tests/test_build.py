@@ -263,6 +263,30 @@ def test_a_template_whose_keys_would_be_wrong_stops_the_build(exam_dir: Path) ->
     assert not (exam_dir / "out").exists()
 
 
+@pytest.mark.parametrize(("template", "edit", "problem"), [
+    ("test-nernst", ('misconceptions = ["inverted_ratio"', 'tolerance = { rtol = -0.01 }\nmisconceptions = ["inverted_ratio"'),
+     "1 (test-nernst, {bank}), part E cannot be graded: expected['rtol']: must be >= 0.0, got -0.01"),
+    ("test-driving", ('options = ["influx", "efflux", "no net movement"]', 'options = ["in", "out", "no net movement"]'),
+     "2 (test-driving, {bank}), part flux cannot be graded: expected['answer']: must be one of the options "
+     "['in', 'out', 'no net movement'], got '{answer}'"),
+], ids=["negative-tolerance", "answer-not-an-option"])
+def test_a_template_whose_answers_could_not_be_graded_stops_the_build(exam_dir: Path, template: str,
+                                                                     edit: tuple[str, str], problem: str) -> None:
+    # GIVEN a template the exam uses, edited so that grading its parts would fail for everyone
+    bank = exam_dir / "bank" / f"{template}.toml"
+    text = bank.read_text(encoding="utf-8")
+    assert edit[0] in text
+    bank.write_text(text.replace(*edit, 1), encoding="utf-8")
+    # WHEN the exam is built, THEN nothing is written and the error names the problem, part and file
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir)
+    message = str(caught.value)
+    answer = re.search(r"got '(\w+)'$", message.split("; fix the template")[0])
+    assert message == (f"not built: problem {problem.format(bank=bank, answer=answer and answer[1])}; "
+                       f"fix the template, then check it with: problemgen validate {bank}")
+    assert not (exam_dir / "out").exists()
+
+
 ROSTER_ERRORS = [
     ("duplicate-id", "id,name\na1,A\nb2,B\na1,C\n", "row 4: repeats the id 'a1' of row 2; ids must be unique"),
     ("blank-id", "id,name\na1,A\n,B\n", "row 3: has a blank id; every student needs an id"),
