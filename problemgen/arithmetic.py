@@ -38,6 +38,9 @@ class StepMiss:
     """What the left side gives, scaled by the power of ten the units account for."""
     units_off: float
     """How far the printed result is from ``computed``, in units of its last figure."""
+    kind: str = "rounding"
+    """``rounding`` (a few units of the last figure off), ``sign`` (the printed result has the other
+    sign) or ``formula`` (the printed numbers give another value altogether)."""
 
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
@@ -90,10 +93,25 @@ def check_step(left: str, right: str) -> StepMiss | None:
     # Units are dropped: the power of ten that brings the computed value nearest the printed one.
     scale = 10.0 ** round(math.log10(abs(value / computed)))
     scaled = computed * scale
+    if abs(scaled + value) / unit <= TOLERATED_UNITS:
+        return StepMiss(left.strip(), right.strip(), scaled, abs(scaled - value) / unit, "sign")
     if abs(scaled - value) > 0.2 * abs(value):
-        return None  # not the same quantity up to a power of ten (a unit factor such as 60 s/min)
+        if _time_factor(value / scaled):
+            return None  # minutes and hours: 2 × 30 s = 1 min
+        return StepMiss(left.strip(), right.strip(), scaled, abs(scaled - value) / unit, "formula")
     off = abs(scaled - value) / unit
     return StepMiss(left.strip(), right.strip(), scaled, off) if off > TOLERATED_UNITS else None
+
+
+def _time_factor(ratio: float) -> bool:
+    """Whether ``ratio`` is, up to a power of ten, a factor of 60 or 3600 (or its inverse), which a
+    step converting seconds, minutes or hours hides once units are dropped."""
+    for factor in (60.0, 3600.0, 1 / 60, 1 / 3600):
+        if ratio:
+            reduced = abs(ratio) / factor
+            if abs(reduced / 10.0 ** round(math.log10(reduced)) - 1) < 0.02:
+                return True
+    return False
 
 
 def _top_level_split(statement: str) -> list[str]:

@@ -484,14 +484,18 @@ def _check_arithmetic(template: Template, solutions: list[str]) -> list[Finding]
             steps.setdefault(_NUMBERS.sub("#", miss.expression), []).append(miss)
     findings = []
     for found in steps.values():
-        worst = max(found, key=lambda miss: miss.units_off)
-        findings.append(Finding(
-            template.path, "solution",
-            f"a worked step does not check by hand in {len(found)} of {len(solutions)} samples: "
-            f"`{_shorter(worst.expression)} = {_shorter(worst.printed)}`, but the printed numbers give "
-            f"{worst.computed:.6g} (off by {worst.units_off:.1f} in the last printed figure; up to "
-            f"{TOLERATED_UNITS:g} is taken as rounding); print the intermediate values to the result's precision",
-            "warning"))
+        worst = max(found, key=lambda miss: (miss.kind != "rounding", miss.units_off))
+        step = (f"a worked step does not check by hand in {len(found)} of {len(solutions)} samples: "
+                f"`{_shorter(worst.expression)} = {_shorter(worst.printed)}`, but the printed numbers give "
+                f"{worst.computed:.6g}")
+        if worst.kind == "sign":
+            step += ": the printed result has the other sign; check the order of the subtraction and the signs"
+        elif worst.kind == "formula":
+            step += ": not the printed result, even up to a power of ten; check the step's operations and signs"
+        else:
+            step += (f" (off by {worst.units_off:.1f} in the last printed figure; up to {TOLERATED_UNITS:g} is "
+                     "taken as rounding); print the intermediate values to the result's precision")
+        findings.append(Finding(template.path, "solution", step, "warning"))
     return findings
 
 

@@ -75,6 +75,19 @@ def test_steps_that_do_not_check_are_found(markdown: str, expected: list[tuple[s
     assert [(miss.printed, round(miss.units_off, 1)) for miss in misses(markdown)] == expected
 
 
+@pytest.mark.parametrize(("left", "right", "kind"), [
+    (r"7\,\mathrm{nS}\times(-68 - (-84))\,\mathrm{mV}", r"-112\,\mathrm{pA}", "sign"),
+    (r"7\,\mathrm{nS}\times(-68 + (-84))\,\mathrm{mV}", r"112\,\mathrm{pA}", "formula"),
+    (r"4.0\times 95.6", "385", "rounding"),
+    (r"2\times 30\,\mathrm{s}", r"1\,\mathrm{min}", None),
+    (r"1.5\,\mathrm{h}\times 60", r"5400\,\mathrm{s}", None),
+    (r"7\times 16", "112", None),
+], ids=["wrong-sign", "wrong-formula", "rounding", "minutes", "hours", "checks"])
+def test_a_miss_is_told_apart_by_kind(left: str, right: str, kind: str | None) -> None:
+    miss = check_step(left, right)
+    assert (miss.kind if miss else None) == kind
+
+
 def test_a_miss_says_what_the_printed_numbers_give() -> None:
     miss = check_step(r"4.0\,\mathrm{nS}\times(95.6\,\mathrm{mV})", r"0.385\,\mathrm{nA}")
     assert miss is not None

@@ -186,7 +186,11 @@ def test_a_number_in_pythons_e_notation_is_a_finding(tmp_path: Path) -> None:
      "printed numbers give 6 (off by 4.0 in the last printed figure; up to 1.5 is taken as rounding); print the "
      "intermediate values to the result's precision"),
     ("$1.5 \\\\times 4 = 6.01$", None),
-], ids=["off-by-four", "rounding"])
+    ("$1.5 \\\\times 4 = -6$", "a worked step does not check by hand in 25 of 25 samples: `1.5 \\times 4 = -6`, but the "
+     "printed numbers give 6: the printed result has the other sign; check the order of the subtraction and the signs"),
+    ("$1.5 \\\\times 4 = 9$", "a worked step does not check by hand in 25 of 25 samples: `1.5 \\times 4 = 9`, but the "
+     "printed numbers give 6: not the printed result, even up to a power of ten; check the step's operations and signs"),
+], ids=["off-by-four", "rounding", "wrong-sign", "wrong-formula"])
 def test_a_worked_step_that_does_not_check_is_a_warning(tmp_path: Path, step: str, finding: str | None) -> None:
     old, new = 'solution = "{{ work.E }}"', f'solution = "{{{{ work.E }}}} Check: {step}."'
     path = write(tmp_path, VALID.replace(old, new, 1))

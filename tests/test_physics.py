@@ -76,6 +76,17 @@ def test_chord_potential_lies_between_the_extreme_potentials(pairs: list[tuple[f
     assert min(E) - 1e-12 <= V <= max(E) + 1e-12
 
 
+@pytest.mark.parametrize(("g", "E", "expected"), [
+    ([1.4e-9, 0.9e-9], [0.063, -0.098], 0.0),        # 1.4·63 = 0.9·98: exactly 0, not -6e-15
+    ([1.7e-9, 1.1e-9], [0.055, -0.085], 0.0),        # 1.7·55 = 1.1·85
+    ([1.5e-9, 1.1e-9], [0.055, -0.085], -0.011 / 2.6),  # (82.5 − 93.5) / 2.6 mV
+    ([1e-9, 2e-9], [0.06, -0.09], -0.04),
+])
+def test_chord_potential_of_terms_that_cancel_is_exactly_zero(g: list[float], E: list[float], expected: float) -> None:
+    # By hand: sum(g E) / sum(g); a sum whose terms cancel exactly is 0, never rounding noise.
+    assert p.chord_potential(g, E) == pytest.approx(expected, rel=1e-12, abs=0.0)
+
+
 @given(st.floats(-0.3, 0.3), st.floats(1.0, 1000.0), temperature, st.floats(20.0, 90.0))
 def test_grahame_round_trips(sigma: float, c: float, T: float, eps_r: float) -> None:
     psi = p.grahame_surface_potential(sigma, [c, c], [1, -1], T, eps_r)

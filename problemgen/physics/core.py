@@ -151,7 +151,11 @@ def chord_potential(g: Sequence[Any], E: Sequence[Any]) -> Any:
     total = sum(gs)
     if not np.all(total > 0):
         raise PhysicsInputError(f, "g", "must have at least one conductance > 0", list(g))
-    return _scalar(sum(gi * Ei for gi, Ei in zip(gs, Es)) / total)
+    terms = [gi * Ei for gi, Ei in zip(gs, Es)]
+    weighted = sum(terms)
+    # Terms that cancel exactly leave rounding noise (1.4·63 − 0.9·98 gives −1.4e-14): that is 0.
+    weighted = np.where(np.abs(weighted) <= 1e-12 * sum(np.abs(term) for term in terms), 0.0, weighted)
+    return _scalar(weighted / total)
 
 
 def coulomb_force(z: Any, field: Any) -> Any:
