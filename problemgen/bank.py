@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
+import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -344,8 +345,20 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
 
 
 def template_files(folder: Path) -> list[Path]:
-    """The template files of a bank folder (every ``*.toml`` but ``bank.toml``), sorted by name."""
-    return sorted(path for path in folder.glob("*.toml") if path.name != "bank.toml")
+    """The template files of a bank folder, sorted by name: every ``*.toml`` but ``bank.toml`` and
+    exam configs kept beside the templates (a file with a ``[[problems]]`` table)."""
+    return sorted(path for path in folder.glob("*.toml") if path.name != "bank.toml" and not _is_exam_config(path))
+
+
+_EXAM_PROBLEMS = re.compile(r"^\s*(?:\[\[\s*problems\s*\]\]|problems\s*=)", re.M)
+
+
+def _is_exam_config(path: Path) -> bool:
+    """Whether a TOML file is an exam config (its ``problems``), not a template."""
+    try:
+        return _EXAM_PROBLEMS.search(path.read_text(encoding="utf-8", errors="replace")) is not None
+    except OSError:
+        return False  # reported when it is loaded as a template
 
 
 def bank_sections(folder: str | Path) -> dict[str, str]:

@@ -398,7 +398,9 @@ def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
             if distinct == 0:
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
                                         f"{name!r} never gives a value of its own (it is always within the tolerance "
-                                        "of the right answer or of a misconception listed before it); remove it"))
+                                        "of the right answer or of a misconception listed before it); if it is the "
+                                        "right answer, the key itself makes this mistake: check the part's value; "
+                                        "otherwise remove it"))
         if part.kind == "choice" and not part.options:
             short = sum(len(next(a for a in v.answers if a.part == part.name).options) < 2 for v in variants)
             if short:

@@ -125,7 +125,8 @@ VALIDATION_ERRORS = [
      "samples (e.g. -105 mV); take abs() of the value, or ask for the signed quantity"),
     ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
      "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never gives a value of its own (it is always "
-     "within the tolerance of the right answer or of a misconception listed before it); remove it"),
+     "within the tolerance of the right answer or of a misconception listed before it); if it is the right answer, "
+     "the key itself makes this mistake: check the part's value; otherwise remove it"),
     ("given-not-shown", ("and {{ c_in }} inside", "and plenty inside"),
      "error: In {path}, key params.c_in: is never shown in the statement or a prompt; use it, or mark it hidden = true "
      "if it is a helper"),
@@ -304,3 +305,14 @@ def test_an_attribute_of_something_else_is_named_without_internals(tmp_path: Pat
     (report,) = validate_paths([path], samples=20)
     assert "error: In {path}, key solution: nothing called 'x' here; check the name after the dot".format(path=path) in \
         [str(f) for f in report.findings]
+
+
+def test_an_exam_config_kept_in_a_bank_folder_is_not_read_as_a_template(tmp_path: Path) -> None:
+    bank = tmp_path / "mine"
+    bank.mkdir()
+    (bank / "bank.toml").write_text(BANK_TOML, encoding="utf-8")
+    (bank / "tiny.toml").write_text(VALID, encoding="utf-8")
+    (bank / "midterm.toml").write_text('schema_version = 1\nid = "midterm"\nbanks = ["."]\n\n[[problems]]\n'
+                                       'template = "tiny"\npoints = 1\n', encoding="utf-8")
+    reports = validate_paths([bank], samples=20)
+    assert [report.template for report in reports] == ["tiny"]
