@@ -56,6 +56,8 @@ class BuildSummary:
     """One line per slot: distinct variants used of how many available."""
     lms: tuple[str, ...] = ()
     """One line per LMS export the config asks for: its file (under ``out``) and its notes."""
+    notes: tuple[str, ...] = ()
+    """Things the instructor should know, e.g. an own template that replaces a built-in one."""
 
 
 def all_templates(extra_banks: tuple[Path, ...] = ()) -> dict[str, Template]:
@@ -66,6 +68,16 @@ def all_templates(extra_banks: tuple[Path, ...] = ()) -> dict[str, Template]:
     for bank in [*builtin_banks().values(), *(load_bank(path) for path in extra_banks)]:
         templates.update(bank.templates)
     return templates
+
+
+def replaced_builtins(exam: ExamConfig, templates: dict[str, Template]) -> tuple[str, ...]:
+    """A note per template the exam uses from its own banks under the id of a built-in template."""
+    from problemgen.bank import builtin_banks
+
+    builtin = {t.id: t.path for bank in builtin_banks().values() for t in bank.templates.values()}
+    used = sorted({template for problem in exam.problems for template in problem.candidates})
+    return tuple(f"template {template!r} is your bank's ({templates[template].path}), not the built-in one of that id"
+                 for template in used if template in builtin and templates[template].path != builtin[template])
 
 
 def _exam_and_templates(exam_path: Path | None) -> tuple[ExamConfig, dict[str, Template]]:
@@ -118,7 +130,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
                                       {s.id: form_check(secret, exam.id, s.id) for s in students})
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
-                        exam.secret_file, created, pdf_note, capacity, lms)
+                        exam.secret_file, created, pdf_note, capacity, lms, replaced_builtins(exam, templates))
 
 
 def _refuse_to_drop_grades(out: Path) -> None:

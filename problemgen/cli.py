@@ -135,6 +135,8 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
         click.echo(f"  LMS question pools:      {summary.out / line}")
     for line in summary.capacity:
         click.echo(f"  {line}")
+    for note in summary.notes:
+        click.echo(f"Note: {note}", err=True)
     if summary.pdf_note:
         click.echo(f"Note: {summary.pdf_note}", err=True)
 

@@ -287,6 +287,19 @@ def test_a_template_whose_answers_could_not_be_graded_stops_the_build(exam_dir: 
     assert not (exam_dir / "out").exists()
 
 
+def test_a_build_notes_an_own_template_that_replaces_a_built_in_one(exam_dir: Path) -> None:
+    from problemgen.bank import builtin_banks_dir
+
+    own = exam_dir / "bank" / "nernst-cation.toml"
+    own.write_text((builtin_banks_dir() / "driving-force" / "nernst-cation.toml").read_text(encoding="utf-8"),
+                   encoding="utf-8")
+    config = exam_dir / "exam.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[[problems]]\ntemplate = "nernst-cation"\npoints = 1\n',
+                      encoding="utf-8")
+    summary = build_exam(config, exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
+    assert summary.notes == (f"template 'nernst-cation' is your bank's ({own}), not the built-in one of that id",)
+
+
 ROSTER_ERRORS = [
     ("duplicate-id", "id,name\na1,A\nb2,B\na1,C\n", "row 4: repeats the id 'a1' of row 2; ids must be unique"),
     ("blank-id", "id,name\na1,A\n,B\n", "row 3: has a blank id; every student needs an id"),
