@@ -126,6 +126,12 @@ def _mismatch(node: expr.Binary, left: Dims, right: Dims | None) -> Dims:
     raise _DimensionMismatch(node, left, right)
 
 
+#: A display unit to suggest for an answer of each kind.
+_EXAMPLE_UNITS = {"voltage": "mV", "current": "pA", "conductance": "nS", "concentration": "mM", "capacitance": "pF",
+                  "charge": "pC", "time": "ms", "resistance": "MOhm", "current density": "uA/cm^2",
+                  "specific capacitance": "uF/cm^2", "temperature": "K", "length": "um", "area": "um^2"}
+
+
 def _dims_of_unit_symbol(unit: str) -> Dims:
     return _dims(unit) if unit else _ZERO
 
@@ -174,7 +180,12 @@ def _check_dimensions(template: Template) -> list[Finding]:
                 variable = next(v for v in (relation(part.solve.relation).output, *relation(part.solve.relation).inputs)
                                 if v.name == part.solve.unknown)
                 found = _dims(variable.unit)
-            if found is not None and found != declared:
+            if found is not None and found != declared and not part.unit:
+                example = _EXAMPLE_UNITS.get(_dimension_name(found))
+                findings.append(Finding(template.path, f"parts.{part.name}.unit",
+                                        f"missing: the answer is a {_dimension_name(found)}; add its display unit"
+                                        + (f" (unit = \"{example}\", say)" if example else "")))
+            elif found is not None and found != declared:
                 findings.append(Finding(template.path, f"parts.{part.name}.unit",
                                         f"the answer is a {_dimension_name(found)} but the unit {part.unit!r} is a "
                                         f"{_dimension_name(declared)}; use a unit of {_dimension_name(found)}"))
@@ -515,8 +526,28 @@ def _render_finding(template: Template, error: ProblemgenError) -> Finding:
 
     prefix = f"{template.path}, "
     if isinstance(error, RenderError) and error.where.startswith(prefix):
-        return Finding(template.path, error.where[len(prefix):], error.problem)
+        key = error.where[len(prefix):]
+        return Finding(template.path, key, _kept_from_students(template, key, error.problem) or error.problem)
     return Finding(template.path, "", str(error))
+
+
+_UNDEFINED = re.compile(r"'(\w+)' is undefined")
+
+
+def _kept_from_students(template: Template, key: str, problem: str) -> str | None:
+    """Why an answer or a hidden parameter is undefined in a statement or prompt (it is defined,
+    but not for what students see), or None for another problem."""
+    undefined = _UNDEFINED.match(problem)
+    if undefined is None:
+        return None
+    name = undefined.group(1)
+    text = "the statement" if key.startswith("statement") else "a prompt"
+    if any(part.name == name for part in template.parts):
+        return f"{name!r} is an answer, which {text} cannot show (answers are in the solution and the key only)"
+    if any(param.name == name and param.hidden for param in template.params):
+        return (f"{name!r} is a hidden parameter, which {text} cannot show; remove hidden = true to show it to "
+                "students, or leave it out of the text")
+    return None
 
 
 #: A float as Python prints it with %g or str(): 8.5e-05, 1e+06 (never how a sheet writes numbers).
@@ -528,7 +559,11 @@ def _load_finding(error: ProblemgenError, path: Path) -> Finding:
 
     if isinstance(error, BankError):
         return Finding(error.path, error.key, error.problem)
-    return Finding(str(path), "", str(error))
+    text, prefix = str(error), f"In {path}"
+    if text.startswith(prefix + ", key "):  # already located (an expression's error): not "In x: In x, ..."
+        key, _, message = text[len(prefix) + len(", key "):].partition(": ")
+        return Finding(str(path), key, message)
+    return Finding(str(path), "", text.removeprefix(prefix + ": "))
 
 
 def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[TemplateReport]:

@@ -111,6 +111,14 @@ VALIDATION_ERRORS = [
      "widen the ranges or relax the constraint"),
     ("unit-mismatch", ('unit = "mV"', 'unit = "mM"'),
      "error: In {path}, key parts.E.unit: the answer is a voltage but the unit 'mM' is a concentration; use a unit of voltage"),
+    ("answer-in-statement", ("{{ c_in }} inside at", "{{ c_in }} inside, E = {{ E }}, at"),
+     "error: In {path}, key statement: 'E' is an answer, which the statement cannot show (answers are in the solution "
+     "and the key only)"),
+    ("hidden-in-statement", ('step = 10, unit = "mM" }', 'step = 10, unit = "mM", hidden = true }'),
+     "error: In {path}, key statement: 'c_in' is a hidden parameter, which the statement cannot show; remove "
+     "hidden = true to show it to students, or leave it out of the text"),
+    ("unit-missing", ('unit = "mV"\n', ''),
+     "error: In {path}, key parts.E.unit: missing: the answer is a voltage; add its display unit (unit = \"mV\", say)"),
     ("misconception-does-not-apply", ('["inverted_ratio"]', '["circle_area"]'),
      "error: In {path}, key parts.E.misconceptions: 'circle_area' does not apply to this answer; misconceptions of the "
      "functions it uses: anion_sign, celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, "
@@ -316,3 +324,11 @@ def test_an_exam_config_kept_in_a_bank_folder_is_not_read_as_a_template(tmp_path
                                        'template = "tiny"\npoints = 1\n', encoding="utf-8")
     reports = validate_paths([bank], samples=20)
     assert [report.template for report in reports] == ["tiny"]
+
+
+def test_a_template_that_does_not_load_is_located_once(tmp_path: Path) -> None:
+    path = write(tmp_path, VALID.replace('value = "nernst(', 'value = "nernstt(', 1))
+    (report,) = validate_paths([path], samples=20)
+    assert [str(f) for f in report.findings] == [
+        f"error: In {path}, key parts.E.value, column 1: unknown function 'nernstt'; see the function list in "
+        "banks/README.md\n    nernstt(c_out, c_in, 1, kelvin(37))\n    ^"]
