@@ -126,6 +126,7 @@ def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[st
     _check_unit(r, "unit", unit)
     common = dict(name=name, kind=kind, unit=unit, sigfigs=r.get("sigfigs", int, None),
                   decimals=r.get("decimals", int, None), hidden=r.get("hidden", bool, False))
+    _check_sigfigs(r, common["sigfigs"])
     if kind == "choice":
         choices = r.get("choice", list, describe="a non-empty list")
         if not choices:
@@ -195,6 +196,15 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
     )
     if not 0 <= fields["distractors"] <= 4:
         raise r.fail("distractors", f"must be between 0 and 4, got {fields['distractors']}")
+    _check_sigfigs(r, fields["sigfigs"])
+    for name_, bound in (("rtol", fields["rtol"]), ("atol", fields["atol"])):
+        if bound < 0:
+            raise t.fail(name_, f"must be >= 0, got {bound:g}")
+    if fields["options"]:
+        strays = sorted(set(fields["option_labels"].values()) - set(fields["options"]))
+        if strays:
+            raise r.fail("option_labels", f"maps to {', '.join(map(repr, strays))}, which is not among the options "
+                                          f"({', '.join(map(repr, fields['options']))}); use the options' own words")
     if kind == "symbolic":
         fields["expression"] = r.get("value", str, describe="the expected expression")
         if not fields["variables"]:
@@ -319,8 +329,12 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
     difficulty = r.get("difficulty", int, describe="1, 2 or 3")
     if difficulty not in DIFFICULTIES:
         raise r.fail("difficulty", f"must be 1, 2 or 3, got {difficulty}")
+    template_id = r.get("id", str, describe="a unique id such as \"nernst-cation\"")
+    if not _TEMPLATE_ID.fullmatch(template_id):
+        raise r.fail("id", f"{template_id!r} is not a usable id; use lower-case letters, digits and hyphens, such as "
+                           "\"nernst-cation\" (it names the template in exam configs, seeds and file names)")
     return Template(
-        id=r.get("id", str, describe="a unique id such as \"nernst-cation\""), title=r.get("title", str),
+        id=template_id, title=r.get("title", str),
         topic=r.get("topic", str), section=r.get("section", str, describe="the seed section it teaches"),
         difficulty=difficulty, params=tuple(params), constraints=constraints, parts=tuple(parts),
         statement=r.get("statement", str), solution=r.get("solution", str), path=shown,
@@ -342,6 +356,15 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
             raise BankError(shown(path), *problems[0])
         templates[template.id] = template
     return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
+
+
+#: A template id: it appears in exam configs, seeds and the manifest.
+_TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _check_sigfigs(r: _Reader, sigfigs: int | None) -> None:
+    if sigfigs is not None and sigfigs < 1:
+        raise r.fail("sigfigs", f"must be at least 1, got {sigfigs}")
 
 
 def template_files(folder: Path) -> list[Path]:

@@ -68,6 +68,12 @@ LOAD_ERRORS = [
     ("bad-difficulty", ("difficulty = 1", "difficulty = 5"), "In {path}, key difficulty: must be 1, 2 or 3, got 5"),
     ("bad-range", ("range = [3, 5]", "range = [5, 3]"),
      "In {path}, key params.c_out.range: must be [low, high] with low <= high, got [5, 3]"),
+    ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
+     "In {path}, key parts.E.tolerance.rtol: must be >= 0, got -0.01"),
+    ("no-significant-figures", ("sigfigs = 3", "sigfigs = 0"), "In {path}, key parts.E.sigfigs: must be at least 1, got 0"),
+    ("id-with-spaces", ('id = "tiny"', 'id = "tiny one"'),
+     "In {path}, key id: 'tiny one' is not a usable id; use lower-case letters, digits and hyphens, such as "
+     "\"nernst-cation\" (it names the template in exam configs, seeds and file names)"),
     ("two-kinds", ('c_in = { range', 'c_in = { choice = [1], range'),
      "In {path}, key params.c_in.range: give exactly one of choice, ion, range, preset, derived, not both choice and range"),
 ]
@@ -143,8 +149,6 @@ VALIDATION_ERRORS = [
     ("unphysical-range", ("range = [120, 150]", "range = [-20, 150]"),
      "error: In {path}, key params: some draws are outside what the physics allows (nernst: c_in must be > 0 "
      "(mol/m^3), got -10.0); narrow the ranges of the parameters it is given"),
-    ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
-     "error: In {path}, key parts.E: cannot be graded: expected['rtol']: must be >= 0.0, got -0.01"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 starts with {{{{ c_out }}}}; a number and a point opening a line "
      "('120. mV') is read as a numbered list, so start the line with the word before it"),
@@ -332,3 +336,13 @@ def test_a_template_that_does_not_load_is_located_once(tmp_path: Path) -> None:
     assert [str(f) for f in report.findings] == [
         f"error: In {path}, key parts.E.value, column 1: unknown function 'nernstt'; see the function list in "
         "banks/README.md\n    nernstt(c_out, c_in, 1, kelvin(37))\n    ^"]
+
+
+def test_option_labels_must_name_an_option(tmp_path: Path) -> None:
+    choice = ('\n[[parts]]\nname = "flux"\nkind = "choice"\nvalue = "flux_direction(1, -0.07, E)"\n'
+              'options = ["influx", "efflux", "no net movement"]\noption_labels = { none = "no current" }\n')
+    path = write(tmp_path, VALID + choice)
+    with pytest.raises(BankError) as caught:
+        load_template(path)
+    assert str(caught.value) == (f"In {path}, key parts.flux.option_labels: maps to 'no current', which is not among "
+                                 "the options ('influx', 'efflux', 'no net movement'); use the options' own words")
