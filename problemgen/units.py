@@ -31,6 +31,7 @@ from problemgen.units_table import (
     PREFIXES,
     SYMBOLS,
     Dims,
+    dimension_has_name,
     dimension_name,
 )
 
@@ -109,6 +110,11 @@ class Unit:
     def dimension(self) -> str:
         """Human name of the dimension (``voltage``, ``concentration``...)."""
         return dimension_name(self.dims)
+
+    @property
+    def dimension_named(self) -> bool:
+        """Whether the dimension has a reader's name (``voltage``), not only its SI base form."""
+        return dimension_has_name(self.dims)
 
     @property
     def dimensionless(self) -> bool:

@@ -128,6 +128,11 @@ _DIMENSION_NAMES: dict[Dims, str] = {
 }
 
 
+def dimension_has_name(dims: Dims) -> bool:
+    """Whether :func:`dimension_name` gives a reader's name for ``dims``."""
+    return tuple(dims) in _DIMENSION_NAMES
+
+
 def dimension_name(dims: Dims) -> str:
     """A reader's name for ``dims`` (``voltage``, ``concentration``...), else its SI base form.
 

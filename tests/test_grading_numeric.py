@@ -33,6 +33,11 @@ RULES_EXAMPLES = [
     ("-64.1 mv", E_CL, {}, "invalid", "The unit could not be read ('mv' is not a unit; did you mean 'mV'?)."),
     ("-64.1 MV", E_CL, {}, "incorrect", "Your value is off by a factor of 10^9; check the unit prefixes and conversions."),
     ("-64.1 mM", E_CL, {}, "incorrect", "Your unit, mM, measures concentration, but this answer is voltage."),
+    ("-64.1 m V", E_CL, {}, "incorrect", "Your unit, m V, is not a unit of voltage, which this answer is: a space between "
+     "units multiplies them (m × V); write one unit with its prefix attached, such as mV."),
+    ("-64.1 mV mV", E_CL, {}, "incorrect", "Your unit, mV mV, is not a unit of voltage, which this answer is: a space "
+     "between units multiplies them (mV × mV); write one unit with its prefix attached, such as mV."),
+    ("-64.1 mV*s", E_CL, {}, "incorrect", "Your unit, mV*s, is not a unit of voltage, which this answer is."),
     ("+64.1 mV", E_CL, {}, "incorrect", fb.INCORRECT_SIGN),
     ("2,750 pA", CURRENT, {}, "invalid",
      "'2,750' is ambiguous; write the number without thousands separators (for example 2750 or 2.75)."),

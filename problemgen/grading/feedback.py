@@ -39,6 +39,10 @@ INVALID_EXPRESSION = "Your expression could not be read ({problem})."
 # --- incorrect: well-formed but wrong; each names a category -------------------------------------
 INCORRECT = "Incorrect."
 INCORRECT_DIMENSION = "Your unit, {unit}, measures {found}, but this answer is {expected}."
+INCORRECT_DIMENSION_UNNAMED = "Your unit, {unit}, is not a unit of {expected}, which this answer is."
+INCORRECT_DIMENSION_SPACED = ("Your unit, {unit}, is not a unit of {expected}, which this answer is: a space between "
+                              "units multiplies them ({product}); write one unit with its prefix attached, such as "
+                              "{example}.")
 INCORRECT_SIGN = "The sign is wrong; check the direction and the sign convention."
 INCORRECT_NEAR_MISS = ("Close, but outside the tolerance ({tolerance}); check your rounding of intermediate "
                        "steps and the constants and temperature you used.")

@@ -146,9 +146,18 @@ def _read(parsed: ParsedNumber, spec: NumericSpec) -> Decimal | dict[str, Any]:
     if isinstance(unit, UnitFormatError):
         return fb.invalid(fb.INVALID_UNIT.format(problem=fb.echo(unit.problem, 120)))
     if unit.dims != spec.unit.dims:
-        # Dimension first (rules §5.1): wrong even when the magnitude is 0.
-        return fb.incorrect(fb.INCORRECT_DIMENSION.format(
-            unit=fb.echo(parsed.unit), found=unit.dimension, expected=spec.unit.dimension))
+        # Dimension first (rules §5.1): wrong even when the magnitude is 0. A dimension without a
+        # name (m V is metre-volt) is not spelt out in SI base units, which no student reads.
+        if unit.dimension_named:
+            text = fb.INCORRECT_DIMENSION.format(unit=fb.echo(parsed.unit), found=unit.dimension,
+                                                 expected=spec.unit.dimension)
+        elif " " in parsed.unit.strip():
+            text = fb.INCORRECT_DIMENSION_SPACED.format(
+                unit=fb.echo(parsed.unit), expected=spec.unit.dimension,
+                product=fb.echo(" × ".join(parsed.unit.split())), example=fb.echo(spec.unit.display("unicode")))
+        else:
+            text = fb.INCORRECT_DIMENSION_UNNAMED.format(unit=fb.echo(parsed.unit), expected=spec.unit.dimension)
+        return fb.incorrect(text)
     return parsed.value * unit.factor / spec.unit.factor
 
 

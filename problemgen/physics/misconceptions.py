@@ -191,7 +191,7 @@ def _fraction_ratio(radius: Any, dV: Any, c_in: Any, z: Any, C_m: Any = 0.01, ge
     return core.fractional_concentration_change(radius, dV, c_in, z, C_m, geometry) / core._SHAPE[geometry]
 
 
-@_model("fractional_concentration_change", "millimolar_as_molar", "you used mM as if it were mol/m³ divided by 1000 (mM is already mol/m³)")
+@_model("fractional_concentration_change", "millimolar_as_molar", "you divided the concentration by 1000, as if 1 mM were 10⁻³ mol/m³; 1 mM is already 1 mol/m³")
 def _fraction_mm(radius: Any, dV: Any, c_in: Any, z: Any, C_m: Any = 0.01, geometry: str = "sphere") -> Any:
     return core.fractional_concentration_change(radius, dV, c_in, z, C_m, geometry) * 1000.0
 
@@ -266,7 +266,7 @@ for _other in surface.EFFECTIVE_DRIVING_FORCE_MODELS:
         return surface.effective_driving_force(Vm, E, psi_in, psi_out, _used)
 
     _model("effective_driving_force", f"model_{_other}",
-           f"you used the {_other.replace('_', ' ')} model, which this problem does not use")(_wrong_model)
+           f"you used the {_other.replace('_', ' ')} model, not the one this part asks for")(_wrong_model)
 
 
 def misconceptions_for(function: str) -> dict[str, Misconception]:
