@@ -365,7 +365,20 @@ def read_submissions(path: Path, manifest: Mapping[str, Any]) -> Submissions:
         return Submissions({}, {}, (Notice(str(path), "not found"),))
     if path.suffix.lower() == ".json":
         return _read_json(path, manifest)
+    if path.suffix.lower() == ".txt" and _is_form(path):  # one student's answers.txt
+        return _merge(manifest, _read_form(path, str((manifest.get("exam") or {}).get("id", ""))))
     return _read_csv(path, manifest)
+
+
+_FORM_STUDENT_LINE = re.compile(rb"^\s*student\s*:", re.M | re.I)
+
+
+def _is_form(path: Path) -> bool:
+    """Whether a text file is an answer form (it has a ``student:`` line), not a CSV."""
+    try:
+        return _FORM_STUDENT_LINE.search(path.read_bytes()[:MAX_FILE_BYTES]) is not None
+    except OSError:
+        return False  # reported when it is read
 
 
 def _saved_at(path: Path) -> int:
@@ -375,7 +388,12 @@ def _saved_at(path: Path) -> int:
         return 0  # reported when it is read
 
 
-def _read_text(path: Path) -> str | Notice:
+def _read_text(path: Path, legacy: list[tuple[str, Any]] | None = None) -> str | Notice:
+    """The text of a submissions file (UTF-8, with or without a BOM), or the notice why not.
+
+    With ``legacy`` (an answer form), a file that is not UTF-8 is read as Windows-1252, as older
+    Windows editors save text, with a notice appended to ``legacy``: a form is not lost for that.
+    """
     try:
         raw = path.read_bytes()
     except OSError as error:
@@ -385,6 +403,15 @@ def _read_text(path: Path) -> str | Notice:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if legacy is not None:
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
+            else:
+                legacy.append((str(path), Notice(str(path), "is not UTF-8 text; read as Windows-1252 (check its "
+                                                            "answers with µ or other accents)")))
+                return text
         return Notice(str(path), "is not UTF-8 text; skipped (save it as UTF-8)")
 
 
@@ -402,13 +429,14 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
     Returns its submission and a notice for each line that is not one (a label the student
     edited, say), and for a form of another exam; labels are read whatever their case.
     """
-    text = _read_text(path)
+    legacy: list[tuple[str, Any]] = []
+    text = _read_text(path, legacy=legacy)
     if isinstance(text, Notice):
         return [(str(path), text)]
+    notices = list(legacy)
     student: str | None = None
     check: str | None = None
     answers: dict[str, str] = {}
-    notices: list[tuple[str, Any]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#") or not line.strip():
             continue
@@ -431,7 +459,8 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
             where = f"{path}, line {number}"
             notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))
     if student is None:
-        return [(str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's header deleted?)"))]
+        return [*legacy, (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's header "
+                                                       "deleted?)"))]
     return [*notices, (str(path), (student, answers, check))]
 
 

@@ -563,6 +563,24 @@ def test_json_answers_are_matched_to_labels_whatever_their_case(built: Path, tmp
     assert submitted.notices == () and submitted.answers["a1"] == answers["a1"]
 
 
+def test_a_single_answer_form_is_read_as_a_form(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    submitted = read_submissions(tmp_path / "forms" / "a1.txt", load_manifest(built))
+    assert submitted.answers == {"a1": answers["a1"]} and submitted.notices == ()
+
+
+def test_a_form_saved_as_windows_1252_is_read_with_a_notice(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": {**answers["a1"], "1a": "78.3 mV  # µ-sure"}})
+    form = tmp_path / "forms" / "a1.txt"
+    form.write_bytes(form.read_text(encoding="utf-8").encode("cp1252"))
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert submitted.answers["a1"]["1a"] == "78.3 mV"
+    assert [str(n) for n in submitted.notices] == [
+        f"{form}: is not UTF-8 text; read as Windows-1252 (check its answers with µ or other accents)"]
+
+
 @pytest.mark.parametrize(("value", "submitted"), [
     (None, ""), ("-64.1 mV", "-64.1 mV"), (-64.1, "-64.1"), (1e-05, "1e-05"), (True, "true"), (["Na+"], '["Na+"]'),
     ({"v": 1}, '{"v": 1}'), ("µ", "µ"),
