@@ -223,6 +223,10 @@ def argument_units(template: Template, call: expr.Call) -> tuple[str | None, ...
 
 
 def distinct_from(correct: np.ndarray, wrong: np.ndarray, part: Part) -> np.ndarray:
-    """True where a wrong value lies outside the part's tolerance around the correct one."""
-    width = part.atol * unit_factor(part.unit) + part.rtol * np.abs(correct)
-    return np.isfinite(wrong) & (np.abs(wrong - correct) > width * (1 + 1e-9))
+    """True where a wrong value can be told from the correct one: the wrong value's tolerance
+    window begins at least one more tolerance beyond the correct one's, so an answer just outside
+    the tolerance (a near miss, on either side) is never taken for the mistake."""
+    atol = part.atol * unit_factor(part.unit)
+    width = atol + part.rtol * np.abs(correct)
+    wrong_width = atol + part.rtol * np.abs(wrong)
+    return np.isfinite(wrong) & (np.abs(wrong - correct) > (2 * width + wrong_width) * (1 + 1e-9))

@@ -408,7 +408,7 @@ def _check_misconceptions(template: Template, variants: list) -> list[Finding]:
             distinct = sum(name in a.misconceptions for a in answers)
             if distinct == 0:
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions",
-                                        f"{name!r} never gives a value of its own (it is always within the tolerance "
+                                        f"{name!r} never gives a value of its own (it is always within two tolerances "
                                         "of the right answer or of a misconception listed before it); if it is the "
                                         "right answer, the key itself makes this mistake: check the part's value; "
                                         "otherwise remove it"))

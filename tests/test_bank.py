@@ -139,7 +139,7 @@ VALIDATION_ERRORS = [
      "samples (e.g. -105 mV); take abs() of the value, or ask for the signed quantity"),
     ("misconception-within-tolerance", ('["inverted_ratio"]', '["wrong_absolute_zero"]'),
      "error: In {path}, key parts.E.misconceptions: 'wrong_absolute_zero' never gives a value of its own (it is always "
-     "within the tolerance of the right answer or of a misconception listed before it); if it is the right answer, "
+     "within two tolerances of the right answer or of a misconception listed before it); if it is the right answer, "
      "the key itself makes this mistake: check the part's value; otherwise remove it"),
     ("given-not-shown", ("and {{ c_in }} inside", "and plenty inside"),
      "error: In {path}, key params.c_in: is never shown in the statement or a prompt; use it, or mark it hidden = true "
