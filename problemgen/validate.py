@@ -263,7 +263,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     if syntax:  # nothing renders, so no variant is drawn; the static checks still run
         return TemplateReport(template.id, template.path, (*syntax, *static_findings(template)), 0, 0.0, None,
                               not_drawn="does not render")
-    findings = static_findings(template) + _check_line_starts(template)
+    findings = static_findings(template) + _check_line_starts(template) + _check_plausible_ranges(template)
     shown = _statement_names(template)
     if template.figure is not None:
         # A given drawn in the figure is shown to the student, too.
@@ -443,6 +443,32 @@ def _check_figure(template: Template, variants: list) -> list[Finding]:
 
 
 _MAGNITUDE = re.compile(r"\bmagnitudes?\b", re.I)
+
+
+#: Physiological bounds of a given, by dimension (SI): what lies beyond is most likely a unit slip
+#: (``unit = "V"`` on a membrane potential of -90).
+_PLAUSIBLE = {"voltage": (1.0, "V", "membrane and reversal potentials lie within ±0.2 V; is the unit mV?"),
+              "concentration": (10_000.0, "mol/m^3", "ion concentrations lie below 1 M; is the unit mM?"),
+              "temperature": (400.0, "K", "body and room temperatures lie near 300 K; is the unit K or degC?")}
+
+
+def _check_plausible_ranges(template: Template) -> list[Finding]:
+    """A warning per range of givens far beyond physiology (a unit slip, most likely)."""
+    from problemgen.bank import unit_factor
+
+    findings = []
+    for param in template.params:
+        if param.low is None or param.high is None or not param.unit or param.unit == "degC":
+            continue
+        name = _dimension_name(_dims(param.unit))
+        if name not in _PLAUSIBLE:
+            continue
+        limit, si, hint = _PLAUSIBLE[name]
+        largest = max(abs(param.low), abs(param.high)) * unit_factor(param.unit)
+        if largest > limit:
+            findings.append(Finding(template.path, f"params.{param.name}",
+                                    f"its range reaches {largest:g} {si}, far beyond physiology: {hint}", "warning"))
+    return findings
 
 
 def _check_magnitudes(template: Template, variants: list) -> list[Finding]:

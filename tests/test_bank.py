@@ -346,3 +346,20 @@ def test_option_labels_must_name_an_option(tmp_path: Path) -> None:
         load_template(path)
     assert str(caught.value) == (f"In {path}, key parts.flux.option_labels: maps to 'no current', which is not among "
                                  "the options ('influx', 'efflux', 'no net movement'); use the options' own words")
+
+
+@pytest.mark.parametrize(("given", "finding"), [
+    ('V = { range = [-90, -40], step = 5, unit = "V", hidden = true }',
+     "its range reaches 90 V, far beyond physiology: membrane and reversal potentials lie within ±0.2 V; is the unit mV?"),
+    ('K = { range = [100, 150], step = 10, unit = "M", hidden = true }',
+     "its range reaches 150000 mol/m^3, far beyond physiology: ion concentrations lie below 1 M; is the unit mM?"),
+    ('V = { range = [-90, -40], step = 5, unit = "mV", hidden = true }', None),
+], ids=["volts", "molar", "plausible"])
+def test_a_range_far_beyond_physiology_is_a_warning(tmp_path: Path, given: str, finding: str | None) -> None:
+    old = 'c_in = { range = [120, 150], step = 10, unit = "mM" }\n'
+    path = write(tmp_path, VALID.replace(old, old + given + "\n", 1))
+    (report,) = validate_paths([path], samples=20)
+    assert report.ok
+    name = given.split(" ")[0]
+    found = [str(f) for f in report.findings if f.key == f"params.{name}"]
+    assert found == ([f"warning: In {path}, key params.{name}: {finding}"] if finding else [])
