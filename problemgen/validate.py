@@ -247,9 +247,10 @@ def _check_line_starts(template: Template) -> list[Finding]:
     for key, text in _texts(template):
         for match in _VALUE_OPENS_LINE.finditer(text or ""):
             line = text.count("\n", 0, match.start()) + 1
-            findings.append(Finding(template.path, key, f"line {line} starts with {match.group(1)}; a number and a "
-                                    "point opening a line ('120. mV') is read as a numbered list, so start the line "
-                                    "with the word before it"))
+            findings.append(Finding(template.path, key, f"line {line} of this text starts with {match.group(1)}; "
+                                    "where a value prints with a trailing point (120 to three significant figures is "
+                                    "'120. mV'), Markdown reads the line as a numbered list, so start the line with a "
+                                    "word"))
     return findings
 
 

@@ -150,8 +150,9 @@ VALIDATION_ERRORS = [
      "error: In {path}, key params: some draws are outside what the physics allows (nernst: c_in must be > 0 "
      "(mol/m^3), got -10.0); narrow the ranges of the parameters it is given"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
-     "error: In {path}, key statement: line 2 starts with {{{{ c_out }}}}; a number and a point opening a line "
-     "('120. mV') is read as a numbered list, so start the line with the word before it"),
+     "error: In {path}, key statement: line 2 of this text starts with {{{{ c_out }}}}; where a value prints with a "
+     "trailing point (120 to three significant figures is '120. mV'), Markdown reads the line as a numbered list, so "
+     "start the line with a word"),
 ]
 
 
