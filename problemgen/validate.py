@@ -306,6 +306,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_misconceptions(template, variants)
     findings += _check_figure(template, variants)
     findings += _check_magnitudes(template, variants)
+    findings += _check_given_answers(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
     for part in template.parts:
@@ -469,6 +470,37 @@ def _check_plausible_ranges(template: Template) -> list[Finding]:
         if largest > limit:
             findings.append(Finding(template.path, f"params.{param.name}",
                                     f"its range reaches {largest:g} {si}, far beyond physiology: {hint}", "warning"))
+    return findings
+
+
+def _check_given_answers(template: Template, variants: list) -> list[Finding]:
+    """A given printed in the statement or a prompt that equals a numeric answer (within its
+    tolerance) in most samples gives the answer away (a derived parameter computing E, say)."""
+    from problemgen.bank import unit_factor
+
+    findings = []
+    printed = _statement_names(template)  # a figure's data is read off, not printed: not a leak
+    shown = [param for param in template.params if param.name in printed and not param.hidden and param.unit != "degC"]
+    for part in template.parts:
+        if part.kind != "numeric":
+            continue
+        for param in shown:
+            if not param.unit or _dims(param.unit) != _dims(part.unit or ""):
+                continue
+            same = 0
+            for variant in variants:
+                given = variant.givens.get(param.name)
+                answer = next(a for a in variant.answers if a.part == part.name)
+                if not isinstance(given, (int, float)) or answer.value is None:
+                    continue
+                value = float(given) * unit_factor(param.unit)
+                key = float(answer.value)
+                width = part.atol * unit_factor(part.unit) + part.rtol * abs(key)
+                same += abs(value - key) <= width
+            if variants and same > len(variants) / 2:
+                findings.append(Finding(template.path, f"params.{param.name}",
+                                        f"equals the answer {part.name} in {same} of {len(variants)} samples, and the "
+                                        "statement shows it: mark it hidden = true, or ask for something else"))
     return findings
 
 

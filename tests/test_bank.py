@@ -364,3 +364,14 @@ def test_a_range_far_beyond_physiology_is_a_warning(tmp_path: Path, given: str, 
     name = given.split(" ")[0]
     found = [str(f) for f in report.findings if f.key == f"params.{name}"]
     assert found == ([f"warning: In {path}, key params.{name}: {finding}"] if finding else [])
+
+
+def test_a_printed_given_that_equals_an_answer_is_an_error(tmp_path: Path) -> None:
+    text = VALID.replace('c_in = { range = [120, 150], step = 10, unit = "mM" }\n',
+                         'c_in = { range = [120, 150], step = 10, unit = "mM" }\n'
+                         'E_K = { derived = "nernst(c_out, c_in, 1, kelvin(37))", unit = "mV" }\n')
+    text = text.replace("inside at 37 °C.", "inside at 37 °C, so that E_K = {{ E_K }}.")
+    path = write(tmp_path, text)
+    (report,) = validate_paths([path], samples=50)
+    assert f"error: In {path}, key params.E_K: equals the answer E in 50 of 50 samples, and the statement shows it: " \
+           "mark it hidden = true, or ask for something else" in [str(f) for f in report.findings]
