@@ -264,7 +264,8 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     if syntax:  # nothing renders, so no variant is drawn; the static checks still run
         return TemplateReport(template.id, template.path, (*syntax, *static_findings(template)), 0, 0.0, None,
                               not_drawn="does not render")
-    findings = static_findings(template) + _check_line_starts(template) + _check_plausible_ranges(template)
+    findings = [*static_findings(template), *_check_line_starts(template), *_check_plausible_ranges(template),
+                *_check_constraint_numbers(template)]
     shown = _statement_names(template)
     if template.figure is not None:
         # A given drawn in the figure is shown to the student, too.
@@ -471,6 +472,51 @@ def _check_plausible_ranges(template: Template) -> list[Finding]:
             findings.append(Finding(template.path, f"params.{param.name}",
                                     f"its range reaches {largest:g} {si}, far beyond physiology: {hint}", "warning"))
     return findings
+
+
+_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
+
+
+def _check_constraint_numbers(template: Template) -> list[Finding]:
+    """A warning per constraint comparing a quantity with a bare number, which is read in SI units
+    (``abs(DF) > 3`` asks for more than 3 V)."""
+    names: dict[str, Dims | None] = {p.name: (_dims(p.unit) if p.unit and p.unit != "degC" else None)
+                                     for p in template.params}
+    names.update({p.name: (_dims(p.unit) if p.unit else None) for p in template.parts if p.kind == "numeric"})
+    findings = []
+
+    def walk(node: expr.Node, source: str) -> None:
+        if isinstance(node, expr.Binary):
+            if node.op in _COMPARISONS:
+                for number, other in ((node.right, node.left), (node.left, node.right)):
+                    if isinstance(number, expr.Num) and not number.unit and number.value != 0:
+                        try:
+                            dims = infer_dims(other, names)
+                        except _DimensionMismatch:
+                            dims = None
+                        kind = _dimension_name(dims) if dims is not None else ""
+                        if kind in _SI_UNITS:  # a quantity written with a prefixed unit (mV, pA, ...)
+                            findings.append(Finding(template.path, "constraints", (
+                                f"{source!r} compares a {kind} with the bare number {number.value:g}, which is read "
+                                f"in {_SI_UNITS[kind]}; write the number with its unit "
+                                f"({number.value:g} {_EXAMPLE_UNITS[kind]}, say)"), "warning"))
+            walk(node.left, source)
+            walk(node.right, source)
+        elif isinstance(node, (expr.Unary,)):
+            walk(node.operand, source)
+        elif isinstance(node, expr.Call):
+            for argument in node.args:
+                walk(argument, source)
+
+    for source, node in template.constraints:
+        walk(node, source)
+    return findings
+
+
+#: The SI unit a bare number in an expression is read in, for quantities usually written with a
+#: prefixed unit (a bare 3 beside mV is a slip; a bare 20 for a slope in V/s is how SI is written).
+_SI_UNITS = {"voltage": "volts", "current": "amperes", "conductance": "siemens", "capacitance": "farads",
+             "charge": "coulombs", "time": "seconds", "length": "metres"}
 
 
 def _check_given_answers(template: Template, variants: list) -> list[Finding]:

@@ -375,3 +375,17 @@ def test_a_printed_given_that_equals_an_answer_is_an_error(tmp_path: Path) -> No
     (report,) = validate_paths([path], samples=50)
     assert f"error: In {path}, key params.E_K: equals the answer E in 50 of 50 samples, and the statement shows it: " \
            "mark it hidden = true, or ask for something else" in [str(f) for f in report.findings]
+
+
+@pytest.mark.parametrize(("constraint", "finding"), [
+    ("abs(E) > 3", "'abs(E) > 3' compares a voltage with the bare number 3, which is read in volts; write the number "
+                   "with its unit (3 mV, say)"),
+    ("abs(E) > 3 mV", None),
+    ("c_out > 3", None),  # mol/m^3 is mM: a bare number is what it seems
+], ids=["bare-voltage", "with-unit", "concentration"])
+def test_a_constraint_on_a_quantity_with_a_bare_number_is_a_warning(tmp_path: Path, constraint: str,
+                                                                      finding: str | None) -> None:
+    path = write(tmp_path, VALID.replace("constraints = []", f'constraints = ["{constraint}"]'))
+    (report,) = validate_paths([path], samples=20)
+    found = [str(f) for f in report.findings if f.key == "constraints" and f.severity == "warning"]
+    assert found == ([f"warning: In {path}, key constraints: {finding}"] if finding else [])
