@@ -209,6 +209,11 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
         fields["expression"] = r.get("value", str, describe="the expected expression")
         if not fields["variables"]:
             raise r.fail("variables", "missing; declare each symbol with its domain, e.g. { c_out = \"positive\" }")
+        for key in ("unit", "sigfigs", "misconceptions"):
+            if key in table:
+                raise r.fail(key, "a symbolic part is graded as an expression, which has no "
+                                  f"{'unit' if key == 'unit' else key}; remove it")
+        _check_symbolic(r, fields)
         return Part(**fields)
     if "solve" in table:
         fields["solve"] = _solve_for(r, r.get("solve", dict), variables)
@@ -356,6 +361,20 @@ def load_bank(folder: str | Path, label: Callable[[Path], str] | None = None) ->
             raise BankError(shown(path), *problems[0])
         templates[template.id] = template
     return Bank(r.get("id", str), r.get("title", str), shown(folder), sections, templates)
+
+
+def _check_symbolic(r: _Reader, fields: dict[str, Any]) -> None:
+    """A symbolic part's expected expression must parse and its domains be known, as grading reads them."""
+    from problemgen.errors import GradingSpecError
+    from problemgen.grading import check_answer
+
+    expected = {"kind": "symbolic", "expression": fields["expression"], "variables": fields["variables"],
+                "constants": fields["constants"], "functions": [], "rtol": fields["rtol"], "atol": fields["atol"]}
+    try:
+        check_answer(fields["expression"], expected)
+    except GradingSpecError as error:
+        key = {"expression": "value"}.get(error.key.split(".")[0], error.key)
+        raise r.fail(key, error.problem) from None
 
 
 #: A template id: it appears in exam configs, seeds and the manifest.

@@ -389,3 +389,31 @@ def test_a_constraint_on_a_quantity_with_a_bare_number_is_a_warning(tmp_path: Pa
     (report,) = validate_paths([path], samples=20)
     found = [str(f) for f in report.findings if f.key == "constraints" and f.severity == "warning"]
     assert found == ([f"warning: In {path}, key constraints: {finding}"] if finding else [])
+
+
+SYMBOLIC = VALID.replace('''value = "nernst(c_out, c_in, 1, kelvin(37))"
+unit = "mV"
+sigfigs = 3
+misconceptions = ["inverted_ratio"]
+''', '''kind = "symbolic"
+value = "R*T/F*ln(K_o/K_i)"
+variables = { R = "positive", T = [273, 320], F = "positive", K_o = "positive", K_i = "positive" }
+''').replace('solution = "{{ work.E }}"', 'solution = "$E = RT/F \\\\ln(K_o/K_i)$"')
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (("ln(K_o/K_i)\"", "ln(K_o/K_i\""),
+     "In {path}, key parts.E.value: ln(...) takes exactly one argument; close it with ')' (in 'R*T/F*ln(K_o/K_i')"),
+    (('F = "positive"', 'F = "positve"'),
+     "In {path}, key parts.E.variables.F: must be 'real', 'positive', 'nonnegative', 'nonzero', [lo, hi] with lo < hi, "
+     "or {{'values': [...]}}, got 'positve'"),
+    (('kind = "symbolic"', 'kind = "symbolic"\nunit = "mV"'),
+     "In {path}, key parts.E.unit: a symbolic part is graded as an expression, which has no unit; remove it"),
+], ids=["unclosed", "unknown-domain", "unit"])
+def test_a_symbolic_part_is_checked_when_it_loads(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    assert load_template(write(tmp_path, SYMBOLIC)).parts[0].kind == "symbolic"
+    assert edit[0] in SYMBOLIC
+    path = write(tmp_path, SYMBOLIC.replace(*edit, 1))
+    with pytest.raises(BankError) as caught:
+        load_template(path)
+    assert str(caught.value) == message.format(path=path)
