@@ -65,8 +65,10 @@ def _short_points(value: float) -> str:
     return "%g" % round(value, 2)
 
 
+@functools.lru_cache(maxsize=4096)
 def _hundredths(value: float) -> str:
-    """Points to two decimals, half-up as the gradebooks round them (0.125 -> 0.13)."""
+    """Points to two decimals, half-up as the gradebooks round them (0.125 -> 0.13); cached, as
+    an exam's points take few values."""
     from problemgen.numbers import format_decimals
 
     return format_decimals(value, 2)
