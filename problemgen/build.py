@@ -120,6 +120,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     check_replaceable(out, force, "manifest.json", "build")
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)
+    canvas_column, notes = _canvas_column(roster_path, exam)
     secret, created = load_or_create_secret(exam.secret_file)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
@@ -127,10 +128,27 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
                                       processes, fingerprint(secret),
-                                      {s.id: form_check(secret, exam.id, s.id) for s in students})
+                                      {s.id: form_check(secret, exam.id, s.id) for s in students}, canvas_column)
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
-                        exam.secret_file, created, pdf_note, capacity, lms, replaced_builtins(exam, templates))
+                        exam.secret_file, created, pdf_note, capacity, lms, (*replaced_builtins(exam, templates), *notes))
+
+
+def _canvas_column(roster_path: Path | None, exam: ExamConfig) -> tuple[str, tuple[str, ...]]:
+    """The Canvas assignment column for the exam's grades, from a Canvas gradebook export used as
+    the roster, and a note saying which (or that the export has no assignment of that title)."""
+    from problemgen.roster import canvas_assignment_column
+
+    if roster_path is None:
+        return "", ()
+    column, columns = canvas_assignment_column(roster_path, exam.title)
+    if column:
+        return column, (f"grades will go to the Canvas assignment column {column!r} of the roster",)
+    if columns:
+        listed = ", ".join(repr(c) for c in columns[:5]) + (" …" if len(columns) > 5 else "")
+        return "", (f"the Canvas roster has no assignment titled {exam.title!r} (it has {listed}); the gradebook "
+                    "CSV will create one of that title, unless the exam's title matches an existing assignment",)
+    return "", ()
 
 
 def _refuse_to_drop_grades(out: Path) -> None:
@@ -424,7 +442,7 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
            formats: tuple[str, ...], progress: Progress | None, processes: int | None = None,
-           secret_fingerprint: str = "", form_checks: dict[str, str] | None = None
+           secret_fingerprint: str = "", form_checks: dict[str, str] | None = None, canvas_column: str = ""
            ) -> tuple[int, str, tuple[str, ...]]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
@@ -451,7 +469,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
                bool(browser), key_html, form_checks or {})
     used = {template for rows in assignment.values() for _, _, template in rows}
     header = manifest_header(exam, [templates[template] for template in sorted(used)], secret_fingerprint,
-                             form_checks or {})
+                             form_checks or {}, canvas_column)
     with ManifestStreams(root, header) as streams:
         for output in _student_outputs(job, processes):
             files += output.files

@@ -105,17 +105,19 @@ def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> di
 
 
 def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fingerprint: str = "",
-                    form_checks: dict[str, str] | None = None) -> dict[str, Any]:
+                    form_checks: dict[str, str] | None = None, canvas_column: str = "") -> dict[str, Any]:
     """Everything of the manifest but its students: versions, exam, grading policy, feedback texts,
-    the fingerprint of the secret (so a rebuild can refuse another secret) and each student's
-    answer-form check code (so grading can tell whose form was handed in)."""
+    the fingerprint of the secret (so a rebuild can refuse another secret), each student's
+    answer-form check code (so grading can tell whose form was handed in) and, for a Canvas
+    roster, the gradebook column of the exam's assignment (``Midterm (12345)``)."""
     from problemgen.sheets import misconception_texts
 
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
         **({"secret_fingerprint": secret_fingerprint} if secret_fingerprint else {}),
         **({"form_checks": form_checks} if form_checks else {}),
-        "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date},
+        "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date,
+                 **({"canvas_column": canvas_column} if canvas_column else {})},
         "grading": {"gradescope_visibility": exam.gradescope_visibility,
                     "misconception_credit": exam.misconception_credit, "show_solutions": exam.show_solutions,
                     "sigfig_rule": exam.sigfig_rule, "unit_required": exam.unit_required},

@@ -206,15 +206,18 @@ def _figure(keys: Path | None, folder: str, name: str) -> str:
     return svg if svg.lstrip().startswith("<svg") else ""
 
 
-def _column_title(manifest: dict[str, Any]) -> str:
-    return manifest["exam"]["title"]
+def _column_title(manifest: dict[str, Any], lms: str = "moodle") -> str:
+    """The gradebook column of the exam: for Canvas the assignment column of its roster export
+    (``Midterm (12345)``, which Canvas matches by id) when the build found one, else the title."""
+    exam = manifest["exam"]
+    return (lms == "canvas" and exam.get("canvas_column")) or exam["title"]
 
 
 def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:
     """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the exam column
     (blank for a student without a submission)."""
     students = _students(manifest)
-    title = _column_title(manifest)
+    title = _column_title(manifest, "canvas")
     columns = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", title]
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)

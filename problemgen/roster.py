@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,27 @@ def load_roster(path: str | Path) -> list[Student]:
     if not students:
         raise ConfigError(shown, "", "lists no students")
     return students
+
+
+#: A Canvas gradebook column of an assignment: its title and Canvas id, ``Midterm (12345)``.
+_CANVAS_ASSIGNMENT = re.compile(r"^(?P<title>.+?)\s*\((?P<id>\d+)\)$")
+
+
+def canvas_assignment_column(path: str | Path, title: str) -> tuple[str, tuple[str, ...]]:
+    """The column of a Canvas gradebook export whose assignment is titled ``title`` (whatever the
+    case and spacing; ``""`` if none), and every assignment column of the export (none for other
+    rosters). Uploading grades under that column fills the existing assignment; under a bare title
+    Canvas would match by title or create a new one."""
+    text = _decode(Path(path).read_bytes(), str(path))
+    header = next(csv.reader(io.StringIO(text), dialect=csv_dialect(text)), [])
+    lower = [cell.strip().lower() for cell in header]
+    if not ("student" in lower and "id" in lower and "section" in lower):
+        return "", ()
+    columns = tuple(cell.strip() for cell in header if _CANVAS_ASSIGNMENT.match(cell.strip()))
+    wanted = " ".join(title.split()).casefold()
+    found = next((column for column in columns
+                  if " ".join(_CANVAS_ASSIGNMENT.match(column)["title"].split()).casefold() == wanted), "")
+    return found, columns
 
 
 def _cell(row: list[str], column: int | None) -> str:

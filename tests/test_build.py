@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import csv
 import re
 import shutil
 import stat
@@ -348,6 +349,38 @@ def test_lms_exports_are_read(tmp_path: Path, text: str, expected: list[tuple[st
     path = tmp_path / "roster.csv"
     path.write_text(text, encoding="utf-8")
     assert [(s.id, s.name, s.email, s.sis_id) for s in load_roster(path)] == expected
+
+
+CANVAS_ROSTER = ("Student,ID,SIS User ID,SIS Login ID,Section,{columns}\n"
+                 "Points Possible,,,,,{points}\n"
+                 "\"Lovelace, Ada\",a1,S1,ada@example.edu,A,{cells}\n"
+                 "\"Bolt, Bea\",b2,S2,bea@example.edu,A,{cells}\n"
+                 "\"Curie, Cy\",c3,S3,cy@example.edu,A,{cells}\n")
+
+
+@pytest.mark.parametrize(("columns", "column", "note"), [
+    (["Quiz 1 (111)", "small  EXAM (4321)"], "small  EXAM (4321)",
+     "grades will go to the Canvas assignment column 'small  EXAM (4321)' of the roster"),
+    (["Quiz 1 (111)", "Final (222)"], "Small exam",
+     "the Canvas roster has no assignment titled 'Small exam' (it has 'Quiz 1 (111)', 'Final (222)'); the gradebook "
+     "CSV will create one of that title, unless the exam's title matches an existing assignment"),
+], ids=["assignment-found", "no-such-assignment"])
+def test_grades_go_to_the_canvas_assignment_of_a_canvas_roster(exam_dir: Path, tmp_path: Path, columns: list[str],
+                                                              column: str, note: str) -> None:
+    from problemgen.results import grade_exam
+
+    roster = exam_dir / "canvas.csv"
+    roster.write_text(CANVAS_ROSTER.format(columns=",".join(columns), points=",".join("10" for _ in columns),
+                                           cells=",".join("" for _ in columns)), encoding="utf-8")
+    summary = build_exam(exam_dir / "exam.toml", roster, exam_dir / "out", TEXT_FORMATS)
+    assert summary.notes == (note,)
+    source = tmp_path / "subs.csv"
+    source.write_text("Student ID,1a\na1,78.3 mV\n", encoding="utf-8")
+    out = grade_exam(summary.out, source, tmp_path / "grades").out
+    with (out / "canvas-gradebook.csv").open(encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle)) == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column]
+    with (out / "moodle-grades.csv").open(encoding="utf-8", newline="") as handle:
+        assert next(csv.reader(handle))[-1] == "Small exam"
 
 
 def test_student_ids_become_safe_unique_folders() -> None:
