@@ -114,8 +114,9 @@ def test_the_qti_file_is_valid_against_the_qti_121_dtd(bank: dict[str, Any]) -> 
 def test_the_canvas_package_has_the_layout_canvas_imports(bank: dict[str, Any]) -> None:
     files = bank["canvas_files"]
     quiz_id = next(n.split("/")[0] for n in files if n.endswith("/assessment_meta.xml"))
+    figures = sorted(n for n in files if n.startswith("problemgen-figures/"))
     assert sorted(files) == sorted(["imsmanifest.xml", "non_cc_assessments/", f"{quiz_id}/assessment_meta.xml",
-                                    f"{quiz_id}/{quiz_id}.xml"])
+                                    f"{quiz_id}/{quiz_id}.xml", *figures])
     meta = sim.strip_namespaces(sim.ET.fromstring(files[f"{quiz_id}/assessment_meta.xml"]))
     assert meta.get("identifier") == quiz_id  # else Canvas ignores title and settings (text2qti#18)
     assert meta.findtext("assignment/quiz_identifierref") == quiz_id
@@ -126,6 +127,70 @@ def test_the_canvas_package_has_the_layout_canvas_imports(bank: dict[str, Any]) 
     for group in bank["groups"]:
         assert group.pick == 1 and len({item.points for item in group.items}) == 1, group.title
     assert sum(bank["canvas"].items.values()) == len(bank["items"])
+
+
+def _figure_templates() -> list[str]:
+    templates = all_templates()
+    return [t for t in TEMPLATES if templates[t].figure is not None]
+
+
+def test_every_question_with_a_figure_shows_the_students_svg_in_both_exports(bank: dict[str, Any],
+                                                                            bank_build: Path) -> None:
+    # GIVEN the variants of the figure templates, each with its SVG among its students' keys
+    import base64
+    import re
+
+    svgs = {}
+    for student in bank["manifest"]["students"]:
+        for problem in student["problems"]:
+            if problem.get("figure"):
+                svg = (bank_build / "keys" / student["folder"] / problem["figure"]).read_bytes()
+                svgs.setdefault(problem["template"], set()).add(svg)
+    assert sorted(svgs) == _figure_templates() and len(svgs) >= 4
+    # THEN each Moodle question of such a template carries one of them as a file its text shows
+    root = sim.ET.parse(bank["moodle"].path).getroot()
+    shown = {}
+    for question in root.iter("question"):
+        name = question.findtext("name/text") or ""
+        template = name.split(" ")[1] if " " in name else ""
+        text = question.find("questiontext")
+        files = text.findall("file") if text is not None else []
+        if template in svgs:
+            (file,) = files
+            assert f'src="@@PLUGINFILE@@/{file.get("name")}"' in text.findtext("text")
+            assert base64.b64decode(file.text) in svgs[template]
+            shown[template] = shown.get(template, 0) + 1
+        else:
+            assert files == [], name
+    assert sorted(shown) == sorted(svgs)
+    # AND each Canvas item of such a template shows a file of the zip, listed as webcontent
+    files = bank["canvas_files"]
+    manifest = files["imsmanifest.xml"].decode("utf-8")
+    for item in bank["items"].values():
+        template = item.title.split(" ")[1]
+        sources = re.findall(r'src="\$IMS-CC-FILEBASE\$/([^"]+)"', item.text)
+        if template in svgs:
+            (path,) = sources
+            assert files[path] in svgs[template]
+            assert f'type="webcontent" href="{path}"' in manifest
+        else:
+            assert sources == [], item.title
+
+
+def test_an_export_whose_figure_is_gone_says_so(bank_build: Path, tmp_path: Path) -> None:
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(bank_build, build)
+    out = tmp_path / "moodle.xml"
+    out.write_bytes(b"an earlier export")
+    figure = next(build.glob("keys/*/figure-*.svg"))
+    figure.unlink()
+    with pytest.raises(BuildError) as caught:
+        export_lms(build, "moodle", out=out)
+    assert str(caught.value).startswith(f"{figure} is missing: the question of slot ")
+    assert str(caught.value).endswith("shows that figure; export from a complete build (rebuild it with --force)")
+    assert out.read_bytes() == b"an earlier export"  # nothing lost
 
 
 def test_re_exporting_an_unchanged_build_gives_identical_files(bank_build: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ so an exported item accepts exactly the values :func:`~problemgen.grading.check_
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -104,6 +105,27 @@ class PoolVariant:
     statement: str
     solution: str
     parts: tuple[PoolPart, ...]
+    figure: Figure | None = None
+    """The variant's figure (read from the build's keys), which the question shows after the statement."""
+
+    def statement_html(self, html_of: Callable[[str], str], source: Callable[[Figure], str]) -> str:
+        """The statement as HTML (``html_of`` converts Markdown), then the figure as an ``<img>``
+        whose ``src`` is ``source(figure)``."""
+        text = html_of(self.statement)
+        if self.figure is None:
+            return text
+        caption = html.escape(self.figure.caption)
+        return (f'{text}\n<figure><img src="{html.escape(source(self.figure))}" alt="{caption}"/>'
+                f"<figcaption>{caption}</figcaption></figure>")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A variant's figure as an LMS file: a name unique to the variant, the SVG, its caption."""
+
+    name: str
+    svg: bytes
+    caption: str
 
 
 @dataclass(frozen=True)
@@ -182,7 +204,7 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
     if pool is not None and pool < 1:
         raise BuildError(f"--pool must be at least 1 (variants per slot), got {pool}")
     manifest = load_manifest(exam_dir)
-    pools = read_pools(manifest, pool)
+    pools = read_pools(manifest, pool, exam_dir / "keys")
     notes = Notes()
     try:
         data, items = writers[to](manifest["exam"], pools, notes)
@@ -227,27 +249,38 @@ def content_id(*parts: str) -> str:
     return "pg" + hashlib.blake2b("\x1f".join(parts).encode(), digest_size=10).hexdigest()
 
 
-def read_pools(manifest: Mapping[str, Any], pool: int | None = None) -> tuple[Pool, ...]:
-    """Every distinct variant per slot (or the first ``pool`` by content hash), slots in sheet order."""
+def read_pools(manifest: Mapping[str, Any], pool: int | None = None, keys: Path | None = None) -> tuple[Pool, ...]:
+    """Every distinct variant per slot (or the first ``pool`` by content hash), slots in sheet order.
+
+    A variant with a figure carries it, read from the build's ``keys`` folder (where every
+    student's figures are kept); a figure that is no longer there is a :class:`BuildError`.
+    """
     exam_id = str(manifest["exam"]["id"])
-    slots: dict[str, dict[str, PoolVariant]] = {}
+    slots: dict[str, dict[str, tuple[Mapping[str, Any], str]]] = {}
     for student in manifest["students"]:
         for problem in student["problems"]:
             givens = json.dumps(problem["givens"], sort_keys=True, ensure_ascii=False)
             key = content_id("variant", exam_id, problem["slot"], problem["template"], givens)
-            found = slots.setdefault(problem["slot"], {})
-            if key not in found:
-                found[key] = _variant(key, problem)
-    return tuple(Pool(slot, tuple(sorted(found.values(), key=lambda v: v.id))[:pool])
+            slots.setdefault(problem["slot"], {}).setdefault(key, (problem, str(student.get("folder", ""))))
+    return tuple(Pool(slot, tuple(_variant(key, *found[key], keys) for key in sorted(found)[:pool]))
                  for slot, found in sorted(slots.items(), key=lambda item: slot_order(item[0])))
 
 
-def _variant(key: str, problem: Mapping[str, Any]) -> PoolVariant:
+def _variant(key: str, problem: Mapping[str, Any], folder: str, keys: Path | None) -> PoolVariant:
     letters = "abcdefghijklmnopqrstuvwxyz"
     parts = tuple(PoolPart(letters[i], part["name"], float(part["points"]), part["prompt"], part["expected"])
                   for i, part in enumerate(problem["parts"]))
+    figure = None
+    if problem.get("figure") and keys is not None:
+        path = keys / folder / str(problem["figure"])
+        try:
+            svg = path.read_bytes()
+        except OSError:
+            raise BuildError(f"{path} is missing: the question of slot {problem['slot']} ({problem['template']}) "
+                             "shows that figure; export from a complete build (rebuild it with --force)") from None
+        figure = Figure(f"{key}.svg", svg, str(problem.get("figure_caption", "")))
     return PoolVariant(key, problem["slot"], problem["template"], problem["title"], float(problem["points"]),
-                       problem["statement"], problem["solution"], parts)
+                       problem["statement"], problem["solution"], parts, figure)
 
 
 # --- answer keys --------------------------------------------------------------------------------

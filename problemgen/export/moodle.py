@@ -22,6 +22,7 @@ references, which the cloze importer decodes (``html_entity_decode``) after spli
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Mapping
 from decimal import Decimal
@@ -108,16 +109,24 @@ def _question(variant: PoolVariant, width: int, notes: Notes) -> ET.Element | No
     if len(variant.parts) > 1:
         return _cloze(variant, width, notes)
     part = variant.parts[0]
-    body = text_html(variant.statement, MATH) + "\n" + _prompt(part, "")
+    body = _statement(variant) + "\n" + _prompt(part, "")
     if part.expected["kind"] == "numeric":
         return _numerical(variant, part, body, notes)
     return _multichoice(variant, part, body, notes)
 
 
+def _statement(variant: PoolVariant) -> str:
+    """The statement, with the variant's figure as a file of the question text."""
+    return variant.statement_html(lambda text: text_html(text, MATH), lambda figure: f"@@PLUGINFILE@@/{figure.name}")
+
+
 def _head(qtype: str, variant: PoolVariant, body: str) -> ET.Element:
     question = ET.Element("question", type=qtype)
     _text(ET.SubElement(question, "name"), f"{variant.slot} {variant.template} {variant.id[2:10]}")
-    _html(question, "questiontext", body)
+    text = _html(question, "questiontext", body)
+    if variant.figure is not None:  # formats.md §1.1: a file of the question text, base64
+        ET.SubElement(text, "file", name=variant.figure.name, path="/",
+                      encoding="base64").text = base64.b64encode(variant.figure.svg).decode("ascii")
     _html(question, "generalfeedback", text_html(variant.solution, MATH))
     if qtype != "cloze":  # a cloze question's grade is the sum of its gap weights
         ET.SubElement(question, "defaultgrade").text = f"{variant.points:g}"
@@ -203,7 +212,7 @@ def gap_escape(html_text: str) -> str:
 def _cloze(variant: PoolVariant, width: int, notes: Notes) -> ET.Element:
     gradable = [p for p in variant.parts if p.expected["kind"] in ("numeric", "choice")]
     weights = dict(zip((p.name for p in gradable), _weights(variant, gradable, notes)))
-    blocks = [text_html(variant.statement, MATH)]
+    blocks = [_statement(variant)]
     for part in variant.parts:
         kind = part.expected["kind"]
         if kind == "numeric":

@@ -63,6 +63,8 @@ CHOICE_CREDIT_NOTE = "Canvas gives no partial credit for a misconception option;
 SIGFIGS_NOTE = "significant figures are not checked: every value within half a unit of the last figure is accepted"
 SYMBOLIC_NOTE = "symbolic answers cannot be graded by Canvas; the part is left out"
 _DATE = (1980, 1, 1, 0, 0, 0)
+#: Folder of the zip holding the questions' figures, which Canvas imports into the course files.
+FIGURES = "problemgen-figures"
 
 
 def canvas_zip(exam: Mapping[str, Any], pools: tuple[Pool, ...], notes: Notes) -> tuple[bytes, dict[str, int]]:
@@ -76,10 +78,14 @@ def canvas_zip(exam: Mapping[str, Any], pools: tuple[Pool, ...], notes: Notes) -
     title = str(exam.get("title") or exam["id"])
     quiz_id = content_id("assessment", str(exam["id"]), *(i.get("ident", "") for _, _, m in groups for i in m))
     points = sum(p for _, p, _ in groups)
+    # The figures of the variants with items, as files beside the quiz ("webcontent" resources).
+    figures = {f"{FIGURES}/{v.figure.name}": v.figure.svg for pool in pools for v in pool.variants
+               if v.figure is not None}
     files = {
-        "imsmanifest.xml": _manifest(quiz_id),
+        "imsmanifest.xml": _manifest(quiz_id, sorted(figures)),
         f"{quiz_id}/assessment_meta.xml": _meta(quiz_id, title, points),
         f"{quiz_id}/{quiz_id}.xml": _assessment(quiz_id, title, groups),
+        **figures,
     }
     return _zip(files), items
 
@@ -182,7 +188,8 @@ def _start(variant: PoolVariant, part: PoolPart, qtype: str, answer_ids: list[st
         ET.SubElement(field, "fieldlabel").text = label
         ET.SubElement(field, "fieldentry").text = entry
     presentation = ET.SubElement(item, "presentation")
-    statement = text_html(variant.statement, MATH)
+    statement = variant.statement_html(lambda text: text_html(text, MATH),
+                                       lambda figure: f"$IMS-CC-FILEBASE$/{FIGURES}/{figure.name}")
     _material(presentation, f"{statement}\n<p><strong>({part.letter})</strong> {inline_html(part.prompt, MATH)}</p>"
                             + body)
     return item
@@ -305,7 +312,7 @@ def _meta(quiz_id: str, title: str, points: float) -> bytes:
     return _serialize(quiz)
 
 
-def _manifest(quiz_id: str) -> bytes:
+def _manifest(quiz_id: str, figures: list[str]) -> bytes:
     manifest = ET.Element("manifest", identifier=content_id("manifest", quiz_id), xmlns=CP_NS)
     metadata = ET.SubElement(manifest, "metadata")
     ET.SubElement(metadata, "schema").text = "IMS Content"
@@ -320,4 +327,8 @@ def _manifest(quiz_id: str) -> bytes:
                          type="associatedcontent/imscc_xmlv1p1/learning-application-resource",
                          href=f"{quiz_id}/assessment_meta.xml")
     ET.SubElement(meta, "file", href=f"{quiz_id}/assessment_meta.xml")
+    for path in figures:
+        figure = ET.SubElement(resources, "resource", identifier=content_id("file", path), type="webcontent",
+                               href=path)
+        ET.SubElement(figure, "file", href=path)
     return _serialize(manifest)
