@@ -177,6 +177,36 @@ def test_every_question_with_a_figure_shows_the_students_svg_in_both_exports(ban
             assert sources == [], item.title
 
 
+@pytest.mark.parametrize("show", [True, False])
+def test_an_exam_that_keeps_solutions_from_students_exports_none(tmp_path: Path, show: bool) -> None:
+    import shutil
+    import zipfile
+
+    from lxml import etree
+
+    folder = tmp_path / "exam"
+    shutil.copytree(SMALL_EXAM, folder)
+    config = folder / "exam.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[grading]\n", f"[grading]\nshow_solutions = {str(show).lower()}\n"),
+                      encoding="utf-8")
+    built = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    moodle = export_lms(built, "moodle").path.read_text(encoding="utf-8")
+    assert ("<generalfeedback" in moodle) is show
+    with zipfile.ZipFile(export_lms(built, "canvas").path) as archive:
+        names = archive.namelist()
+        assessment = archive.read(next(n for n in names if n.endswith(".xml") and "/" in n and "meta" not in n))
+        meta = archive.read(next(n for n in names if n.endswith("assessment_meta.xml"))).decode("utf-8")
+    assert (b'ident="general_fb"' in assessment) is show and (b'linkrefid="general_fb"' in assessment) is show
+    assert f"<show_correct_answers>{str(show).lower()}</show_correct_answers>" in meta
+    root = etree.fromstring(assessment)
+    for element in root.iter():
+        element.tag = etree.QName(element).localname
+    etree.cleanup_namespaces(root)
+    dtd = etree.DTD(str(DTD))
+    assert dtd.validate(root), dtd.error_log.filter_from_errors()
+
+
 def test_an_export_whose_figure_is_gone_says_so(bank_build: Path, tmp_path: Path) -> None:
     import shutil
 

@@ -20,7 +20,7 @@ import html
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -205,9 +205,13 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
         raise BuildError(f"--pool must be at least 1 (variants per slot), got {pool}")
     manifest = load_manifest(exam_dir)
     pools = read_pools(manifest, pool, exam_dir / "keys")
+    show_solutions = bool((manifest.get("grading") or {}).get("show_solutions", True))
+    if not show_solutions:  # an exam's questions carry no worked solution, and Canvas shows no key
+        pools = tuple(replace(p, variants=tuple(replace(v, solution="") for v in p.variants))
+                      for p in pools)
     notes = Notes()
     try:
-        data, items = writers[to](manifest["exam"], pools, notes)
+        data, items = writers[to]({**manifest["exam"], "show_solutions": show_solutions}, pools, notes)
     except ProblemgenError as error:
         raise BuildError(f"In {exam_dir / 'manifest.json'}: {error}") from None
     path = out or exam_dir / "lms" / TARGETS[to]

@@ -127,7 +127,8 @@ def _head(qtype: str, variant: PoolVariant, body: str) -> ET.Element:
     if variant.figure is not None:  # formats.md §1.1: a file of the question text, base64
         ET.SubElement(text, "file", name=variant.figure.name, path="/",
                       encoding="base64").text = base64.b64encode(variant.figure.svg).decode("ascii")
-    _html(question, "generalfeedback", text_html(variant.solution, MATH))
+    if variant.solution:  # none when the exam keeps solutions from students
+        _html(question, "generalfeedback", text_html(variant.solution, MATH))
     if qtype != "cloze":  # a cloze question's grade is the sum of its gap weights
         ET.SubElement(question, "defaultgrade").text = f"{variant.points:g}"
     ET.SubElement(question, "penalty").text = PENALTY

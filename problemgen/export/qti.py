@@ -83,7 +83,7 @@ def canvas_zip(exam: Mapping[str, Any], pools: tuple[Pool, ...], notes: Notes) -
                if v.figure is not None}
     files = {
         "imsmanifest.xml": _manifest(quiz_id, sorted(figures)),
-        f"{quiz_id}/assessment_meta.xml": _meta(quiz_id, title, points),
+        f"{quiz_id}/assessment_meta.xml": _meta(quiz_id, title, points, bool(exam.get("show_solutions", True))),
         f"{quiz_id}/{quiz_id}.xml": _assessment(quiz_id, title, groups),
         **figures,
     }
@@ -199,13 +199,20 @@ def _material(parent: ET.Element, html_text: str) -> None:
     ET.SubElement(ET.SubElement(parent, "material"), "mattext", texttype="text/html").text = html_text
 
 
-def _scoring(item: ET.Element) -> ET.Element:
-    """``resprocessing`` with the SCORE outcome and the neutral feedback (shown after any answer)."""
+def _scoring(item: ET.Element, variant: PoolVariant) -> ET.Element:
+    """``resprocessing`` with the SCORE outcome and the neutral feedback (the worked solution, shown
+    after any answer), unless the exam keeps solutions from students."""
     processing = ET.SubElement(item, "resprocessing")
     outcomes = ET.SubElement(processing, "outcomes")
     ET.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
-    _feedback_condition(processing, "general_fb")
+    if variant.solution:
+        _feedback_condition(processing, "general_fb")
     return processing
+
+
+def _solution(item: ET.Element, variant: PoolVariant) -> None:
+    if variant.solution:
+        _feedback(item, "general_fb", text_html(variant.solution, MATH))
 
 
 def _feedback_condition(processing: ET.Element, feedback: str, choice: str | None = None) -> None:
@@ -244,12 +251,12 @@ def _numerical(variant: PoolVariant, part: PoolPart, unit: str, ratio: Decimal, 
     item = _start(variant, part, "numerical_question", [answer_id], f"\n<p><em>{shown}</em></p>")
     response = ET.SubElement(item.find("presentation"), "response_str", ident="response1", rcardinality="Single")
     ET.SubElement(ET.SubElement(response, "render_fib", fibtype="Decimal"), "response_label", ident=answer_id)
-    either = ET.SubElement(_full_score(_scoring(item)), "or")
+    either = ET.SubElement(_full_score(_scoring(item, variant)), "or")
     ET.SubElement(either, "varequal", respident="response1").text = plain_number(value)
     within = ET.SubElement(either, "and")
     ET.SubElement(within, "vargte", respident="response1").text = plain_number(value - margin)
     ET.SubElement(within, "varlte", respident="response1").text = plain_number(value + margin)
-    _feedback(item, "general_fb", text_html(variant.solution, MATH))
+    _solution(item, variant)
     return item
 
 
@@ -261,7 +268,7 @@ def _multiple_choice(variant: PoolVariant, part: PoolPart, notes: Notes) -> ET.E
     choices = ET.SubElement(response, "render_choice")
     for ident, option in zip(ids, options):
         _material(ET.SubElement(choices, "response_label", ident=ident), html.escape(option.text))
-    processing = _scoring(item)
+    processing = _scoring(item, variant)
     specific = [(ident, option) for ident, option in zip(ids, options) if option.misconception]
     for ident, option in specific:
         if option.score > 0:
@@ -269,7 +276,7 @@ def _multiple_choice(variant: PoolVariant, part: PoolPart, notes: Notes) -> ET.E
         _feedback_condition(processing, f"{ident}_fb", ident)
     correct = next(ident for ident, option in zip(ids, options) if option.score == 1.0)
     ET.SubElement(_full_score(processing), "varequal", respident="response1").text = correct
-    _feedback(item, "general_fb", text_html(variant.solution, MATH))
+    _solution(item, variant)
     for ident, option in specific:
         _feedback(item, f"{ident}_fb", option.feedback)
     return item
@@ -294,11 +301,12 @@ def _assessment(quiz_id: str, title: str, groups: list[tuple[str, float, list[ET
     return _serialize(root)
 
 
-def _meta(quiz_id: str, title: str, points: float) -> bytes:
+def _meta(quiz_id: str, title: str, points: float, show_answers: bool = True) -> bytes:
     quiz = ET.Element("quiz", identifier=quiz_id, xmlns=META_NS)
     settings = (("title", title), ("description", ""), ("shuffle_answers", "false"),
                 ("scoring_policy", "keep_highest"), ("hide_results", ""), ("quiz_type", "assignment"),
-                ("points_possible", _points(points)), ("show_correct_answers", "true"),
+                ("points_possible", _points(points)),
+                ("show_correct_answers", "true" if show_answers else "false"),
                 ("anonymous_submissions", "false"), ("could_be_locked", "false"), ("allowed_attempts", "1"),
                 ("one_question_at_a_time", "false"), ("cant_go_back", "false"), ("available", "false"))
     for tag, text in settings:
