@@ -121,6 +121,9 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)
     canvas_column, notes = _canvas_column(roster_path, exam)
+    if roster_path is None and exam_path is not None:
+        notes = (f"no --roster given: built for the {len(students)} made-up students of the demo roster; give your "
+                 "class list with --roster ROSTER.csv (and --force to replace this build)", *notes)
     secret, created = load_or_create_secret(exam.secret_file)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)

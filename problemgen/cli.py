@@ -100,9 +100,11 @@ def preview(template: str, student: str | None, seed: int | None, fmt: str, bank
 @main.command()
 @click.argument("exam", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Roster CSV (id,name[,email], or a Canvas/Moodle gradebook export). Default: the demo roster.")
+              help="Roster CSV (id,name[,email], or a Canvas/Moodle gradebook export). Default: the demo roster "
+                   "of 30 made-up students (with a note when the exam is yours).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder. Default: ./problemgen-demo for the demo, else the config's name.")
+              help="Output folder. Default: ./problemgen-demo for the demo, else the config file's name without "
+                   ".toml (exam.toml -> ./exam).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "pdf", "tex"]),
               help="Formats to write (repeatable). Default: the config's formats.")
 @click.option("--no-key-pdfs", "no_key_pdfs", is_flag=True,

@@ -131,8 +131,10 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
 
 def _too_small(template: Template, supply: Capacity, n: int) -> str:
     why = f"; the condition that rejects most is {supply.worst!r}" if supply.worst else ""
-    return (f"template {template.id!r} ({template.path}) can supply only {supply.accepted} distinct variants "
-            f"({supply.combinations} combinations of its givens, {supply.accepted} satisfy its constraints{why}), "
+    variants = "distinct variant" + ("" if supply.accepted == 1 else "s")
+    return (f"template {template.id!r} ({template.path}) can supply only {supply.accepted} {variants} "
+            f"({supply.combinations} combination{'' if supply.combinations == 1 else 's'} of its givens, "
+            f"{supply.accepted} {'satisfies' if supply.accepted == 1 else 'satisfy'} its constraints{why}), "
             f"but {n} are needed; widen a range, refine a step or add choices")
 
 

@@ -286,6 +286,13 @@ def test_a_template_whose_answers_could_not_be_graded_stops_the_build(exam_dir: 
     assert not (exam_dir / "out").exists()
 
 
+def test_an_exam_built_without_a_roster_notes_the_demo_roster(exam_dir: Path) -> None:
+    summary = build_exam(exam_dir / "exam.toml", None, exam_dir / "out", TEXT_FORMATS)
+    assert summary.students == 30
+    assert summary.notes == ("no --roster given: built for the 30 made-up students of the demo roster; give your "
+                             "class list with --roster ROSTER.csv (and --force to replace this build)",)
+
+
 def test_a_build_notes_an_own_template_that_replaces_a_built_in_one(exam_dir: Path) -> None:
     from problemgen.bank import builtin_banks_dir
 

@@ -232,3 +232,13 @@ def test_an_option_typed_as_printed_without_its_unit_chooses_it_under_any_exam_o
             typed = option.removesuffix(f" {shown}") if shown else option
             result = check_answer(typed.replace("\u2212", "-"), full)
             assert result["verdict"] == ("correct" if option == full["answer"] else "incorrect"), (typed, full)
+
+
+def test_a_template_of_one_variant_says_so_in_the_singular() -> None:
+    from problemgen.engine import Capacity, _too_small
+
+    from problemgen.bank import builtin_banks
+
+    template = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == "nernst-cation")
+    message = _too_small(template, Capacity(1, 1, ""), 4)
+    assert "can supply only 1 distinct variant (1 combination of its givens, 1 satisfies" in message and "but 4 are needed" in message
