@@ -465,6 +465,25 @@ def test_pool_takes_the_same_n_variants_per_slot_every_time(bank_build: Path, tm
     assert first.path.read_bytes() == again.path.read_bytes()
 
 
+def test_pool_keeps_every_template_of_a_slot_that_draws_from_several(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "exam"
+    shutil.copytree(SMALL_EXAM, folder)
+    config = folder / "exam.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[[problems]]\ndraw = 1\n'
+                      'pool = ["test-nernst", "test-driving"]\npoints = 1\n', encoding="utf-8")
+    roster = folder / "many.csv"
+    roster.write_text("id,name\n" + "".join(f"s{i},S {i}\n" for i in range(12)), encoding="utf-8")
+    built = build_exam(config, roster, folder / "out", ("md",)).out
+    manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
+    drawn = {p["template"] for s in manifest["students"] for p in s["problems"] if p["slot"] == "3"}
+    assert drawn == {"test-nernst", "test-driving"}
+    for pool in (2, 3):
+        (slot,) = [p for p in read_pools(manifest, pool) if p.slot == "3"]
+        assert len(slot.variants) == pool and {v.template for v in slot.variants} == drawn
+
+
 @pytest.mark.parametrize(("to", "pool", "message"), [
     ("blackboard", None, "unknown LMS 'blackboard'; use one of: moodle, canvas"),
     ("moodle", 0, "--pool must be at least 1 (variants per slot), got 0"),
@@ -500,3 +519,11 @@ def test_the_exam_config_lms_key_makes_the_build_write_both_files(tmp_path: Path
     with pytest.raises(ConfigError) as caught:
         build_exam(config, folder / "roster.csv", folder / "out2", ("md",))
     assert str(caught.value) == f"In {config}, key lms[1]: unknown LMS 'sakai'; use some of: moodle, canvas"
+
+
+@pytest.mark.parametrize(("points", "parts"), [(3, 7), (2, 3), (23, 9), (1, 1)])
+def test_canvas_part_points_add_up_to_the_problems(points: int, parts: int) -> None:
+    from problemgen.export.qti import _points
+
+    written = _points(points / parts)
+    assert abs(parts * float(written) - points) < 1e-8, written

@@ -21,6 +21,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -254,7 +255,10 @@ def content_id(*parts: str) -> str:
 
 
 def read_pools(manifest: Mapping[str, Any], pool: int | None = None, keys: Path | None = None) -> tuple[Pool, ...]:
-    """Every distinct variant per slot (or the first ``pool`` by content hash), slots in sheet order.
+    """Every distinct variant per slot, or ``pool`` of them, slots in sheet order.
+
+    Variants are taken by content hash, in turns from each template of the slot, so a slot that
+    draws from several templates keeps every template while ``pool`` allows.
 
     A variant with a figure carries it, read from the build's ``keys`` folder (where every
     student's figures are kept); a figure that is no longer there is a :class:`BuildError`.
@@ -266,8 +270,18 @@ def read_pools(manifest: Mapping[str, Any], pool: int | None = None, keys: Path 
             givens = json.dumps(problem["givens"], sort_keys=True, ensure_ascii=False)
             key = content_id("variant", exam_id, problem["slot"], problem["template"], givens)
             slots.setdefault(problem["slot"], {}).setdefault(key, (problem, str(student.get("folder", ""))))
-    return tuple(Pool(slot, tuple(_variant(key, *found[key], keys) for key in sorted(found)[:pool]))
+    return tuple(Pool(slot, tuple(_variant(key, *found[key], keys) for key in _in_turns(found)[:pool]))
                  for slot, found in sorted(slots.items(), key=lambda item: slot_order(item[0])))
+
+
+def _in_turns(found: Mapping[str, tuple[Mapping[str, Any], str]]) -> list[str]:
+    """Variant keys in turns by template (each template's first by content hash, then each one's
+    second, ...), templates in id order."""
+    by_template: dict[str, list[str]] = {}
+    for key in sorted(found):
+        by_template.setdefault(str(found[key][0]["template"]), []).append(key)
+    turns = zip_longest(*(by_template[template] for template in sorted(by_template)))
+    return [key for turn in turns for key in turn if key is not None]
 
 
 def _variant(key: str, problem: Mapping[str, Any], folder: str, keys: Path | None) -> PoolVariant:

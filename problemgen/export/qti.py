@@ -110,7 +110,9 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 def _points(value: float) -> str:
-    return f"{round(value, 6):g}"
+    """Points as Canvas reads them: ten significant figures, so a problem's parts (3/7 each) add up
+    to its points (2.999997 with six)."""
+    return f"{value:.10g}"
 
 
 # --- groups and items ---------------------------------------------------------------------------
