@@ -527,3 +527,20 @@ def test_canvas_part_points_add_up_to_the_problems(points: int, parts: int) -> N
 
     written = _points(points / parts)
     assert abs(parts * float(written) - points) < 1e-8, written
+
+
+def test_moodle_notes_that_a_problem_drawing_two_templates_may_repeat_one(tmp_path: Path) -> None:
+    import shutil
+
+    from problemgen.export.moodle import DRAWN_NOTE
+
+    folder = tmp_path / "exam"
+    shutil.copytree(SMALL_EXAM, folder)
+    config = folder / "exam.toml"
+    config.write_text(config.read_text(encoding="utf-8") + '\n[[problems]]\ndraw = 2\n'
+                      'pool = ["test-nernst", "test-driving", "test-iv"]\npoints = 1\n', encoding="utf-8")
+    built = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    summary = export_lms(built, "moodle")
+    drawn = {(note.slot, note.reason) for note in summary.limitations if note.reason == DRAWN_NOTE}
+    assert {slot for slot, _ in drawn} == {"3.1", "3.2"}
+    assert all(note.slot.startswith("3.") for note in summary.limitations if note.reason == DRAWN_NOTE)

@@ -57,6 +57,8 @@ MIN_WIDTH = 20
 """Smallest padded width (characters) of a NUMERICAL gap."""
 PENALTY = "0.3333333"
 MATH = "tex"
+DRAWN_NOTE = ("the problem draws several templates per student, one category each; random questions from "
+              "these categories may give a student the same template twice, which the build never does")
 SIGFIGS_NOTE = "significant figures are not checked: every value within half a unit of the last figure is accepted"
 SYMBOLIC_NOTE = "symbolic answers cannot be graded by Moodle; the part is shown without an answer box"
 _GAP_ESCAPES = {char: f"&#{ord(char)};" for char in "&<>\"'{}#~\\/"}
@@ -68,6 +70,9 @@ def moodle_xml(exam: Mapping[str, Any], pools: tuple[Pool, ...], notes: Notes) -
     width = _gap_width(pools)
     items: dict[str, int] = {}
     for pool in pools:
+        if "." in pool.slot:  # one of the k slots of a problem drawing k templates (4.1, 4.2)
+            for variant in {v.template: v for v in pool.variants}.values():
+                notes.add(variant, "", DRAWN_NOTE)
         quiz.append(_category(str(exam.get("title") or exam["id"]), pool.slot))
         questions = [q for q in (_question(variant, width, notes) for variant in pool.variants) if q is not None]
         quiz.extend(questions)
