@@ -63,6 +63,8 @@ def constants() -> None:
 @_reports_errors
 def banks(coverage: bool, guide: bool) -> None:
     """List the built-in banks and their templates (topic, section, difficulty)."""
+    if guide and coverage:
+        raise click.UsageError("give --guide (the authors' guide) or --coverage (what the banks teach), not both")
     if guide:
         from problemgen.bank import builtin_banks_dir
 

@@ -42,6 +42,8 @@ class GradeSummary:
     mean_points: float
     max_points: float
     verdicts: dict[str, int]
+    """Answers of graded students per verdict, blank answers counted apart (``blank``) from the
+    other invalid ones."""
     seconds: float
 
 
@@ -74,7 +76,9 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
             _write_report(folder / "report.html", manifest, results, notices)
             (folder / "summary.txt").write_text(summary_text(results, notices), encoding="utf-8")
     graded = [r for r in results if r.status == "graded"]
-    verdicts = Counter(p.verdict for r in graded for p in r.parts)
+    # A blank answer is invalid (rules §1), but the summary counts blanks apart.
+    verdicts = Counter("blank" if p.verdict == "invalid" and not p.submitted.strip() else p.verdict
+                       for r in graded for p in r.parts)
     mean = sum(r.points for r in graded) / len(graded) if graded else 0.0
     return GradeSummary(out, len(graded), len(results) - len(graded), tuple(notices), mean,
                         results[0].max_points if results else 0.0, dict(sorted(verdicts.items())),

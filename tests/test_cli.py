@@ -110,3 +110,9 @@ def test_generate_grade_and_export_from_the_command_line(tmp_path: Path, monkeyp
     exported = runner.invoke(main, ["export", "problemgen-demo", "--to", "moodle", "--pool", "3"])
     assert exported.exit_code == 0, exported.output
     assert (tmp_path / "problemgen-demo" / "lms" / "moodle.xml").is_file()
+
+
+def test_banks_refuses_guide_and_coverage_together() -> None:
+    result = CliRunner().invoke(main, ["banks", "--guide", "--coverage"])
+    assert result.exit_code == 2
+    assert "give --guide (the authors' guide) or --coverage (what the banks teach), not both" in result.output

@@ -105,6 +105,14 @@ def test_every_submission_format_grades_the_same(built: Path, tmp_path: Path, ki
     assert summary.graded == 3 and summary.missing == 0
 
 
+def test_the_summary_counts_blank_answers_apart_from_other_invalid_ones(built: Path, tmp_path: Path) -> None:
+    answers, _ = scripted_answers(built)  # a1 all right; b2 one invalid; c3 all blank
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps(answers), encoding="utf-8")
+    summary = grade_exam(built, source, tmp_path / "grades")
+    assert summary.verdicts == {"blank": 4, "correct": 4, "incorrect": 3, "invalid": 1}
+
+
 def test_bad_rows_and_strangers_are_reported_not_fatal(built: Path, tmp_path: Path) -> None:
     answers, _ = scripted_answers(built)
     source = tmp_path / "subs.csv"
