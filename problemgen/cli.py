@@ -79,7 +79,8 @@ def banks(coverage: bool, guide: bool) -> None:
 @click.argument("template")
 @click.option("--student", help="Show the variant this student id would get (in an exam called 'preview').")
 @click.option("--seed", type=int, help="Show the variant for this seed number (default 0).")
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True,
+              help="text and md print the Markdown (with LaTeX) as a key shows it; html prints a page with MathML.")
 @click.option("--bank", "banks", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="A bank folder of your own to find TEMPLATE's id in (repeatable).")
 @_reports_errors
