@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,20 @@ def bank(bank_build: Path) -> dict[str, Any]:
     return {"manifest": manifest, "pools": read_pools(manifest), "moodle": moodle, "canvas": canvas,
             "questions": {q.idnumber: q for q in sim.read_moodle(moodle.path)}, "canvas_files": files,
             "items": {item.ident: item for group in groups for item in group.items}, "groups": groups}
+
+
+def small_exam(tmp_path: Path, edit: Callable[[str], str] = lambda text: text, students: int = 0) -> Path:
+    """The small test exam built for its roster (or for ``students`` made-up ones), with its
+    config changed by ``edit``; returns the build folder."""
+    folder = tmp_path / "exam"
+    shutil.copytree(SMALL_EXAM, folder)
+    config = folder / "exam.toml"
+    config.write_text(edit(config.read_text(encoding="utf-8")), encoding="utf-8")
+    roster = folder / "roster.csv"
+    if students:
+        roster = folder / "many.csv"
+        roster.write_text("id,name\n" + "".join(f"s{i},S {i}\n" for i in range(students)), encoding="utf-8")
+    return build_exam(config, roster, folder / "out", ("md",)).out
 
 
 def _variants(bank: dict[str, Any], template: str) -> list[Any]:
@@ -179,18 +194,12 @@ def test_every_question_with_a_figure_shows_the_students_svg_in_both_exports(ban
 
 @pytest.mark.parametrize("show", [True, False])
 def test_an_exam_that_keeps_solutions_from_students_exports_none(tmp_path: Path, show: bool) -> None:
-    import shutil
     import zipfile
 
     from lxml import etree
 
-    folder = tmp_path / "exam"
-    shutil.copytree(SMALL_EXAM, folder)
-    config = folder / "exam.toml"
-    text = config.read_text(encoding="utf-8")
-    config.write_text(text.replace("[grading]\n", f"[grading]\nshow_solutions = {str(show).lower()}\n"),
-                      encoding="utf-8")
-    built = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    built = small_exam(tmp_path, lambda text: text.replace("[grading]\n",
+                                                         f"[grading]\nshow_solutions = {str(show).lower()}\n"))
     moodle = export_lms(built, "moodle").path.read_text(encoding="utf-8")
     assert ("<generalfeedback" in moodle) is show
     with zipfile.ZipFile(export_lms(built, "canvas").path) as archive:
@@ -208,8 +217,6 @@ def test_an_exam_that_keeps_solutions_from_students_exports_none(tmp_path: Path,
 
 
 def test_an_export_whose_figure_is_gone_says_so(bank_build: Path, tmp_path: Path) -> None:
-    import shutil
-
     build = tmp_path / "build"
     shutil.copytree(bank_build, build)
     out = tmp_path / "moodle.xml"
@@ -466,16 +473,8 @@ def test_pool_takes_the_same_n_variants_per_slot_every_time(bank_build: Path, tm
 
 
 def test_pool_keeps_every_template_of_a_slot_that_draws_from_several(tmp_path: Path) -> None:
-    import shutil
-
-    folder = tmp_path / "exam"
-    shutil.copytree(SMALL_EXAM, folder)
-    config = folder / "exam.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[[problems]]\ndraw = 1\n'
-                      'pool = ["test-nernst", "test-driving"]\npoints = 1\n', encoding="utf-8")
-    roster = folder / "many.csv"
-    roster.write_text("id,name\n" + "".join(f"s{i},S {i}\n" for i in range(12)), encoding="utf-8")
-    built = build_exam(config, roster, folder / "out", ("md",)).out
+    built = small_exam(tmp_path, lambda text: text + '\n[[problems]]\ndraw = 1\npool = ["test-nernst", "test-driving"]\n'
+                                               'points = 1\n', students=12)
     manifest = json.loads((built / "manifest.json").read_text(encoding="utf-8"))
     drawn = {p["template"] for s in manifest["students"] for p in s["problems"] if p["slot"] == "3"}
     assert drawn == {"test-nernst", "test-driving"}
@@ -530,16 +529,10 @@ def test_canvas_part_points_add_up_to_the_problems(points: int, parts: int) -> N
 
 
 def test_moodle_notes_that_a_problem_drawing_two_templates_may_repeat_one(tmp_path: Path) -> None:
-    import shutil
-
     from problemgen.export.moodle import DRAWN_NOTE
 
-    folder = tmp_path / "exam"
-    shutil.copytree(SMALL_EXAM, folder)
-    config = folder / "exam.toml"
-    config.write_text(config.read_text(encoding="utf-8") + '\n[[problems]]\ndraw = 2\n'
-                      'pool = ["test-nernst", "test-driving", "test-iv"]\npoints = 1\n', encoding="utf-8")
-    built = build_exam(config, folder / "roster.csv", folder / "out", ("md",)).out
+    built = small_exam(tmp_path, lambda text: text + '\n[[problems]]\ndraw = 2\n'
+                                               'pool = ["test-nernst", "test-driving", "test-iv"]\npoints = 1\n')
     summary = export_lms(built, "moodle")
     drawn = {(note.slot, note.reason) for note in summary.limitations if note.reason == DRAWN_NOTE}
     assert {slot for slot, _ in drawn} == {"3.1", "3.2"}
