@@ -502,7 +502,7 @@ def _check_constraint_numbers(template: Template) -> list[Finding]:
                                 f"({number.value:g} {_EXAMPLE_UNITS[kind]}, say)"), "warning"))
             walk(node.left, source)
             walk(node.right, source)
-        elif isinstance(node, (expr.Unary,)):
+        elif isinstance(node, expr.Unary):
             walk(node.operand, source)
         elif isinstance(node, expr.Call):
             for argument in node.args:
@@ -531,7 +531,7 @@ def _check_given_answers(template: Template, variants: list) -> list[Finding]:
         if part.kind != "numeric":
             continue
         for param in shown:
-            if not param.unit or _dims(param.unit) != _dims(part.unit or ""):
+            if not param.unit or _dims(param.unit) != _dims_of_unit_symbol(part.unit):
                 continue
             same = 0
             for variant in variants:
