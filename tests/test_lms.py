@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 from collections.abc import Callable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
@@ -296,6 +297,12 @@ def _canvas_unit(item: sim.CanvasItem) -> str:
     return text.split("Enter a number in ", 1)[1].split(".</em>", 1)[0] if "Enter a number in " in text else ""
 
 
+def _canvas_scale(item: sim.CanvasItem) -> Decimal:
+    """The power of ten a pure number is asked multiplied by (1 when it is asked as it is)."""
+    found = re.search(r"Enter your number multiplied by 10<sup>(\d+)</sup>", item.text)
+    return Decimal(10) ** int(found[1]) if found else Decimal(1)
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_canvas_grades_every_template_like_check_answer(bank: dict[str, Any], template: str) -> None:
     checked = 0
@@ -313,7 +320,7 @@ def test_canvas_grades_every_template_like_check_answer(bank: dict[str, Any], te
                     checked += 1
                 continue
             unit = _canvas_unit(item)
-            ratio = parse_unit(expected["unit"]).factor / parse_unit(unit).factor if unit else Decimal(1)
+            ratio = parse_unit(expected["unit"]).factor / parse_unit(unit).factor if unit else _canvas_scale(item)
             box = {**expected, "unit_required": False}
             upper, lower, tick = Decimal(item.upper), Decimal(item.lower), Decimal("0.0001")
             grid = [("at upper", upper.quantize(tick, ROUND_FLOOR)), ("at lower", lower.quantize(tick, ROUND_CEILING))]
@@ -321,7 +328,9 @@ def test_canvas_grades_every_template_like_check_answer(bank: dict[str, Any], te
             cases = [(c, v * ratio) for c, v in numeric_cases(expected) if not c.startswith(("at", "beyond"))]
             for case, value in cases + grid:
                 typed = _typed(value)
-                reference = check_answer(f"{typed} {unit}".strip(), box)
+                # The student types the scaled number; check_answer reads the number it stands for.
+                meant = typed if unit or ratio == 1 else _typed(Decimal(typed) / ratio)
+                reference = check_answer(f"{meant} {unit}".strip(), box)
                 assert sim.canvas_numeric_correct(item, typed) == (reference["verdict"] == "correct"), (part.name, case)
                 checked += 1
     assert checked
@@ -344,7 +353,8 @@ def test_every_variant_answer_is_recovered_from_both_files(bank: dict[str, Any])
                 assert right.tolerance == pytest.approx(float(_tolerance(part.expected, Decimal(right.text))))
                 if item is not None:
                     unit = _canvas_unit(item)
-                    factor = parse_unit(unit).factor / parse_unit(part.expected["unit"]).factor if unit else 1
+                    factor = (parse_unit(unit).factor / parse_unit(part.expected["unit"]).factor if unit
+                              else 1 / _canvas_scale(item))
                     assert float(Decimal(item.exact) * factor) == pytest.approx(part.expected["value"], rel=1e-12)
 
 

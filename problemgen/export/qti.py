@@ -63,6 +63,8 @@ CHOICE_CREDIT_NOTE = "Canvas gives no partial credit for a misconception option;
 SIGFIGS_NOTE = "significant figures are not checked: every value within half a unit of the last figure is accepted"
 SYMBOLIC_NOTE = "symbolic answers cannot be graded by Canvas; the part is left out"
 _DATE = (1980, 1, 1, 0, 0, 0)
+#: Marks a pure number asked multiplied by a power of ten (``×10^5``: the student types 2.4 for 2.4e-5).
+SCALED = "×10^"
 #: Folder of the zip holding the questions' figures, which Canvas imports into the course files.
 FIGURES = "problemgen-figures"
 
@@ -150,7 +152,10 @@ def _units(pool: Pool, notes: Notes) -> dict[tuple[str, str], dict[str, tuple[st
     chosen: dict[tuple[str, str], dict[str, tuple[str, Decimal] | None]] = {}
     for (template, name), by_variant in keys.items():
         unit = next(iter(by_variant.values())).unit
-        candidates = [(unit, Decimal(1))] + [(u, r) for u, r in unit_alternatives(unit) if r > 1]
+        if unit:
+            candidates = [(unit, Decimal(1))] + [(u, r) for u, r in unit_alternatives(unit) if r > 1]
+        else:  # a pure number too fine for Canvas is asked multiplied by a power of ten
+            candidates = [("", Decimal(1))] + [(f"{SCALED}{k}", Decimal(10) ** k) for k in range(1, 13)]
         for candidate, ratio in candidates:
             fits = {vid: k.correct.tolerance * ratio >= MIN_MARGIN for vid, k in by_variant.items()}
             if all(fits.values()):
@@ -248,7 +253,12 @@ def _numerical(variant: PoolVariant, part: PoolPart, unit: str, ratio: Decimal, 
     if key.sigfigs is not None:
         notes.add(variant, part.name, SIGFIGS_NOTE)
     value, margin = key.correct.value * ratio, key.correct.tolerance * ratio
-    shown = f"Enter a number in {html.escape(unit_text(unit))}." if unit else "Enter a number."
+    if unit.startswith(SCALED):
+        power = int(unit[len(SCALED):])
+        shown = (f"Enter your number multiplied by 10<sup>{power}</sup> (a value of 3 × 10<sup>−{power}</sup> "
+                 "is typed as 3).")
+    else:
+        shown = f"Enter a number in {html.escape(unit_text(unit))}." if unit else "Enter a number."
     answer_id = content_id("answer", variant.id, part.name)
     item = _start(variant, part, "numerical_question", [answer_id], f"\n<p><em>{shown}</em></p>")
     response = ET.SubElement(item.find("presentation"), "response_str", ident="response1", rcardinality="Single")
