@@ -346,6 +346,20 @@ def test_run_autograder_grades_the_students_own_variant(built: Path, tmp_path: P
     assert ("'student:' line is missing" in results["output"]) is not header
 
 
+def test_a_form_of_another_student_is_named_to_the_instructor_not_to_the_submitter(built: Path,
+                                                                                  tmp_path: Path) -> None:
+    # GIVEN a1's own answer form (with its check code), handed in from b2's account
+    from problemgen.export.runtime import OTHER_FORM
+
+    form = (built / "students" / "a1" / "answers.txt").read_text(encoding="utf-8")
+    root = autograder_root(built, tmp_path / "autograder")
+    (root / "submission" / "answers.txt").write_text(form, encoding="utf-8")
+    results = run_autograder(root, {"email": "kim@example.edu", "id": 7, "name": "Kim"})
+    # THEN it is graded as b2's, and what b2 sees says it is not their form without naming whose
+    assert results["extra_data"]["student_id"] == "b2"
+    assert f"Note: {OTHER_FORM}" in results["output"] and "a1" not in results["output"]
+
+
 def test_an_answer_shown_back_is_html_escaped(built: Path, tmp_path: Path) -> None:
     root = autograder_root(built, tmp_path / "autograder")
     (root / "submission" / "answers.txt").write_text(_form("a1", {"1a": "<script>alert(1)</script>"}),

@@ -251,7 +251,18 @@ def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
     return answers, [*note, *notices] if answers is not None else notices
 
 
+#: What a student sees of a notice that names another student's form (the instructor reads the
+#: notice itself in the autograder's output, which students do not see).
+OTHER_FORM = ("the form's check code is not the one on your own answer form (it is another student's form, or "
+              "an edited one); hand in the answers.txt of your own sheet folder")
+
+
+def _shown_to_student(note: str) -> str:
+    return OTHER_FORM if ": its check code " in note else note
+
+
 def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any]) -> dict[str, Any]:
+    notes = [_shown_to_student(note) for note in notes]
     summary = (f"Graded against your own version of the exam: {_shown_points(result.points)} of "
                f"{_shown_points(result.max_points)} points.")
     # The exam's choice (grading.gradescope_visibility): "after_published" keeps an exam's results
