@@ -113,10 +113,12 @@ def _feedback_text(template: Template, part_name: str, name: str) -> str:
     from problemgen.engine import prepared
 
     solver, _ = prepared(template)
-    for function in sorted(solver.uses.get(part_name, ())):
-        model = misconceptions_for(function).get(name)
-        if model is not None:
-            return model.feedback
+    # As the wrong value is computed: from the part's own calls first, else the earlier parts'.
+    for functions in (solver.own.get(part_name, ()), solver.uses.get(part_name, ())):
+        for function in sorted(functions):
+            model = misconceptions_for(function).get(name)
+            if model is not None:
+                return model.feedback
     return name.replace("_", " ")
 
 

@@ -81,23 +81,27 @@ class TemplateSolver:
         self.part_factors = {p.name: unit_factor(p.unit) for p in template.parts}
         self._compiled: dict[str, dict[str, expr.Evaluator]] = {}
         self.uses = self._dependencies()
+        self.own = self._dependencies(through_parts=False)
 
-    def _dependencies(self) -> dict[str, set[str]]:
-        """Part or derived name -> every function it calls, through derived params and parts."""
+    def _dependencies(self, through_parts: bool = True) -> dict[str, set[str]]:
+        """Part or derived name -> every function it calls, through derived params and (unless
+        ``through_parts`` is false) the earlier parts it uses."""
         uses: dict[str, set[str]] = {}
         for param in self.template.params:
             if param.node is not None:
                 uses[param.name] = expr.functions_used(param.node) | set().union(
                     *(uses.get(n, set()) for n in expr.names_used(param.node)))
+        parts: dict[str, set[str]] = {}
         for part in self.template.parts:
             nodes = [part.node] if part.node is not None else list(part.solve.nodes.values()) if part.solve else []
+            known = {**uses, **parts} if through_parts else uses
             called: set[str] = set()
             for node in nodes:
-                called |= expr.functions_used(node) | set().union(*(uses.get(n, set()) for n in expr.names_used(node)))
+                called |= expr.functions_used(node) | set().union(*(known.get(n, set()) for n in expr.names_used(node)))
             if part.solve:
                 called.add(part.solve.relation)
-            uses[part.name] = called
-        return uses
+            parts[part.name] = called
+        return {**uses, **parts}
 
     def closures(self, table_key: str, table: Functions) -> dict[str, expr.Evaluator]:
         """Compiled closures of every expression for one function table (cached by key)."""
@@ -118,10 +122,15 @@ class TemplateSolver:
         return self._compiled[table_key]
 
     def evaluate(self, values: Mapping[str, np.ndarray], table_key: str = "", table: Functions = FUNCTIONS,
-                 stop_after: str | None = None) -> dict[str, Any]:
-        """Evaluate derived parameters and answers for displayed random values (arrays)."""
+                 stop_after: str | None = None, earlier_parts_right: bool = False) -> dict[str, Any]:
+        """Evaluate derived parameters and answers for displayed random values (arrays).
+
+        With ``earlier_parts_right``, the parts before ``stop_after`` keep their right values (from
+        the standard functions): only ``stop_after`` itself is computed with ``table``.
+        """
         from problemgen.numbers import round_sig
 
+        right = self.evaluate(values, stop_after=stop_after) if earlier_parts_right else None
         closures = self.closures(table_key, table)
         env: dict[str, Any] = dict(CONSTANTS)
         for param in self.template.params:
@@ -137,7 +146,10 @@ class TemplateSolver:
                 value = display * self.factors[param.name]
             env[param.name] = value
         for part in self.template.parts:
-            env[part.name] = self._answer(part, env, closures)
+            if right is not None and part.name != stop_after:
+                env[part.name] = right[part.name]
+            else:
+                env[part.name] = self._answer(part, env, closures)
             if part.name == stop_after:
                 break
         return env
@@ -182,13 +194,22 @@ class TemplateSolver:
                              rows: int | None = None) -> np.ndarray:
         """Wrong answers (SI) of one part under one misconception for ``rows`` draws (default: the
         length of the value arrays); NaN where it cannot be computed."""
-        table = misconception_table(name, self.uses[part.name])
+        # The mistake is made where the part itself calls a function that has it (E_Na inverted
+        # inside this part's driving force); only if it calls none is it carried from the earlier
+        # parts it uses (DF = Vm - E, with E inverted in the part before).
+        own = applicable_functions(name, self.own[part.name])
+        swapped = set(own or applicable_functions(name, self.uses[part.name]))
+        earlier = self.template.parts[:[p.name for p in self.template.parts].index(part.name)]
+        # Earlier parts that call a swapped function keep their right values (an extra evaluation).
+        keep_earlier = bool(own) and any(swapped & self.uses[p.name] for p in earlier)
+        table = misconception_table(name, swapped)
         # Closures are cached per function table: the key names every function swapped.
-        key = f"{name}:{','.join(applicable_functions(name, self.uses[part.name]))}"
+        key = f"{name}:{','.join(sorted(swapped))}"
         n = rows if rows is not None else len(next(iter(values.values())))
         try:
             with np.errstate(all="ignore"):
-                wrong = self.evaluate(values, key, table, stop_after=part.name)[part.name]
+                wrong = self.evaluate(values, key, table, stop_after=part.name,
+                                      earlier_parts_right=keep_earlier)[part.name]
             return np.broadcast_to(np.asarray(wrong, dtype=float), (n,)).copy()
         except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
             pass
@@ -198,7 +219,8 @@ class TemplateSolver:
             row = {k: v[i:i + 1] for k, v in values.items()}
             try:
                 with np.errstate(all="ignore"):
-                    out[i] = float(np.asarray(self.evaluate(row, key, table, stop_after=part.name)[part.name]).ravel()[0])
+                    out[i] = float(np.asarray(self.evaluate(row, key, table, stop_after=part.name,
+                                                            earlier_parts_right=keep_earlier)[part.name]).ravel()[0])
             except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
                 continue
         return out

@@ -242,3 +242,62 @@ def test_a_template_of_one_variant_says_so_in_the_singular() -> None:
     template = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == "nernst-cation")
     message = _too_small(template, Capacity(1, 1, ""), 4)
     assert "can supply only 1 distinct variant (1 combination of its givens, 1 satisfies" in message and "but 4 are needed" in message
+
+
+OWN_CALL = """schema_version = 1
+id = "own-call"
+title = "Own call"
+topic = "nernst"
+section = "equilibrium-potential"
+difficulty = 1
+statement = "K+ is {{ c_out }} outside and {{ c_in }} inside; Na+ is {{ n_out }} outside and {{ n_in }} inside."
+solution = "."
+
+[params]
+c_out = { range = [3, 5], step = 1, unit = "mM" }
+c_in = { range = [120, 150], step = 10, unit = "mM" }
+n_out = { range = [130, 150], step = 10, unit = "mM" }
+n_in = { range = [10, 15], step = 5, unit = "mM" }
+
+[[parts]]
+name = "E"
+value = "nernst(c_out, c_in, 1, kelvin(37))"
+unit = "mV"
+misconceptions = ["inverted_ratio"]
+
+[[parts]]
+name = "DF"
+value = "driving_force(E, nernst(n_out, n_in, 1, kelvin(37)))"
+unit = "mV"
+misconceptions = ["inverted_ratio"]
+
+[[parts]]
+name = "twice"
+value = "2 * E"
+unit = "mV"
+misconceptions = ["inverted_ratio"]
+"""
+
+
+def test_a_mistake_is_made_in_the_parts_own_call_else_carried_from_an_earlier_part(tmp_path: Path) -> None:
+    # GIVEN a part that uses an earlier part (E) and calls nernst itself, and one that only uses E
+    import hashlib
+
+    import problemgen.physics as p
+    from problemgen.bank import load_template
+    from problemgen.engine import generate_from_seeds
+
+    path = tmp_path / "own.toml"
+    path.write_text(OWN_CALL, encoding="utf-8")
+    template = load_template(path)
+    seeds = [hashlib.sha256(f"own/{i}".encode()).digest() for i in range(10)]
+    for variant in generate_from_seeds(template, seeds, [None] * 10, unique=False):
+        g = variant.givens
+        T = p.kelvin(37)
+        E = p.nernst(g["c_out"], g["c_in"], 1, T) * 1e3
+        E_Na = p.nernst(g["n_out"], g["n_in"], 1, T) * 1e3
+        answers = {a.part: a for a in variant.answers}
+        # THEN DF's inverted ratio inverts only its own nernst (E stays right) ...
+        assert answers["DF"].misconceptions["inverted_ratio"] == pytest.approx(E + E_Na, rel=1e-9)
+        # ... and a part calling nothing carries the mistake from the part before
+        assert answers["twice"].misconceptions["inverted_ratio"] == pytest.approx(-2 * E, rel=1e-9)
