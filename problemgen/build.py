@@ -108,7 +108,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     more, else 1); the files are the same either way. ``key_pdfs``: print the keys too when
     writing PDFs (default: the config's ``key_pdfs``).
     """
-    from problemgen.secret import check_rebuild_secret, fingerprint, form_check, load_or_create_secret
+    from problemgen.secret import check_rebuild_secret, fingerprint, form_check, load_or_create_secret, save_secret
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
@@ -124,7 +124,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     if roster_path is None and exam_path is not None:
         notes = (f"no --roster given: built for the {len(students)} made-up students of the demo roster; give your "
                  "class list with --roster ROSTER.csv (and --force to replace this build)", *notes)
-    secret, created = load_or_create_secret(exam.secret_file)
+    # A new secret is saved only with the build it made: a refused build leaves no secret behind.
+    secret, created = load_or_create_secret(exam.secret_file, save=False)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
     slotted, capacity = generate_all(exam, templates, students, assignment, secret)
@@ -133,6 +134,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
                                       processes, fingerprint(secret),
                                       {s.id: form_check(secret, exam.id, s.id) for s in students}, canvas_column)
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
+        if created:
+            save_secret(exam.secret_file, secret)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms, (*replaced_builtins(exam, templates), *notes))
 

@@ -13,11 +13,12 @@ from problemgen.errors import ConfigError
 SECRET_BYTES = 32
 
 
-def load_or_create_secret(path: Path) -> tuple[bytes, bool]:
+def load_or_create_secret(path: Path, save: bool = True) -> tuple[bytes, bool]:
     """Read the secret at ``path``, or create it (0600) if absent; returns (secret, created).
 
     The file holds 64 hex digits. Keep it: with it, the same config and roster rebuild the same
-    exam; without it nobody (students included) can recompute a key.
+    exam; without it nobody (students included) can recompute a key. With ``save=False`` a new
+    secret is only returned; :func:`save_secret` writes it once the build it made is complete.
     """
     if path.exists():
         text = path.read_text(encoding="ascii", errors="replace").strip()
@@ -29,12 +30,18 @@ def load_or_create_secret(path: Path) -> tuple[bytes, bool]:
             raise ConfigError(str(path), "", "is not a problemgen secret (expected 64 hex digits); restore it from "
                               "your backup, or delete it to start a new exam whose variants all change")
         return value, False
-    path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_bytes(SECRET_BYTES)
+    if save:
+        save_secret(path, value)
+    return value, True
+
+
+def save_secret(path: Path, value: bytes) -> None:
+    """Write a new secret to ``path`` (mode 0600); an existing file is never overwritten."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(value.hex() + "\n")
-    return value, True
 
 
 def fingerprint(secret: bytes) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from problemgen.build import build_exam
-from problemgen.errors import BuildError, ConfigError
+from problemgen.errors import BuildError, ConfigError, SamplingError
 from conftest import answer_strings, leaked_answers, numbers_in
 
 DATA = Path(__file__).parent / "data" / "small-exam"
@@ -164,6 +164,17 @@ def test_the_secret_is_created_private_and_reused(exam_dir: Path) -> None:
     build(exam_dir, "two")
     assert (exam_dir / "small.secret").read_text() == secret
     assert (exam_dir / "one" / "manifest.json").read_bytes() == (exam_dir / "two" / "manifest.json").read_bytes()
+
+
+def test_a_refused_build_leaves_no_new_secret(exam_dir: Path) -> None:
+    # GIVEN no secret yet and a roster larger than a template can serve
+    (exam_dir / "small.secret").unlink()
+    (exam_dir / "roster.csv").write_text("id,name\n" + "".join(f"s{i},S {i}\n" for i in range(5000)),
+                                         encoding="utf-8")
+    # WHEN the build is refused, THEN no secret was written (the next build will make one)
+    with pytest.raises(SamplingError):
+        build(exam_dir)
+    assert not (exam_dir / "small.secret").exists() and not (exam_dir / "out").exists()
 
 
 def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
