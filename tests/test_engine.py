@@ -301,3 +301,19 @@ def test_a_mistake_is_made_in_the_parts_own_call_else_carried_from_an_earlier_pa
         assert answers["DF"].misconceptions["inverted_ratio"] == pytest.approx(E + E_Na, rel=1e-9)
         # ... and a part calling nothing carries the mistake from the part before
         assert answers["twice"].misconceptions["inverted_ratio"] == pytest.approx(-2 * E, rel=1e-9)
+
+
+def test_a_mistake_carried_from_two_earlier_parts_is_made_in_both() -> None:
+    # GIVEN the pump-contribution part V_MN − V_GHK, which calls nothing itself and uses a GHK part
+    # and a Mullins–Noda part that both have an inverted-ratio model
+    import hashlib
+
+    from problemgen.bank import builtin_banks
+    from problemgen.engine import generate_from_seeds
+
+    template = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == "handson-ghk-pump")
+    seeds = [hashlib.sha256(f"pump/{i}".encode()).digest() for i in range(20)]
+    for variant in generate_from_seeds(template, seeds, [None] * 20, unique=False):
+        answers = {a.part: a for a in variant.answers}
+        # THEN a student inverting the ratio inverts it in both equations: −(V_MN − V_GHK)
+        assert answers["dV_MN"].misconceptions["inverted_ratio"] == pytest.approx(-answers["dV_MN"].display, rel=1e-9)

@@ -160,6 +160,11 @@ NA = dict(c_out=150.0, c_in=15.0, z=1, T=T37)
          dict(Vm=-65e-3, E=61.54e-3, psi_in=-23e-3, psi_out=0.0, model="consistent"), -103.54e-3, 1e-9),
         ("ghk_voltage", "anion_on_cation_side",
          dict(P=[1, 0.05, 0.45], c_out=[5, 145, 110], c_in=[140, 15, 10], z=[1, 1, -1], T=T37), -22.86e-3, 1e-3),
+        # Mullins–Noda with the 3:2 pump, K 5/140, Na 145/15, P_Na/P_K 0.05: +71.1 mV inverted
+        # (-(RT/F)·ln((1.5·5 + 0.05·145)/(1.5·140 + 0.05·15)), by hand).
+        ("ghk_voltage_with_pump", "inverted_ratio",
+         dict(r=1.5, P_K=1.0, P_Na=0.05, K_out=5.0, K_in=140.0, Na_out=145.0, Na_in=15.0, T=T37),
+         -(p.R * T37 / p.F) * math.log((1.5 * 5 + 0.05 * 145) / (1.5 * 140 + 0.05 * 15)), 1e-12),
         ("kelvin", "celsius_as_kelvin", dict(t_celsius=37.0), 37.0, 0.0),
     ],
     ids=lambda v: v if isinstance(v, str) else "",

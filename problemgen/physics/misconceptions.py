@@ -165,6 +165,11 @@ def _pump_ratio(r: Any, P_K: Any, P_Na: Any, K_out: Any, K_in: Any, Na_out: Any,
     return core.ghk_voltage_with_pump(1.0, P_K, P_Na, K_out, K_in, Na_out, Na_in, T)
 
 
+@_model("ghk_voltage_with_pump", "inverted_ratio", "you inverted the ratio in the Mullins–Noda equation (inside over outside)")
+def _pump_inverted(r: Any, P_K: Any, P_Na: Any, K_out: Any, K_in: Any, Na_out: Any, Na_in: Any, T: Any) -> Any:
+    return core.ghk_voltage_with_pump(r, P_K, P_Na, K_in, K_out, Na_in, Na_out, T)
+
+
 @_model("chord_potential", "unweighted_mean", "you averaged the equilibrium potentials without weighting them by conductance")
 def _chord_mean(g: Any, E: Any) -> Any:
     return core.chord_potential([1.0] * len(g), E)
