@@ -154,6 +154,8 @@ class VariantBatch:
     seeds: Sequence[bytes]
     keys: Sequence[VariantKey | None]
     figure: dict[str, Any] = field(default_factory=dict)
+    allowance: dict[str, np.ndarray] = field(default_factory=dict)
+    """Part name -> extra absolute tolerance (SI) per variant (:meth:`TemplateSolver.rounding_allowance`)."""
 
     def __len__(self) -> int:
         return len(self.seeds)
@@ -172,7 +174,8 @@ class VariantBatch:
                 shown[param.name] = value.item() if hasattr(value, "item") else value
         seed = self.seeds[i]
         answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, seed,
-                                tuple(float(a[i]) for a in self.arguments.get(part.name, ())))
+                                tuple(float(a[i]) for a in self.arguments.get(part.name, ())),
+                                float(self.allowance[part.name][i]) if part.name in self.allowance else 0.0)
                         for part in template.parts)
         figure: dict[str, Any] = {}
         if template.figure is not None:
@@ -221,6 +224,7 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
     n = len(seeds)
     solved = solver.solve(values, n)
     env = solved.env
+    allowance = solver.rounding_allowance(env, n)
     wrong: dict[str, dict[str, np.ndarray]] = {}
     for part in template.parts:
         if part.misconceptions and part.kind != "symbolic" and not part.options:
@@ -228,7 +232,7 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
             wrong[part.name] = {}
             for name in part.misconceptions:
                 values_wrong = solver.misconception_values(part, values, name, n)
-                keep = distinct_from(correct, values_wrong, part)
+                keep = distinct_from(correct, values_wrong, part, allowance.get(part.name, 0.0))
                 # Two mistakes that give the same number cannot be told apart: the one the part
                 # lists first names it (physics.md §8: mal-rules of one problem must not coincide).
                 for earlier in wrong[part.name].values():
@@ -253,7 +257,7 @@ def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.n
     # (SI copies of the givens, intermediate results) would double a large batch's memory.
     kept = {p.name for p in template.params if p.kind == "derived"} | {p.name for p in template.parts}
     return VariantBatch(template, solver, values, {k: v for k, v in env.items() if k in kept}, wrong, arguments,
-                        seeds, keys, figure)
+                        seeds, keys, figure, allowance)
 
 
 def _evaluate_all(node: expr.Node, env: dict[str, Any], n: int) -> np.ndarray:
@@ -269,7 +273,7 @@ def _pick(value: object, i: int) -> object:
 
 
 def _answer(part: Part, env: dict, wrong: dict[str, np.ndarray], solver: TemplateSolver, i: int, seed: bytes,
-            arguments: tuple[float, ...]) -> Answer:
+            arguments: tuple[float, ...], allowance: float = 0.0) -> Answer:
     if part.kind == "symbolic":
         return Answer(part.name, "symbolic", part.expression, part.expression, "", {})
     if part.kind == "choice" and part.options:
@@ -285,7 +289,8 @@ def _answer(part: Part, env: dict, wrong: dict[str, np.ndarray], solver: Templat
         options, answer, named, values = numeric_options(part, display, mistakes, seed)
         return Answer(part.name, "choice", answer, answer, part.unit, mistakes, options, option_mistakes=named,
                       number=display, option_values=values)
-    return Answer(part.name, "numeric", value, display, part.unit, mistakes, arguments=arguments)
+    return Answer(part.name, "numeric", value, display, part.unit, mistakes, arguments=arguments,
+                  allowance=allowance / factor)
 
 
 def numeric_options(part: Part, display: float, mistakes: dict[str, float], seed: bytes

@@ -159,6 +159,9 @@ class Answer:
     """Numeric multiple choice: the right value in the display unit (``display`` is its option)."""
     option_values: tuple[float, ...] = ()
     """Numeric multiple choice: each option's value in the display unit, in option order."""
+    allowance: float = 0.0
+    """Numeric: absolute tolerance (display unit) added to the part's, so the answer computed from
+    the earlier parts as shown, rounded, is accepted (0 where it already is)."""
 
 
 @dataclass(frozen=True)

@@ -157,7 +157,7 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
     if answer.kind == "numeric":
         numeric = {
             "kind": "numeric", "value": float(answer.display), "unit": part.unit, "unit_required": policy.unit_required,
-            "rtol": part.rtol, "atol": part.atol, "atol_unit": None,
+            "rtol": part.rtol, "atol": part.atol + answer.allowance, "atol_unit": None,
             "sigfigs": policy.sigfigs, "sigfig_rule": policy.sigfig_rule,
             "misconceptions": dict(answer.misconceptions),
             "misconception_credit": policy.misconception_credit,

@@ -190,6 +190,39 @@ class TemplateSolver:
             accepted &= ~failed
         return Solved(env, accepted, failures)
 
+    def rounding_allowance(self, env: Mapping[str, Any], rows: int) -> dict[str, np.ndarray]:
+        """Extra absolute tolerance (SI, per variant) for each numeric part that uses earlier parts,
+        so a student who carries those parts as numbers shown to their figures is not marked wrong.
+
+        Two such answers are tried: from the earlier parts' keys as shown (rounded), and from a
+        chain in which every part is computed from the rounded parts before it, as students do.
+        Where either lies outside the part's tolerance window (a small difference of large parts,
+        ``J_Na + J_K = −1020 + 1050``), the allowance is its distance from the key, so it gets the
+        part's own tolerance around it; elsewhere 0. ``env`` is :meth:`evaluate`'s (the batch's).
+        """
+        closures = self.closures("", FUNCTIONS)
+        shown, carried = dict(env), dict(env)
+        numbers: set[str] = set()
+        allowance: dict[str, np.ndarray] = {}
+        for part in self.template.parts:
+            value = np.asarray(env[part.name])
+            if part.kind == "symbolic" or value.dtype.kind not in "fiu":
+                continue
+            carried_value = value
+            if part.kind == "numeric" and _inputs(part) & numbers:
+                with np.errstate(all="ignore"):
+                    from_shown = np.asarray(self._answer(part, shown, closures), dtype=float)
+                    carried_value = np.asarray(self._answer(part, carried, closures), dtype=float)
+                    width = part.atol * self.part_factors[part.name] + part.rtol * np.abs(value)
+                    off = np.fmax(np.abs(from_shown - value), np.abs(carried_value - value))
+                    beyond = np.isfinite(off) & (off > width)
+                allowance[part.name] = np.broadcast_to(np.where(beyond, off, 0.0), (rows,))
+            factor, figures = self.part_factors[part.name], part.sigfigs or 3
+            shown[part.name] = _round_figures(value / factor, figures) * factor
+            carried[part.name] = _round_figures(carried_value / factor, figures) * factor
+            numbers.add(part.name)
+        return allowance
+
     def misconception_values(self, part: Part, values: Mapping[str, np.ndarray], name: str,
                              rows: int | None = None) -> np.ndarray:
         """Wrong answers (SI) of one part under one misconception for ``rows`` draws (default: the
@@ -226,6 +259,23 @@ class TemplateSolver:
         return out
 
 
+def _inputs(part: Part) -> set[str]:
+    """Names a part's answer reads (givens, derived parameters, earlier parts)."""
+    nodes = [part.node] if part.node is not None else list(part.solve.nodes.values()) if part.solve else []
+    return set().union(*(expr.names_used(node) for node in nodes))
+
+
+def _round_figures(x: np.ndarray, figures: int) -> np.ndarray:
+    """``x`` rounded half-up (away from zero) to ``figures`` significant figures, in floats: the
+    number a reader copies from a sheet (ties may differ from the exact decimal rounding in the
+    last bit, which an allowance does not feel)."""
+    with np.errstate(all="ignore"):
+        x = np.asarray(x, dtype=float)
+        scale = 10.0 ** (figures - 1 - np.floor(np.log10(np.abs(x))))
+        rounded = np.sign(x) * np.floor(np.abs(x) * scale + 0.5) / scale
+    return np.where(np.isfinite(rounded), rounded, x)
+
+
 def worked_call(part: Part) -> expr.Call | None:
     """The physics call a part's answer consists of, if it is exactly one relation call."""
     from problemgen.physics import RELATIONS
@@ -244,11 +294,12 @@ def argument_units(template: Template, call: expr.Call) -> tuple[str | None, ...
     return tuple(units.get(a.id) if isinstance(a, expr.Name) else None for a in call.args)
 
 
-def distinct_from(correct: np.ndarray, wrong: np.ndarray, part: Part) -> np.ndarray:
+def distinct_from(correct: np.ndarray, wrong: np.ndarray, part: Part, allowance: Any = 0.0) -> np.ndarray:
     """True where a wrong value can be told from the correct one: the wrong value's tolerance
     window begins at least one more tolerance beyond the correct one's, so an answer just outside
-    the tolerance (a near miss, on either side) is never taken for the mistake."""
+    the tolerance (a near miss, on either side) is never taken for the mistake. ``allowance``
+    (SI) widens the correct value's window (see :meth:`TemplateSolver.rounding_allowance`)."""
     atol = part.atol * unit_factor(part.unit)
     width = atol + part.rtol * np.abs(correct)
     wrong_width = atol + part.rtol * np.abs(wrong)
-    return np.isfinite(wrong) & (np.abs(wrong - correct) > (2 * width + wrong_width) * (1 + 1e-9))
+    return np.isfinite(wrong) & (np.abs(wrong - correct) > (2 * width + allowance + wrong_width) * (1 + 1e-9))

@@ -307,6 +307,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_misconceptions(template, variants)
     findings += _check_figure(template, variants)
     findings += _check_magnitudes(template, variants)
+    findings += _check_rounding_allowance(template, variants)
     findings += _check_given_answers(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
@@ -547,6 +548,32 @@ def _check_given_answers(template: Template, variants: list) -> list[Finding]:
                 findings.append(Finding(template.path, f"params.{param.name}",
                                         f"equals the answer {part.name} in {same} of {len(variants)} samples, and the "
                                         "statement shows it: mark it hidden = true, or ask for something else"))
+    return findings
+
+
+#: Allowances wider than this many tolerances make a variant too lenient to keep quiet about.
+ALLOWANCE_WARNING = 2.0
+
+
+def _check_rounding_allowance(template: Template, variants: list) -> list[Finding]:
+    """A part whose answer, from the earlier parts as shown, can lie far beyond its tolerance (a
+    small difference of large parts): grading accepts it, by a much wider window for those variants."""
+    findings = []
+    for part in template.parts:
+        wide = []
+        for variant in variants:
+            answer = next(a for a in variant.answers if a.part == part.name)
+            if answer.allowance:
+                tolerance = part.atol + part.rtol * abs(float(answer.display))
+                if answer.allowance > ALLOWANCE_WARNING * tolerance:
+                    wide.append((answer.allowance / tolerance, float(answer.display)))
+        if wide:
+            widest, key = max(wide)
+            findings.append(Finding(template.path, f"parts.{part.name}", (
+                f"in {len(wide)} of {len(variants)} samples the answer computed from the earlier parts as shown "
+                f"(rounded to their figures) lies far outside the tolerance (up to {widest:.1f} tolerances, e.g. "
+                f"around a key of {key:.3g}{' ' + part.unit if part.unit else ''}); grading widens those variants' tolerance to accept it; "
+                "add a constraint that keeps this result away from a small difference of large numbers"), "warning"))
     return findings
 
 

@@ -417,3 +417,31 @@ def test_a_symbolic_part_is_checked_when_it_loads(tmp_path: Path, edit: tuple[st
     with pytest.raises(BankError) as caught:
         load_template(path)
     assert str(caught.value) == message.format(path=path)
+
+
+def test_a_small_difference_of_large_parts_is_flagged(tmp_path: Path) -> None:
+    # GIVEN a part that subtracts two nearly equal earlier answers (E_37 − E_36, about 0.3 mV of
+    # two −100 mV answers shown to 3 figures)
+    text = VALID.replace("inside at 37 °C.", "inside at 37 °C and at 36 °C.") + '''
+[[parts]]
+name = "E36"
+value = "nernst(c_out, c_in, 1, kelvin(36))"
+unit = "mV"
+sigfigs = 3
+
+[[parts]]
+name = "shift"
+value = "E - E36"
+unit = "mV"
+sigfigs = 3
+'''
+    path = write(tmp_path, text)
+    # WHEN it is validated
+    (report,) = validate_paths([path], samples=50)
+    # THEN a warning says how far the answer from the shown parts lies, and how to fix it
+    warnings = [str(f) for f in report.findings if f.severity == "warning"]
+    assert warnings == [
+        f"warning: In {path}, key parts.shift: in 47 of 50 samples the answer computed from the earlier parts as shown "
+        "(rounded to their figures) lies far outside the tolerance (up to 207.9 tolerances, e.g. around a key of -0.325 mV); "
+        "grading widens those variants' tolerance to accept it; add a constraint that keeps this result away from a "
+        "small difference of large numbers"]
