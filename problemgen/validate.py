@@ -308,6 +308,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_figure(template, variants)
     findings += _check_magnitudes(template, variants)
     findings += _check_rounding_allowance(template, variants)
+    findings += _check_shown_key(template, variants)
     findings += _check_given_answers(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
@@ -548,6 +549,31 @@ def _check_given_answers(template: Template, variants: list) -> list[Finding]:
                 findings.append(Finding(template.path, f"params.{param.name}",
                                         f"equals the answer {part.name} in {same} of {len(variants)} samples, and the "
                                         "statement shows it: mark it hidden = true, or ask for something else"))
+    return findings
+
+
+def _check_shown_key(template: Template, variants: list) -> list[Finding]:
+    """The key as the sheet shows it (rounded to the part's figures) must grade correct: a key
+    printed to fewer figures than the tolerance needs marks students who copy it wrong."""
+    from problemgen.grading import check_answer
+    from problemgen.render import Quantity
+    from problemgen.sheets import expected
+
+    findings = []
+    for part in template.parts:
+        if part.kind != "numeric":
+            continue
+        failed = []
+        for variant in variants:
+            answer = next(a for a in variant.answers if a.part == part.name)
+            shown = str(Quantity(float(answer.display), part.unit, part.sigfigs or 3))
+            if check_answer(shown, expected(template, part, answer))["verdict"] != "correct":
+                failed.append((shown, float(answer.display)))
+        if failed:
+            shown, exact = failed[0]
+            findings.append(Finding(template.path, f"parts.{part.name}.sigfigs", (
+                f"the key as shown is graded wrong in {len(failed)} of {len(variants)} samples (e.g. {shown!r} for "
+                f"{exact:.6g}, {part.sigfigs or 3} figures); show more figures or widen the tolerance")))
     return findings
 
 

@@ -149,6 +149,9 @@ VALIDATION_ERRORS = [
     ("unphysical-range", ("range = [120, 150]", "range = [-20, 150]"),
      "error: In {path}, key params: some draws are outside what the physics allows (nernst: c_in must be > 0 "
      "(mol/m^3), got -10.0); narrow the ranges of the parameters it is given"),
+    ("key-shown-too-coarsely", ("sigfigs = 3\n", "sigfigs = 2\n"),
+     "error: In {path}, key parts.E.sigfigs: the key as shown is graded wrong in 7 of 50 samples (e.g. "
+     "'−1.0 × 10² mV' for -104.555, 2 figures); show more figures or widen the tolerance"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 of this text starts with {{{{ c_out }}}}; where a value prints with a "
      "trailing point (120 to three significant figures is '120. mV'), Markdown reads the line as a numbered list, so "
