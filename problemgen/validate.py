@@ -309,6 +309,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_magnitudes(template, variants)
     findings += _check_rounding_allowance(template, variants)
     findings += _check_shown_key(template, variants)
+    findings += _check_option_leaks(template, variants)
     findings += _check_given_answers(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
@@ -549,6 +550,30 @@ def _check_given_answers(template: Template, variants: list) -> list[Finding]:
                 findings.append(Finding(template.path, f"params.{param.name}",
                                         f"equals the answer {part.name} in {same} of {len(variants)} samples, and the "
                                         "statement shows it: mark it hidden = true, or ask for something else"))
+    return findings
+
+
+def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
+    """A numeric choice whose distractors show a later part's answer gives that answer away (a
+    "pump ratio ignored" option equal to the next part's "electroneutral pump" answer). An earlier
+    part's answer among the options is a deliberate distractor: the student has computed it."""
+    from problemgen.render import Quantity
+
+    findings = []
+    for index, part in enumerate(template.parts):
+        if part.kind != "choice" or part.options:
+            continue  # numeric choices only: fixed word options are the same for everyone
+        for other in (later for later in template.parts[index + 1:] if later.kind == "numeric"):
+            leaks = 0
+            for variant in variants:
+                answers = {a.part: a for a in variant.answers}
+                choice, answer = answers[part.name], answers[other.name]
+                shown = str(Quantity(float(answer.display), other.unit, part.sigfigs or 3))
+                leaks += shown != choice.display and shown in choice.options
+            if leaks > len(variants) / 10:  # not a coincidence of two numbers
+                findings.append(Finding(template.path, f"parts.{part.name}.misconceptions", (
+                    f"in {leaks} of {len(variants)} samples an option shows the answer of the later part {other.name}; "
+                    "drop the misconception that gives it, or ask for that part first")))
     return findings
 
 

@@ -448,3 +448,19 @@ sigfigs = 3
         "(rounded to their figures) lies far outside the tolerance (up to 207.9 tolerances, e.g. around a key of -0.325 mV); "
         "grading widens those variants' tolerance to accept it; add a constraint that keeps this result away from a "
         "small difference of large numbers"]
+
+
+def test_an_option_showing_a_later_parts_answer_is_a_leak(tmp_path: Path) -> None:
+    # GIVEN a numeric choice whose inverted-ratio distractor is the answer of the next part
+    text = VALID.replace('name = "E"\n', 'name = "E"\nkind = "choice"\ndistractors = 2\n') + '''
+[[parts]]
+name = "E_inverted"
+value = "nernst(c_in, c_out, 1, kelvin(37))"
+unit = "mV"
+sigfigs = 3
+'''
+    path = write(tmp_path, text)
+    # WHEN it is validated, THEN the leak is an error that says how to fix it
+    (report,) = validate_paths([path], samples=50)
+    assert (f"error: In {path}, key parts.E.misconceptions: in 50 of 50 samples an option shows the answer of the later "
+            "part E_inverted; drop the misconception that gives it, or ask for that part first") in map(str, report.findings)
