@@ -33,7 +33,7 @@ from problemgen.errors import BuildError
 from problemgen.manifest import ManifestStreams, StudentLines, manifest_header, student_lines
 from problemgen.exam import ExamConfig, Problem, apply_overrides, demo_dir, load_exam, slot_order
 from problemgen.model import Template, Variant, VariantKey
-from problemgen.roster import Student, demo_roster_path, load_roster
+from problemgen.roster import Student, demo_roster_path, read_roster
 
 DEMO_OUT = "problemgen-demo"
 Progress = Callable[[int, int], None]
@@ -115,12 +115,14 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     refuse_wrong_keys(exam, templates)
     if key_pdfs is not None:
         exam = dataclasses.replace(exam, key_pdfs=key_pdfs)
-    students = load_roster(roster_path or demo_roster_path())
+    roster = read_roster(roster_path or demo_roster_path())
+    students = roster.students
     out = (out or Path(DEMO_OUT if exam_path is None else Path(exam.path).stem)).resolve()
     check_replaceable(out, force, "manifest.json", "build")
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)
     canvas_column, notes = _canvas_column(roster_path, exam)
+    notes = (*roster.notices, *notes)
     if roster_path is None and exam_path is not None:
         notes = (f"no --roster given: built for the {len(students)} made-up students of the demo roster; give your "
                  "class list with --roster ROSTER.csv (and --force to replace this build)", *notes)
@@ -143,13 +145,19 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
 def _canvas_column(roster_path: Path | None, exam: ExamConfig) -> tuple[str, tuple[str, ...]]:
     """The Canvas assignment column for the exam's grades, from a Canvas gradebook export used as
     the roster, and a note saying which (or that the export has no assignment of that title)."""
-    from problemgen.roster import canvas_assignment_column
+    from problemgen.roster import canvas_assignment_column, canvas_points_possible
 
     if roster_path is None:
         return "", ()
     column, columns = canvas_assignment_column(roster_path, exam.title)
     if column:
-        return column, (f"grades will go to the Canvas assignment column {column!r} of the roster",)
+        notes = (f"grades will go to the Canvas assignment column {column!r} of the roster",)
+        possible, total = canvas_points_possible(roster_path, column), sum(p.points * p.draw for p in exam.problems)
+        if possible is not None and abs(possible - total) > 0.005:
+            notes += (f"the Canvas assignment {column!r} is worth {possible:g} points but the exam {total:g}; Canvas "
+                      f"takes uploaded scores as points, so set the assignment's points to {total:g} in Canvas "
+                      "before uploading the grades (or the exam's points to match)",)
+        return column, notes
     if columns:
         listed = ", ".join(repr(c) for c in columns[:5]) + (" …" if len(columns) > 5 else "")
         return "", (f"the Canvas roster has no assignment titled {exam.title!r} (it has {listed}); the gradebook "
