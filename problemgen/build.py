@@ -16,6 +16,7 @@ Stage order (NB: declared once here):
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
 import hmac
@@ -136,10 +137,39 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
                                       processes, fingerprint(secret),
                                       {s.id: form_check(secret, exam.id, s.id) for s in students}, canvas_column)
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
+        notes = (*notes, *changed_variants(out / "keys" / "master-key.csv", partial / "keys" / "master-key.csv"))
         if created:
             save_secret(exam.secret_file, secret)
     return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms, (*replaced_builtins(exam, templates), *notes))
+
+
+def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
+    """Notes on how a rebuild changed the keys of students the previous build had, from the two
+    master keys: which students must get their new sheets (a sheet handed out before is graded
+    against the new key)."""
+
+    def keys(path: Path) -> dict[str, int]:
+        rows: dict[str, list[tuple[str, ...]]] = {}
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            next(reader, None)
+            for row in reader:  # student_id, student_name, then label, slot, template, …, answer, …
+                rows.setdefault(row[0], []).append((row[0], *row[2:]))
+        return {student: hash(tuple(key)) for student, key in rows.items()}
+
+    try:
+        before = keys(previous)
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return ()  # no previous build, or not one this problemgen wrote: nothing to compare with
+    after = keys(new)
+    both = [student for student in after if student in before]
+    changed = [student for student in both if before[student] != after[student]]
+    if not changed:
+        return (f"the previous build's {len(both)} student{'s' if len(both) != 1 else ''} kept their keys",) if both else ()
+    listed = ", ".join(changed[:8]) + (" …" if len(changed) > 8 else "")
+    return (f"{len(changed)} of the {len(both)} students of the previous build have a different key now: {listed}; hand "
+            "them their new sheets (a sheet from the previous build is graded against the new key)",)
 
 
 def _canvas_column(roster_path: Path | None, exam: ExamConfig) -> tuple[str, tuple[str, ...]]:

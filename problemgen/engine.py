@@ -92,7 +92,10 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
     params = random_params(template)
     chosen: dict[str, np.ndarray] = {}
     taken: set[bytes] = set()
-    pending = np.arange(n)
+    # Where two students draw the same givens, the one whose seed sorts first keeps them: a
+    # student's variant never depends on the roster's order, and a roster change moves only the
+    # few students who collided with someone added or removed.
+    pending = np.array(sorted(range(n), key=seeds.__getitem__), dtype=np.int64)
     failures: dict[str, int] = {}
     examples: dict[str, str] = {}
     for attempt in range(max_tries):

@@ -607,3 +607,23 @@ def test_a_build_says_what_to_hand_out_and_what_holds_answers(exam_dir: Path, fo
         assert f"\n  {private}" in readme
     assert ("print/all-sheets.pdf" in readme) is printed
     assert "small.secret" in readme and (exam_dir / "small.secret").read_text().strip() not in readme
+
+
+REBUILDS = [
+    ("same-roster", lambda d: None, "the previous build's 3 students kept their keys"),
+    ("student-removed", lambda d: _edit(d, "roster.csv", 'a1,"Doe, Jane",jane@example.edu\n', ""),
+     "the previous build's 2 students kept their keys"),
+    ("exam-id-changed", lambda d: _edit(d, "exam.toml", 'id = "small-exam"', 'id = "small-exam-2"'),
+     "3 of the 3 students of the previous build have a different key now: a1, b2, c3; hand them their new sheets (a "
+     "sheet from the previous build is graded against the new key)"),
+]
+
+
+@pytest.mark.parametrize(("change", "note"), [row[1:] for row in REBUILDS], ids=[row[0] for row in REBUILDS])
+def test_a_rebuild_says_whose_key_changed(exam_dir: Path, change, note: str) -> None:
+    # GIVEN a build, WHEN the exam is rebuilt over it after a change
+    build(exam_dir)
+    change(exam_dir)
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS, force=True)
+    # THEN the summary says which students must get their new sheets (or that none must)
+    assert note in summary.notes
