@@ -9,6 +9,8 @@ exported grader bundle can ship it unchanged.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import functools
 import io
@@ -336,14 +338,68 @@ def _attach_feedback_texts(student: dict[str, Any], texts: Mapping[str, Any]) ->
                 expected.setdefault("misconception_feedback", table.get(part.get("name", ""), {}))
 
 
-def _identity_map(manifest: Mapping[str, Any]) -> dict[str, str]:
-    """Every id a student may be known by (roster id, SIS id, email, case-folded) -> roster id."""
-    known: dict[str, str] = {}
-    for student in student_identities(manifest):
-        for key in (student.email, student.sis_id, student.id):
-            if key:
-                known[str(key).strip().casefold()] = student.id
-    return known
+#: The fields a roster student may be named by in a submission, as notices name them.
+_ID, _EMAIL, _SIS = "id", "email", "SIS id"
+
+
+class StudentIndex:
+    """Finds the roster student a submission names by id, email or SIS id.
+
+    An exact match on the kind of identifier the submission gives (its column, say ``SIS User
+    ID``) comes first, then an exact match on a roster id, then a match on any of the three
+    whatever the case. An identifier that still names two students is never given to either
+    (:meth:`find` says why); one given to a student although it also names others, whatever the
+    case, comes with a note.
+    """
+
+    def __init__(self, identities: Iterable[StudentIdentity]) -> None:
+        self._exact: dict[tuple[str, str], list[str]] = {}
+        self._folded: dict[str, dict[str, list[str]]] = {}
+        """Case-folded identifier -> roster id -> the fields of that student it is."""
+        for student in identities:
+            for kind, value in ((_ID, student.id), (_EMAIL, student.email), (_SIS, student.sis_id)):
+                value = str(value or "").strip()
+                if not value:
+                    continue
+                owners = self._exact.setdefault((kind, value), [])
+                if student.id not in owners:
+                    owners.append(student.id)
+                fields = self._folded.setdefault(value.casefold(), {}).setdefault(student.id, [])
+                if kind not in fields:
+                    fields.append(kind)
+
+    def find(self, name: object, kind: str | None = None) -> tuple[str | None, str]:
+        """The roster id that ``name`` (an ``id``, ``email`` or ``SIS id`` when ``kind`` says which)
+        names, and a note: ``(None, "")`` for nobody, ``(None, why)`` when it names several
+        students alike, ``(roster_id, note)`` when it also names others less closely."""
+        key = str(name).strip()
+        named = self._folded.get(key.casefold(), {})
+        if not named:
+            return None, ""
+        for tier in dict.fromkeys((kind, _ID) if kind else (_ID,)):
+            owners = self._exact.get((tier, key), [])
+            if len(owners) == 1:
+                others = {owner: fields for owner, fields in named.items() if owner != owners[0]}
+                if not others:
+                    return owners[0], ""
+                return owners[0], (f"student {key!r} is graded as {owners[0]} (it is their {tier}), but it is also "
+                                   f"{self._described(key, others)}: check that this submission is {owners[0]}'s, "
+                                   f"not {' or '.join(others)}'s")
+            if owners:
+                named = {owner: [tier] for owner in owners}
+                break
+        else:
+            if len(named) == 1:
+                return next(iter(named)), ""
+        return None, (f"student {key!r} names {len(named)} roster students ({self._described(key, named)}); not "
+                      "graded, as it cannot be told whose it is: give the student's roster id exactly as the roster "
+                      "has it")
+
+    def _described(self, key: str, named: Mapping[str, Sequence[str]]) -> str:
+        """``the id of 'ab' and the id and email of 'AB', whatever the case``."""
+        text = " and ".join(f"the {' and '.join(fields)} of {owner!r}" for owner, fields in named.items())
+        exact = all(owner in self._exact.get((field, key), ()) for owner, fields in named.items() for field in fields)
+        return text if exact else f"{text}, whatever the case"
 
 
 def _labels(manifest: Mapping[str, Any]) -> set[str]:
@@ -354,20 +410,53 @@ def read_submissions(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     """Read a CSV file, a JSON file or a folder of answer forms.
 
     A student with two submissions is graded on the later: the later row of a CSV or JSON file,
-    the form saved last in a folder (each with a notice).
+    the form saved last in a folder (each with a notice). A form with the student's own check
+    code is never replaced by one without it.
     """
+    exam_id = str((manifest.get("exam") or {}).get("id", ""))
     if path.is_dir():
-        exam_id = str((manifest.get("exam") or {}).get("id", ""))
+        forms, skipped = _forms_in(path)
         # Oldest first, so of two forms of one student the one saved last is graded.
-        forms = sorted(path.rglob("*.txt"), key=lambda form: (_saved_at(form), form))
-        return _merge(manifest, [entry for form in forms for entry in _read_form(form, exam_id)])
+        forms.sort(key=lambda form: (_saved_at(form), form))
+        return _merge(manifest, [*skipped, *(entry for form in forms for entry in _read_form(form, exam_id))])
     if not path.exists():
         return Submissions({}, {}, (Notice(str(path), "not found"),))
     if path.suffix.lower() == ".json":
         return _read_json(path, manifest)
-    if path.suffix.lower() == ".txt" and _is_form(path):  # one student's answers.txt
-        return _merge(manifest, _read_form(path, str((manifest.get("exam") or {}).get("id", ""))))
+    if path.suffix.lower() in (".txt", "") and _is_form(path):  # one student's answers.txt
+        return _merge(manifest, _read_form(path, exam_id))
     return _read_csv(path, manifest)
+
+
+#: What a file handed in where answer forms are expected is, by its ending, for the notice.
+_NOT_FORMS = {".rtf": "an RTF document", ".doc": "a Word document", ".docx": "a Word document",
+              ".odt": "an OpenDocument text", ".pages": "a Pages document", ".pdf": "a PDF", ".csv": "a CSV file",
+              ".json": "a JSON file", ".html": "a web page", ".htm": "a web page", ".md": "a Markdown file",
+              ".png": "an image", ".jpg": "an image", ".jpeg": "an image", ".heic": "an image"}
+
+
+def _forms_in(folder: Path) -> tuple[list[Path], list[tuple[str, Notice]]]:
+    """The answer forms in a folder and its subfolders: files ending in ``.txt`` (whatever the
+    case), and files without an ending that hold a ``student:`` line. Every other file is skipped
+    with a notice; hidden files and folders (``.DS_Store``, ``__MACOSX``) are skipped silently."""
+    forms: list[Path] = []
+    skipped: list[tuple[str, Notice]] = []
+    for path in sorted(folder.rglob("*")):
+        if any(part.startswith((".", "__MACOSX")) for part in path.relative_to(folder).parts) or not path.is_file():
+            continue
+        suffix = path.suffix.lower()
+        if suffix == ".txt" or (not suffix and _is_form(path)):
+            forms.append(path)
+            continue
+        if suffix in _NOT_FORMS:
+            what = f"is {_NOT_FORMS[suffix]}, not a .txt answer form"
+        elif suffix:
+            what = "is not a .txt answer form"
+        else:
+            what = "has no file ending and no 'student:' line, so it is not an answer form"
+        skipped.append((str(path), Notice(str(path), f"{what}; skipped: ask the student for their filled answers.txt, "
+                                                     "saved as plain text")))
+    return forms, skipped
 
 
 _FORM_STUDENT_LINE = re.compile(rb"^\s*student\s*:", re.M | re.I)
@@ -376,9 +465,13 @@ _FORM_STUDENT_LINE = re.compile(rb"^\s*student\s*:", re.M | re.I)
 def _is_form(path: Path) -> bool:
     """Whether a text file is an answer form (it has a ``student:`` line), not a CSV."""
     try:
-        return _FORM_STUDENT_LINE.search(path.read_bytes()[:MAX_FILE_BYTES]) is not None
+        with path.open("rb") as handle:
+            head = handle.read(MAX_FILE_BYTES)
     except OSError:
         return False  # reported when it is read
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        head = head.decode("utf-16", errors="replace").encode()
+    return _FORM_STUDENT_LINE.search(head) is not None
 
 
 def _saved_at(path: Path) -> int:
@@ -388,31 +481,41 @@ def _saved_at(path: Path) -> int:
         return 0  # reported when it is read
 
 
-def _read_text(path: Path, legacy: list[tuple[str, Any]] | None = None) -> str | Notice:
-    """The text of a submissions file (UTF-8, with or without a BOM), or the notice why not.
+def _read_text(path: Path) -> tuple[str, list[Notice]] | Notice:
+    """The text of a submissions file, with a notice when it was not UTF-8, or the notice why not.
 
-    With ``legacy`` (an answer form), a file that is not UTF-8 is read as Windows-1252, as older
-    Windows editors save text, with a notice appended to ``legacy``: a form is not lost for that.
+    UTF-8 (with or without a BOM) is read as it is. UTF-16 with a BOM (Excel's "Unicode text",
+    Notepad's "Unicode") and text that is not UTF-8 (read as Windows-1252, as older Windows
+    programs save it) are read with a notice: a submission is not lost for that.
     """
+    where = str(path)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return Notice(str(path), f"cannot be read ({error.strerror}); skipped")
+        return Notice(where, f"cannot be read ({error.strerror}); skipped")
     if len(raw) > MAX_FILE_BYTES:
-        return Notice(str(path), f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; skipped")
+        return Notice(where, f"is larger than {MAX_FILE_BYTES // 1_000_000} MB; skipped")
+    if raw.startswith(b"PK\x03\x04"):
+        return Notice(where, "is a zip file (an Excel workbook or a Word document?), not text; skipped (save it as "
+                             "\"CSV UTF-8\" or as plain text)")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), [Notice(where, "is UTF-16 text (as Excel saves \"Unicode text\"); read as "
+                                                        "UTF-16")]
+        except UnicodeDecodeError:
+            return Notice(where, "starts as UTF-16 text but is not; skipped (save it as UTF-8)")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
-        if legacy is not None:
-            try:
-                text = raw.decode("cp1252")
-            except UnicodeDecodeError:
-                pass
-            else:
-                legacy.append((str(path), Notice(str(path), "is not UTF-8 text; read as Windows-1252 (check its "
-                                                            "answers with µ or other accents)")))
-                return text
-        return Notice(str(path), "is not UTF-8 text; skipped (save it as UTF-8)")
+        pass
+    if b"\x00" in raw:
+        return Notice(where, "is not UTF-8 text and holds NUL bytes (UTF-16 without a byte-order mark, or not text at "
+                             "all); skipped (save it as UTF-8)")
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return Notice(where, "is not UTF-8 text; skipped (save it as UTF-8)")
+    return text, [Notice(where, "is not UTF-8 text; read as Windows-1252 (check its answers with µ or other accents)")]
 
 
 _FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*:"
@@ -423,20 +526,35 @@ _FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\
 _FORM_COMMENT = re.compile(r"(?:^|\s)#.*$")
 
 
-def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
+@dataclass(frozen=True)
+class _Entry:
+    """One submission as read, before it is matched to a roster student."""
+
+    student: str
+    answers: dict[str, str]
+    """Answers by label, lower case."""
+    form: bool = False
+    """An answer form (which carries a check code), not a CSV row or JSON entry."""
+    check: str = ""
+    """The form's check code (``""`` when its ``check:`` line is missing or blank)."""
+    kind: str | None = None
+    """What the student identifier is (``email``, ``SIS id``), when the file says so."""
+
+
+def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry]]:
     """An answers.txt form: ``student: id`` and one ``label [unit] (options) {figures}: answer`` per line.
 
     Returns its submission and a notice for each line that is not one (a label the student
     edited, say), and for a form of another exam; labels are read whatever their case.
     """
-    legacy: list[tuple[str, Any]] = []
-    text = _read_text(path, legacy=legacy)
+    text = _read_text(path)
     if isinstance(text, Notice):
         return [(str(path), text)]
-    notices = list(legacy)
+    text, read_as = text
+    notices: list[tuple[str, Notice | _Entry]] = [(str(path), notice) for notice in read_as]
     student: str | None = None
-    check: str | None = None
-    answers: dict[str, str] = {}
+    check = ""
+    given: list[tuple[str, str, str]] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#") or not line.strip():
             continue
@@ -454,56 +572,84 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Any]]:
             continue
         match = _FORM_LINE.match(line.strip())
         if match:
-            answers[match.group("label").lower()] = _FORM_COMMENT.sub("", match.group("answer")).strip()
+            given.append((f"line {number}", match.group("label").lower(),
+                          _FORM_COMMENT.sub("", match.group("answer")).strip()))
         else:
             where = f"{path}, line {number}"
             notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))
     if student is None:
-        return [*legacy, (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's header "
-                                                       "deleted?)"))]
-    return [*notices, (str(path), (student, answers, check))]
+        return [*notices[:len(read_as)], (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's "
+                                                                       "header deleted?)"))]
+    answers, twice = _one_answer_per_label(str(path), given)
+    return [*notices, *((n.where, n) for n in twice), (str(path), _Entry(student, answers, form=True, check=check))]
+
+
+def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]]) -> tuple[dict[str, str], list[Notice]]:
+    """Answers by label from ``(place, label, answer)``: of a label given twice (``1a`` and ``1A``
+    columns, say), the first answer that is not blank, with a notice when another one differs."""
+    places: dict[str, list[tuple[str, str]]] = {}
+    for place, label, answer in given:
+        places.setdefault(label, []).append((place, answer))
+    answers: dict[str, str] = {}
+    notices: list[Notice] = []
+    for label, found in places.items():
+        filled = [(place, answer) for place, answer in found if answer.strip()] or found[:1]
+        answers[label] = filled[0][1]
+        if len({answer.strip() for _, answer in filled}) > 1:
+            shown = ", ".join(f"{_shown(answer.strip())} ({place})" for place, answer in filled)
+            notices.append(Notice(where, f"answer {label} is given {len(filled)} times, differently: {shown}; the "
+                                         f"first is graded: keep one answer {label}"))
+    return answers, notices
 
 
 def _shown(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Any]]) -> Submissions:
+def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _Entry]]) -> Submissions:
     """Match submissions to roster students; of two for one student the later is graded, except
-    that a form carrying another student's check code never replaces one that does not."""
-    known = _identity_map(manifest)
+    that a form without the student's own check code (another student's, an edited one, or none)
+    never replaces one with it, or a CSV row or JSON entry."""
+    index = StudentIndex(student_identities(manifest))
     labels = _labels(manifest)
     checks: Mapping[str, str] = manifest.get("form_checks") or {}
     owners: dict[str, str] = {}
     answers: dict[str, dict[str, str]] = {}
     sources: dict[str, str] = {}
     foreign: set[str] = set()
-    """Students whose graded submission is a form with someone else's (or an edited) check code."""
+    """Students whose graded submission is a form without their own check code."""
     notices: list[Notice] = []
     for where, entry in entries:
         if isinstance(entry, Notice):
             notices.append(entry)
             continue
-        student, given, *rest = entry
-        roster_id = known.get(str(student).strip().casefold())
+        roster_id, note = index.find(entry.student, entry.kind)
+        if note:
+            notices.append(Notice(where, note))
         if roster_id is None:
-            notices.append(Notice(where, f"student {student!r} is not on the exam's roster; skipped"))
+            if not note:
+                notices.append(Notice(where, f"student {entry.student!r} is not on the exam's roster; skipped"))
             continue
-        check = rest[0] if rest else None
-        if check is not None and roster_id in checks and check != checks[roster_id]:
-            owners = owners or {code: owner for owner, code in checks.items()}
-            owner = owners.get(check)
-            whose = (f"is the one on {owner}'s form" if owner else "matches no student's form (was it edited?)")
+        if entry.form and roster_id in checks and entry.check != checks[roster_id]:
+            if entry.check:
+                owners = owners or {code: owner for owner, code in checks.items()}
+                owner = owners.get(entry.check)
+                whose = f"is the one on {owner}'s form" if owner else "matches no student's form (was it edited?)"
+                problem = f"its check code {entry.check!r} {whose}, not {roster_id}'s"
+            else:
+                problem = f"it has no check code (its 'check:' line is missing or blank), so it is not known to be " \
+                          f"{roster_id}'s own form"
             if roster_id in answers and roster_id not in foreign:
-                notices.append(Notice(where, f"its check code {check!r} {whose}, not {roster_id}'s; not graded: "
-                                             f"{roster_id}'s own submission ({sources[roster_id]}) is. Was a form "
-                                             "handed in under another student's id?"))
+                notices.append(Notice(where, f"{problem}; not graded: {roster_id}'s own submission "
+                                             f"({sources[roster_id]}) is. Was a form handed in under another student's "
+                                             "id?"))
                 continue
-            notices.append(Notice(where, f"its check code {check!r} {whose}, not {roster_id}'s; graded as {roster_id} "
-                                         "all the same: was a form handed in under another student's id?"))
+            notices.append(Notice(where, f"{problem}; graded as {roster_id} all the same: was a form handed in under "
+                                         "another student's id?"))
             foreign.add(roster_id)
         else:
             foreign.discard(roster_id)
+        given = entry.answers
         if roster_id in answers:
             before = sum(1 for v in answers[roster_id].values() if v.strip())
             now = sum(1 for label, v in given.items() if v.strip() and label in labels)
@@ -522,84 +668,260 @@ def label_order(label: str) -> tuple[Any, ...]:
     return tuple(int(piece) if piece.isdigit() else piece for piece in re.findall(r"\d+|\D+", label))
 
 
+#: Digits an integer in a JSON file may have before it is kept as its text (Python refuses to
+#: convert longer ones, and no answer box reads more than 200 characters anyway).
+_JSON_INT_DIGITS = 4000
+
+
+class _JSONLiteral(str):
+    """A JSON number too long to convert, kept as written."""
+
+
+def _json_int(text: str) -> int | str:
+    return int(text) if len(text) <= _JSON_INT_DIGITS else _JSONLiteral(text)
+
+
+_JSON_DECODER = json.JSONDecoder(parse_int=_json_int)
+#: One piece of JSON when skipping a value: a string, a bracket, or a run of anything else.
+_JSON_PIECE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^"\[\]{}]+', re.DOTALL)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _TooDeep:
+    """A JSON value nested too deeply to read (in place of the value)."""
+
+
+def _json_load(text: str) -> Any:
+    """A JSON text; where it is nested too deeply to read at once, its top two levels are read
+    member by member, and each value too deep to read becomes :class:`_TooDeep`."""
+    try:
+        return _JSON_DECODER.decode(text)
+    except RecursionError:
+        pass
+    value, end = _json_members(text, _JSON_SPACE.match(text).end(), 2)
+    if text[end:].strip():
+        raise ValueError(f"Extra data: char {end}")
+    return value
+
+
+def _json_members(text: str, start: int, levels: int) -> tuple[Any, int]:
+    """The JSON object or array at ``start`` and where it ends, each member parsed on its own
+    (``levels`` deep) so that a member too deep to parse spoils only itself."""
+    if text[start:start + 1] not in ("{", "["):
+        return _json_value(text, start, 0)
+    close = "}" if text[start] == "{" else "]"
+    members: list[tuple[Any, Any]] = []
+    at = _JSON_SPACE.match(text, start + 1).end()
+    while not text.startswith(close, at):
+        if members:
+            if not text.startswith(",", at):
+                raise ValueError(f"Expecting ',' delimiter: char {at}")
+            at = _JSON_SPACE.match(text, at + 1).end()
+        key: Any = len(members)
+        if close == "}":
+            if not text.startswith('"', at):
+                raise ValueError(f"Expecting property name enclosed in double quotes: char {at}")
+            key, at = json.decoder.scanstring(text, at + 1)
+            at = _JSON_SPACE.match(text, at).end()
+            if not text.startswith(":", at):
+                raise ValueError(f"Expecting ':' delimiter: char {at}")
+            at = _JSON_SPACE.match(text, at + 1).end()
+        value, at = _json_value(text, at, levels - 1)
+        members.append((key, value))
+        at = _JSON_SPACE.match(text, at).end()
+    return (dict(members) if close == "}" else [value for _, value in members]), at + 1
+
+
+def _json_value(text: str, start: int, levels: int) -> tuple[Any, int]:
+    try:
+        return _JSON_DECODER.raw_decode(text, start)
+    except RecursionError:
+        if levels > 0:
+            return _json_members(text, start, levels)
+    depth, at = 0, start
+    for piece in _JSON_PIECE.finditer(text, start):  # skip to the end of the value
+        at = piece.end()
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(piece.group(), 0)
+        if depth == 0:
+            return _TooDeep(), at
+    raise ValueError(f"Unterminated value: char {start}")
+
+
 def _read_json(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     text = _read_text(path)
     if isinstance(text, Notice):
         return Submissions({}, {}, (text,))
+    text, read_as = text
     try:
-        data = json.loads(text)
+        data = _json_load(text)
     except ValueError as error:
-        return Submissions({}, {}, (Notice(str(path), f"is not valid JSON ({error}); nothing graded from it"),))
-    entries: list[tuple[str, Any]] = []
+        return Submissions({}, {}, (*read_as, Notice(str(path), f"is not valid JSON ({error}); nothing graded from "
+                                                                "it")))
+    entries: list[tuple[str, Notice | _Entry]] = [(str(path), notice) for notice in read_as]
     items = data.items() if isinstance(data, dict) else enumerate(data if isinstance(data, list) else [])
     for key, value in items:
         where = f"{path} [{key!r}]"
         if isinstance(data, dict) and isinstance(value, dict):
-            entries.append((where, (str(key), {str(k).lower(): _json_answer(v) for k, v in value.items()})))
+            student, given = str(key), value
         elif isinstance(value, dict) and isinstance(value.get("answers"), dict) and "student" in value:
-            entries.append((where, (str(value["student"]),
-                                    {str(k).lower(): _json_answer(v) for k, v in value["answers"].items()})))
+            student, given = str(value["student"]), value["answers"]
         else:
-            entries.append((where, Notice(where, "expected {student: {label: answer}} or {\"student\": id, "
-                                                 "\"answers\": {...}}; skipped")))
+            deep = isinstance(value, _TooDeep) or any(isinstance(member, _TooDeep) for member in
+                                                      (value.values() if isinstance(value, dict) else
+                                                       value if isinstance(value, list) else ()))
+            why = ("is nested too deeply to read" if deep else
+                   "is not {student: {label: answer}} or {\"student\": id, \"answers\": {...}}")
+            entries.append((where, Notice(where, f"{why}; skipped")))
+            continue
+        read: list[tuple[str, str, str]] = []
+        for label, answer in given.items():
+            text_given = _json_answer(answer)
+            if text_given is None:
+                entries.append((where, Notice(where, f"answer {str(label)!r} is nested too deeply to read; it "
+                                                     "counts as blank")))
+                text_given = ""
+            read.append((f"key {str(label)!r}", str(label).lower(), text_given))
+        answers, twice = _one_answer_per_label(where, read)
+        entries += [(where, notice) for notice in twice]
+        entries.append((where, _Entry(student, answers)))
     return _merge(manifest, entries)
 
 
-def _json_answer(value: Any) -> str:
+def _json_answer(value: Any) -> str | None:
     """A JSON answer as the text graded: a string as it is, null as blank, anything else as the JSON
-    that was written (``65.2``, ``true``, ``["Na+"]``)."""
+    that was written (``65.2``, ``true``, ``["Na+"]``); None for one nested too deeply to write."""
     if value is None:
         return ""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, _TooDeep):
+        return None
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (RecursionError, TypeError):  # TypeError: a _TooDeep inside
+        return None
+
+
+#: Header names (case-insensitive) of the student column that say which identifier it holds;
+#: the others hold roster ids (or any identifier).
+_ID_COLUMN_KINDS = {"sis user id": _SIS, "sis_id": _SIS, "email": _EMAIL, "email address": _EMAIL}
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
 def _read_csv(path: Path, manifest: Mapping[str, Any]) -> Submissions:
     text = _read_text(path)
     if isinstance(text, Notice):
         return Submissions({}, {}, (text,))
-    try:
-        rows = list(csv.reader(io.StringIO(text), csv_dialect(text)))
-    except csv.Error as error:  # e.g. a field longer than the csv module's limit, or a NUL byte
-        return Submissions({}, {}, (Notice(str(path), f"is not a readable CSV ({error}); nothing graded from it"),))
-    if not rows:
-        return Submissions({}, {}, (Notice(str(path), "is empty"),))
-    header = [cell.strip() for cell in rows[0]]
+    text, read_as = text
+    dialect = csv_dialect(text)
+    records = csv_records(text, dialect)
+    if not records:
+        return Submissions({}, {}, (*read_as, Notice(str(path), "is empty")))
+    head = records[0][1]
+    if isinstance(head, csv.Error):
+        return Submissions({}, {}, (*read_as, Notice(f"{path}, row 1", f"cannot be read ({head}); nothing graded "
+                                                                       "from the file")))
+    header = [cell.strip() for cell in head]
     lower = [cell.casefold() for cell in header]
     id_column = next((lower.index(name) for name in ID_COLUMNS if name in lower), None)
     if id_column is None:
-        return Submissions({}, {}, (Notice(f"{path}, row 1", "has no student column (one of: "
-                                           + ", ".join(ID_COLUMNS) + "); nothing graded from it"),))
+        return Submissions({}, {}, (*read_as, Notice(f"{path}, row 1", "has no student column (one of: "
+                                                     + ", ".join(ID_COLUMNS) + "); nothing graded from it")))
+    kind = _ID_COLUMN_KINDS.get(lower[id_column])
     labels = _labels(manifest)
     # A label column may carry its unit or options as on the form ("1a [mV]").
     columns = {i: match.group("label").lower() for i, cell in enumerate(header)
                if (match := _FORM_LINE.match(cell + ":")) and match.group("label").lower() in labels}
-    entries: list[tuple[str, Any]] = []
+    entries: list[tuple[str, Notice | _Entry]] = [(str(path), notice) for notice in read_as]
+    first_row = f"{path}, row 1"
     missing = sorted(labels - set(columns.values()), key=label_order)
     if missing:
         unread = [cell for i, cell in enumerate(header) if i not in columns and i != id_column and cell]
-        entries.append((f"{path}, row 1", Notice(f"{path}, row 1", (
+        entries.append((first_row, Notice(first_row, (
             f"has no column for the answer labels {', '.join(missing)}; those answers count as blank"
             + (f" (columns not read: {', '.join(unread[:12])}{' …' if len(unread) > 12 else ''})" if unread else "")
             + "; name the columns as on the answer form (1a, 2b, …)"))))
-    for number, row in enumerate(rows[1:], start=2):
+    for label in sorted(set(columns.values()), key=label_order):
+        same = [i for i, each in columns.items() if each == label]
+        if len(same) > 1:
+            named = " and ".join(f"column {i + 1} ({header[i]!r})" for i in same)
+            entries.append((first_row, Notice(first_row, f"{named} are both answer {label}; each row's first answer "
+                                                          f"there that is not blank is graded: keep one column "
+                                                          f"{label}")))
+    delimiter = _DELIMITER_NAMES.get(dialect.delimiter, repr(dialect.delimiter))
+    for number, row in records[1:]:
+        where = f"{path}, row {number}"
+        if isinstance(row, csv.Error):
+            entries.append((where, Notice(where, f"cannot be read ({row}); skipped")))
+            continue
         if not any(cell.strip() for cell in row):
             continue
-        where = f"{path}, row {number}"
         student = row[id_column].strip() if id_column < len(row) else ""
         if not student:
             entries.append((where, Notice(where, "has no student id; skipped")))
             continue
-        entries.append((where, (student, {label: row[i] if i < len(row) else "" for i, label in columns.items()})))
+        if any(cell.strip() for cell in row[len(header):]):
+            entries.append((where, Notice(where, f"has {len(row)} cells but the header {len(header)}; the cells past "
+                                                 "the header are not read: check the row (a cell with a "
+                                                 f"{delimiter} must be in double quotes)")))
+        given = [(f"column {header[i]!r}", label, row[i] if i < len(row) else "") for i, label in columns.items()]
+        answers, twice = _one_answer_per_label(where, given)
+        entries += [(where, notice) for notice in twice]
+        entries.append((where, _Entry(student, answers, kind=kind)))
     return _merge(manifest, entries)
 
 
-def csv_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    """The dialect of a CSV from its header line: commas, or the semicolons or tabs that European
-    spreadsheets and LMS exports write."""
+#: The delimiters a CSV may use: commas, or the semicolons or tabs that European spreadsheets,
+#: LMS exports and Excel's "Unicode text" write; on a tie, the earlier.
+CSV_DELIMITERS = (",", ";", "\t")
+_DIALECTS = {delimiter: type(f"excel_{_DELIMITER_NAMES[delimiter]}", (csv.excel,),
+                             {"delimiter": delimiter, "skipinitialspace": True})
+             for delimiter in CSV_DELIMITERS}
+
+
+@contextlib.contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let the csv module read cells of up to ``size`` characters (a file may hold one that long)."""
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, size))
     try:
-        return csv.Sniffer().sniff(text.splitlines()[0] if text else "", delimiters=",;\t")
-    except csv.Error:
-        return csv.excel
+        yield
+    finally:
+        csv.field_size_limit(before)
+
+
+def csv_dialect(text: str) -> type[csv.Dialect]:
+    """The dialect of a CSV: standard (RFC 4180) quoting, and the delimiter that splits its
+    header row into the most cells (a comma on a tie). The header is read as the csv module
+    reads it, so delimiters inside quoted cells do not count; the time is linear in its length."""
+    counts = {}
+    with _field_limit(len(text) + 1):
+        for delimiter in CSV_DELIMITERS:
+            try:
+                counts[delimiter] = len(next(csv.reader(io.StringIO(text, newline=""), _DIALECTS[delimiter]), []))
+            except csv.Error:
+                counts[delimiter] = 0
+    return _DIALECTS[max(CSV_DELIMITERS, key=lambda delimiter: counts[delimiter])]
+
+
+def csv_records(text: str, dialect: type[csv.Dialect] | None = None) -> list[tuple[int, list[str] | csv.Error]]:
+    """Every record of a CSV text with its row number as a spreadsheet shows it (1: the header).
+
+    Rows may end in CRLF, LF or CR alone (Excel for Mac's "CSV (Macintosh)"), mixed; a cell may be
+    as long as the text. A record the csv module cannot read is its error, and reading goes on
+    at the next line.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), dialect or csv_dialect(text))
+    records: list[tuple[int, list[str] | csv.Error]] = []
+    with _field_limit(len(text) + 1):
+        while True:
+            try:
+                row: list[str] | csv.Error = next(reader)
+            except StopIteration:
+                return records
+            except csv.Error as error:
+                row = error
+            records.append((len(records) + 1, row))
 
 
 def require_submissions(submissions: Submissions, path: Path) -> None:

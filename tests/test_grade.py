@@ -146,11 +146,12 @@ def test_submissions_that_match_no_student_are_refused_before_any_grade_is_writt
     ("name", "content", "message"),
     [
         ("broken.json", "{not json", "is not valid JSON"),
-        ("latin.csv", "Student ID,1a\na1,\xe9".encode("latin-1"), "is not UTF-8 text; skipped (save it as UTF-8)"),
+        ("binary.csv", b"Student ID,1a\na1,\x81\x8d", "is not UTF-8 text; skipped (save it as UTF-8)"),
         ("noid.csv", "who,1a\na1,3 mV\n", "has no student column"),
-        ("huge.csv", "Student ID,1a\na1," + "9" * 200_000 + "\n", "is not a readable CSV (field larger than field limit"),
+        ("book.csv", b"PK\x03\x04\x14\x00\x06\x00", "is a zip file (an Excel workbook or a Word document?), not text; "
+                                                      "skipped (save it as \"CSV UTF-8\" or as plain text)"),
     ],
-    ids=["bad-json", "not-utf8", "no-id-column", "huge-field"],
+    ids=["bad-json", "not-text", "no-id-column", "workbook"],
 )
 def test_unreadable_submission_files_are_notices(built: Path, tmp_path: Path, name: str, content: object,
                                                  message: str) -> None:

@@ -17,6 +17,7 @@ that says what went wrong.
 from __future__ import annotations
 
 import argparse
+import codecs
 import html
 import json
 import math
@@ -38,12 +39,16 @@ DEFAULT_ROOT = Path("/autograder")
 USER_KEYS = ("sid", "email", "student_id", "id")
 #: Answer files by preference: the answer form first, then any text form, a CSV, a JSON file.
 SUBMISSION_RANKS = {"answers.txt": 0, ".txt": 1, ".csv": 2, ".json": 3}
+#: A file without an ending that holds a ``student:`` line is an answer form, ranked after the others.
+FORM_WITHOUT_ENDING_RANK = 4
 SHOWN_ANSWER_LIMIT = 200
 
 NO_METADATA = ("The autograder could not read submission_metadata.json, so it cannot tell whose exam this is. "
                "Please tell your instructor.")
 UNKNOWN_STUDENT = ("Your Gradescope account ({who}) is not on this exam's roster, so your own version of the exam "
                    "cannot be found. Ask your instructor to add your email or student id to the roster.")
+AMBIGUOUS_STUDENT = ("Your Gradescope account matches more than one student on this exam's roster, so your own "
+                     "version of the exam cannot be told. Please tell your instructor.")
 NO_FILE = ("No answer file was found in your submission. Upload your filled answers.txt form "
            "(or a CSV or JSON file of your answers) and submit again.")
 NO_ANSWERS = "No answers for you could be read from {name}."
@@ -151,7 +156,11 @@ def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
     user = _first_user(root / "submission_metadata.json")
     if user is None:
         return failure(NO_METADATA, "no_metadata")
-    student = find_student(manifest, user)
+    student, note = find_student(manifest, user)
+    if note:
+        print(f"{json.dumps(user, ensure_ascii=False)}: {note}")
+    if student is None and note:
+        return failure(AMBIGUOUS_STUDENT, "ambiguous_student")
     if student is None:
         who = ", ".join(str(user[key]) for key in ("email", "sid") if user.get(key)) or "no email or student id"
         print(f"no roster student matches {json.dumps(user, ensure_ascii=False)}")
@@ -161,14 +170,18 @@ def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
     if path is None:
         print(f"{student['id']}: no answer file in {folder}")
         return failure(NO_FILE, "no_submission", student["id"])
-    answers, notices = read_own_answers(path, manifest, student["id"])
+    answers, notices, others = read_own_answers(path, manifest, student["id"])
     shown = [str(notice).replace(f"{folder}{os.sep}", "") for notice in notices]
+    # Notes about the file's other entries go to the instructor alone: a student must not learn
+    # from them who is on the roster.
+    hidden = [str(notice).replace(f"{folder}{os.sep}", "") for notice in others]
     if answers is None:
-        print(f"{student['id']}: no answers read from {path}", *shown, sep="\n")
-        return failure("\n".join([NO_ANSWERS.format(name=path.name), *shown]), "no_answers", student["id"])
+        print(f"{student['id']}: no answers read from {path}", *shown, *hidden, sep="\n")
+        return failure("\n".join([NO_ANSWERS.format(name=path.name), *map(_shown_to_student, shown)]), "no_answers",
+                       student["id"])
     result = grade_student(student, answers, str(path.relative_to(folder)))
     print(f"{result.student_id}: {_shown_points(result.points)} of {_shown_points(result.max_points)} points from "
-          f"{result.source}", *shown, sep="\n")
+          f"{result.source}", *shown, *hidden, sep="\n")
     return _results(result, shown, manifest)
 
 
@@ -190,22 +203,34 @@ def _first_user(path: Path) -> dict[str, Any] | None:
     return users[0]
 
 
-def find_student(manifest: Mapping[str, Any], user: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The roster student a Gradescope user is (by SIS id, email, then id; case-insensitive)."""
-    from problemgen.batch import _identity_map  # the batch grader's matching, shared on purpose
+#: The ``submission_metadata.json`` user fields that say which identifier they hold.
+USER_KEY_KINDS = {"sid": "SIS id", "email": "email"}
 
-    known = _identity_map(manifest)
-    students = {student["id"]: student for student in manifest["students"]}
+
+def find_student(manifest: Mapping[str, Any], user: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, str]:
+    """The roster student a Gradescope user is (by SIS id, email, then id) and a note for the
+    instructor; ``(None, why)`` when the first identifier that names anyone names several
+    students alike: never a guessed student."""
+    # The batch grader's matching, shared on purpose.
+    from problemgen.batch import StudentIndex, student_identities
+
+    index = StudentIndex(student_identities(manifest))
     for key in USER_KEYS:
         value = user.get(key)
-        roster_id = known.get(str(value).strip().casefold()) if value not in (None, "") else None
+        if value in (None, ""):
+            continue
+        roster_id, note = index.find(value, USER_KEY_KINDS.get(key))
         if roster_id is not None:
-            return students[roster_id]
-    return None
+            return next(student for student in manifest["students"] if student["id"] == roster_id), note
+        if note:
+            return None, note
+    return None, ""
 
 
 def pick_submission(folder: Path) -> Path | None:
     """The answer file in a Gradescope submission folder (hidden files and folders ignored)."""
+    from problemgen.batch import _is_form
+
     if not folder.is_dir():
         return None
     ranked = []
@@ -214,26 +239,34 @@ def pick_submission(folder: Path) -> Path | None:
         if any(part.startswith((".", "__MACOSX")) for part in parts) or not path.is_file():
             continue
         rank = SUBMISSION_RANKS.get(path.name.casefold(), SUBMISSION_RANKS.get(path.suffix.casefold()))
+        if rank is None and not path.suffix and _is_form(path):
+            rank = FORM_WITHOUT_ENDING_RANK
         if rank is not None:
             ranked.append((rank, len(parts), str(path), path))
     return min(ranked)[3] if ranked else None
 
 
 def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
-                     ) -> tuple[dict[str, str] | None, list[Notice]]:
-    """The answers of ``roster_id`` in one file, and notes about it.
+                     ) -> tuple[dict[str, str] | None, list[Notice], list[Notice]]:
+    """The answers of ``roster_id`` in one file, notes about it and their own entry, and notes
+    about other entries (for the instructor alone).
 
     Gradescope knows who submitted, so an answer form whose ``student:`` line is missing or
     names someone else is still graded, as the submitter's (with a note); a CSV or JSON file
-    must name the student as it would for ``problemgen grade``.
+    must name the student as it would for ``problemgen grade``. Notes on how an identifier
+    matched roster students (``student '…' …``) are never the submitter's to see.
     """
-    from problemgen.batch import Notice, read_submissions
+    from problemgen.batch import Notice, _is_form, read_submissions
 
-    if path.suffix.casefold() != ".txt":
+    if path.suffix.casefold() != ".txt" and not (not path.suffix and _is_form(path)):
         submissions = read_submissions(path, manifest)
+        source = submissions.sources.get(roster_id)
+        own = [notice for notice in submissions.notices
+               if notice.where in (str(path), f"{path}, row 1", source) and not _about_identity(notice)]
+        others = [notice for notice in submissions.notices if notice not in own]
         if roster_id in submissions.answers:
-            return submissions.answers[roster_id], list(submissions.notices)
-        return None, [*submissions.notices, Notice(str(path), f"has no answers for {roster_id}")]
+            return submissions.answers[roster_id], own, others
+        return None, [*own, Notice(str(path), f"has no answers for {roster_id}")], others
     data = path.read_bytes()
     with tempfile.TemporaryDirectory() as folder:
         # The batch reader reads forms from a folder; this one holds only the submitted form.
@@ -243,12 +276,21 @@ def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
         note: list[Notice] = []
         if roster_id not in submissions.answers:
             # The form reader keeps the last 'student:' line; one appended names the submitter.
-            copy.write_bytes(data + f"\nstudent: {roster_id}\n".encode())
+            line = f"\nstudent: {roster_id}\n"
+            encoding = {codecs.BOM_UTF16_LE: "utf-16-le", codecs.BOM_UTF16_BE: "utf-16-be"}.get(data[:2], "utf-8")
+            copy.write_bytes(data + line.encode(encoding))
             submissions = read_submissions(Path(folder), manifest)
             note = [Notice(str(path), OTHER_HEADER.format(student=roster_id))]
     notices = [Notice(str(path), notice.message) for notice in submissions.notices]
+    others = [notice for notice in notices if _about_identity(notice)]
+    own = [notice for notice in notices if notice not in others]
     answers = submissions.answers.get(roster_id)
-    return answers, [*note, *notices] if answers is not None else notices
+    return answers, [*note, *own] if answers is not None else own, others
+
+
+def _about_identity(notice: Notice) -> bool:
+    """A note on which roster students an identifier names (it may name others)."""
+    return notice.message.startswith("student ")
 
 
 #: What a student sees of a notice that names another student's form (the instructor reads the
@@ -257,8 +299,15 @@ OTHER_FORM = ("the form's check code is not the one on your own answer form (it 
               "an edited one); hand in the answers.txt of your own sheet folder")
 
 
+#: What a student sees of a notice that their form has no check code.
+NO_CHECK_FORM = ("the form has no 'check:' line, so it cannot be told to be your own answer form; hand in the "
+                 "answers.txt of your own sheet folder with its header lines as they were")
+
+
 def _shown_to_student(note: str) -> str:
-    return OTHER_FORM if ": its check code " in note else note
+    if ": its check code " in note:
+        return OTHER_FORM
+    return NO_CHECK_FORM if ": it has no check code " in note else note
 
 
 def _results(result: StudentResult, notes: list[str], manifest: Mapping[str, Any]) -> dict[str, Any]:
