@@ -119,6 +119,10 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     roster = read_roster(roster_path or demo_roster_path())
     students = roster.students
     out = (out or Path(DEMO_OUT if exam_path is None else Path(exam.path).stem)).resolve()
+    if exam.secret_file.resolve().is_relative_to(out):
+        raise BuildError(f"the secret file {exam.secret_file} lies inside the output folder {out}, which every build "
+                         f"replaces whole (the secret would be lost); keep it outside, e.g. secret_file = "
+                         f"\"{out.name}.secret\" beside the build")
     check_replaceable(out, force, "manifest.json", "build")
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)

@@ -208,12 +208,13 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool, quie
 @click.option("--pool", type=click.IntRange(1), help="At most this many variants per slot (default: every distinct one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write. Default: EXAM_DIR/lms/moodle.xml or EXAM_DIR/lms/canvas-qti.zip.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @_reports_errors
-def export(exam_dir: Path, target: str, pool: int | None, out: Path | None) -> None:
+def export(exam_dir: Path, target: str, pool: int | None, out: Path | None, force: bool) -> None:
     """Export the build in EXAM_DIR as question pools for Moodle or Canvas (one pool per slot)."""
     from problemgen.export.lms import export_lms
 
-    summary = export_lms(exam_dir, target, pool, out)
+    summary = export_lms(exam_dir, target, pool, out, force)
     click.echo(f"Wrote {summary.path}: {summary.variants} variants in {len(summary.items)} slots "
                f"({sum(summary.items.values())} questions)")
     if summary.limitations:

@@ -627,3 +627,48 @@ def test_a_rebuild_says_whose_key_changed(exam_dir: Path, change, note: str) -> 
     summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS, force=True)
     # THEN the summary says which students must get their new sheets (or that none must)
     assert note in summary.notes
+
+
+def test_a_secret_inside_the_output_folder_is_refused(exam_dir: Path) -> None:
+    # GIVEN a config whose secret would live inside the build (which every build replaces whole)
+    _edit(exam_dir, "exam.toml", 'secret_file = "small.secret"', 'secret_file = "out/small.secret"')
+    # WHEN it is built, THEN it is refused before anything is written, saying where to keep it
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir)
+    out = exam_dir / "out"
+    assert str(caught.value) == (f"the secret file {out / 'small.secret'} lies inside the output folder {out}, which "
+                                 "every build replaces whole (the secret would be lost); keep it outside, e.g. "
+                                 'secret_file = "out.secret" beside the build')
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind", ["partial", "previous"])
+def test_a_killed_runs_leftovers_are_tidied_by_the_next_run(exam_dir: Path, kind: str) -> None:
+    # GIVEN a build, and what a run killed mid-way left beside it (a process id no longer running)
+    out = build(exam_dir)
+    dead = _finished_pid()
+    leftover = out.parent / f".out.{kind}-{dead}"
+    if kind == "previous":  # killed between moving the old build aside and the new one in
+        out.rename(leftover)
+    else:
+        (leftover / "keys").mkdir(parents=True)
+    # WHEN the exam is built again
+    build(exam_dir, force=True)
+    # THEN the leftover is gone (a build moved aside was put back, then replaced as asked)
+    assert not leftover.exists() and (out / "manifest.json").is_file()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".out.")] == []
+
+
+def _finished_pid() -> int:
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_build_a_killed_run_moved_aside_is_back_and_not_replaced_without_force(exam_dir: Path) -> None:
+    out = build(exam_dir)
+    aside = out.parent / f".out.previous-{_finished_pid()}"
+    out.rename(aside)
+    with pytest.raises(BuildError, match="already exists; use --force"):
+        build(exam_dir)
+    assert (out / "manifest.json").is_file() and not aside.exists()

@@ -225,7 +225,7 @@ def test_an_export_whose_figure_is_gone_says_so(bank_build: Path, tmp_path: Path
     figure = next(build.glob("keys/*/figure-*.svg"))
     figure.unlink()
     with pytest.raises(BuildError) as caught:
-        export_lms(build, "moodle", out=out)
+        export_lms(build, "moodle", out=out, force=True)
     assert str(caught.value).startswith(f"{figure} is missing: the question of slot ")
     assert str(caught.value).endswith("shows that figure; export from a complete build (rebuild it with --force)")
     assert out.read_bytes() == b"an earlier export"  # nothing lost
@@ -501,6 +501,26 @@ def test_bad_export_requests_say_what_to_do(bank_build: Path, to: str, pool: int
     with pytest.raises(BuildError) as caught:
         export_lms(bank_build, to, pool=pool)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("where", "message"), [
+    ("elsewhere", "{out} already exists; use --force to replace it, or choose another --out"),
+    ("in-build", "{out} is inside the build {build}, whose files grading reads; write the export elsewhere, or leave "
+                 "out --out for {build}/lms/moodle.xml"),
+])
+def test_an_export_never_overwrites_a_file_silently(bank_build: Path, tmp_path: Path, where: str, message: str) -> None:
+    # GIVEN an existing file at --out: the instructor's own, or the build's manifest
+    out = tmp_path / "precious.xml" if where == "elsewhere" else bank_build / "manifest.json"
+    if where == "elsewhere":
+        out.write_text("precious", encoding="utf-8")
+    before = out.read_bytes()
+    # WHEN the export is asked to write there, THEN it is refused and the file is kept
+    with pytest.raises(BuildError) as caught:
+        export_lms(bank_build, "moodle", out=out)
+    assert str(caught.value) == message.format(out=out, build=bank_build)
+    assert out.read_bytes() == before
+    if where == "elsewhere":  # ... unless replacing it is asked for
+        assert export_lms(bank_build, "moodle", out=out, force=True).path.read_bytes() != before
 
 
 def test_exporting_a_folder_without_a_build_names_the_file(tmp_path: Path) -> None:

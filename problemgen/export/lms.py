@@ -188,12 +188,14 @@ class Notes:
 Writer = Callable[[Mapping[str, Any], tuple[Pool, ...], Notes], tuple[bytes, dict[str, int]]]
 
 
-def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | None = None) -> LmsSummary:
+def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | None = None,
+               force: bool = False) -> LmsSummary:
     """Export the build in ``exam_dir`` for an LMS: ``to`` is ``moodle`` or ``canvas``.
 
     ``pool`` caps the variants per slot (default: every distinct variant). The file goes to
     ``out`` (default ``<exam_dir>/lms/moodle.xml`` or ``<exam_dir>/lms/canvas-qti.zip``) and
-    replaces an earlier export only once it is complete.
+    replaces an earlier export only once it is complete. An ``out`` of one's own choosing that
+    exists is replaced only with ``force``, and never a file of the build itself.
     """
     from problemgen.batch import load_manifest
     from problemgen.export.moodle import moodle_xml
@@ -204,6 +206,14 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
         raise BuildError(f"unknown LMS {to!r}; use one of: {', '.join(TARGETS)}")
     if pool is not None and pool < 1:
         raise BuildError(f"--pool must be at least 1 (variants per slot), got {pool}")
+    default = exam_dir / "lms" / TARGETS[to]
+    if out is not None and out.resolve() != default.resolve():
+        inside = out.resolve().is_relative_to(exam_dir.resolve())
+        if inside and not out.resolve().is_relative_to(default.parent.resolve()):
+            raise BuildError(f"{out} is inside the build {exam_dir}, whose files grading reads; write the export elsewhere, "
+                             f"or leave out --out for {default}")
+        if out.exists() and not force:
+            raise BuildError(f"{out} already exists; use --force to replace it, or choose another --out")
     manifest = load_manifest(exam_dir)
     pools = read_pools(manifest, pool, exam_dir / "keys")
     show_solutions = bool((manifest.get("grading") or {}).get("show_solutions", True))
@@ -215,7 +225,7 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
         data, items = writers[to]({**manifest["exam"], "show_solutions": show_solutions}, pools, notes)
     except ProblemgenError as error:
         raise BuildError(f"In {exam_dir / 'manifest.json'}: {error}") from None
-    path = out or exam_dir / "lms" / TARGETS[to]
+    path = out or default
     write_atomic(path, data)
     limitations = notes.sorted()
     notes_path = path.with_name(path.name + ".notes.txt")  # beside its own file only: moodle.xml.notes.txt
