@@ -356,3 +356,17 @@ def test_the_roster_reads_doubled_quotes_in_a_name() -> None:
     # csv_dialect is shared with the roster reader: a quoted name keeps its quotes and commas
     text = 'id,name,email\ns1,"Robert ""Bob"" Smith, Jr",bob@x\n'
     assert list(csv.reader(io.StringIO(text), csv_dialect(text)))[1] == ["s1", 'Robert "Bob" Smith, Jr', "bob@x"]
+
+
+@pytest.mark.parametrize(("files", "picked"), [
+    ({"answers": form("a1", {"1a": "5 mV"}), "photo.png": "x"}, "answers"),
+    ({"answers": form("a1", {"1a": "5 mV"}), "ANSWERS.TXT": form("a1", {})}, "ANSWERS.TXT"),
+    ({"notes": "remember the units"}, None),
+], ids=["form-without-an-ending", "txt-first", "no-form"])
+def test_gradescope_picks_a_form_without_a_file_ending(tmp_path: Path, files: dict[str, str], picked: str | None) -> None:
+    from problemgen.export.runtime import pick_submission
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    path = pick_submission(tmp_path)
+    assert (path.name if path else None) == picked
