@@ -236,8 +236,8 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     if unknown:
         raise _fail(shown, prefix + unknown[0], f"unknown key; allowed keys: {', '.join(sorted(_PROBLEM_KEYS))}")
     points = float(_get(table, "points", (int, float), 1.0, shown, prefix))
-    if points <= 0:
-        raise _fail(shown, prefix + "points", f"must be > 0, got {points}")
+    if not 0 < points < float("inf"):
+        raise _fail(shown, prefix + "points", f"must be a number > 0, got {points}")
     tolerance = _get(table, "tolerance", dict, {}, shown, prefix)
     unknown = sorted(set(tolerance) - {"rtol", "atol"})
     if unknown:
@@ -315,11 +315,13 @@ def apply_overrides(template: Template, problem: Problem) -> Template:
     """The template with the problem's tolerance and significant-figure overrides applied."""
     if problem.rtol is None and problem.atol is None and problem.sigfigs is None:
         return template
+    # A tolerance table replaces the template's tolerance whole: { atol = 0.5 } means ±0.5 alone.
+    replaced = problem.rtol is not None or problem.atol is not None
     parts = tuple(
         dataclasses.replace(
             part,
-            rtol=part.rtol if problem.rtol is None else float(problem.rtol),
-            atol=part.atol if problem.atol is None else float(problem.atol),
+            rtol=float(problem.rtol or 0.0) if replaced else part.rtol,
+            atol=float(problem.atol or 0.0) if replaced else part.atol,
             sigfigs=part.sigfigs if problem.sigfigs is None or part.kind == "symbolic" else problem.sigfigs,
         ) for part in template.parts)
     return dataclasses.replace(template, parts=parts)

@@ -185,6 +185,8 @@ def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
 
 
 CONFIG_ERRORS = [
+    ("infinite-points", ("points = 2", "points = inf"),
+     "key problems[0].points (problem 1, line 14): must be a number > 0, got inf"),
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
      "key problems[0].template (problem 1, line 14): no template 'test-nernstt' (did you mean 'test-nernst'?); see `problemgen banks` "
      "for the ids"),
@@ -251,7 +253,7 @@ def test_problems_in_an_inline_array_are_located_by_number(exam_dir: Path) -> No
     path.write_text(inline + text.replace(tables, ""), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         build(exam_dir)
-    assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be > 0, got -3.0"
+    assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be a number > 0, got -3.0"
 
 
 def test_a_template_whose_keys_would_be_wrong_stops_the_build(exam_dir: Path) -> None:
@@ -672,3 +674,19 @@ def test_a_build_a_killed_run_moved_aside_is_back_and_not_replaced_without_force
     with pytest.raises(BuildError, match="already exists; use --force"):
         build(exam_dir)
     assert (out / "manifest.json").is_file() and not aside.exists()
+
+
+@pytest.mark.parametrize(("tolerance", "rtol", "atol"), [
+    ("{ atol = 0.5 }", 0.0, 0.5),
+    ("{ rtol = 0.05 }", 0.05, 0.0),
+    ("{ rtol = 0.05, atol = 0.5 }", 0.05, 0.5),
+])
+def test_a_problems_tolerance_replaces_the_templates_whole(exam_dir: Path, tolerance: str, rtol: float,
+                                                             atol: float) -> None:
+    # GIVEN a problem whose tolerance names one bound (the template has its own rtol)
+    _edit(exam_dir, "exam.toml", "tolerance = { rtol = 0.02 }", f"tolerance = {tolerance}")
+    manifest = json.loads((build(exam_dir) / "manifest.json").read_text(encoding="utf-8"))
+    # THEN the other bound is 0, not the template's: ±0.5 means ±0.5
+    expected = [part["expected"] for student in manifest["students"] for problem in student["problems"]
+                if problem["slot"] == "2" for part in problem["parts"] if part["expected"]["kind"] == "numeric"]
+    assert expected and {(e["rtol"], e["atol"]) for e in expected} == {(rtol, atol)}
