@@ -98,7 +98,9 @@ KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part"
 def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     e = part["expected"]
     answer = e.get("value", e.get("answer", e.get("expression")))
-    return {"student_id": student.id, "student_name": student.name, "label": part["label"], "slot": entry["slot"],
+    from problemgen.results import spreadsheet_text
+
+    return {"student_id": student.id, "student_name": spreadsheet_text(student.name), "label": part["label"], "slot": entry["slot"],
             "template": entry["template"], "part": part["name"], "kind": e["kind"], "answer": answer,
             "unit": e.get("unit", ""), "rtol": e.get("rtol", ""), "atol": e.get("atol", ""),
             "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}

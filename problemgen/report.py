@@ -28,6 +28,7 @@ from typing import Any
 
 from problemgen.batch import Notice, PartResult, StudentResult
 from problemgen.documents import render_document
+from problemgen.numbers import format_decimals
 from problemgen.plotting import PLOT_RC, new_figure, to_svg
 
 #: Misconceptions listed per part in the report table.
@@ -233,7 +234,9 @@ def render_report(results: Sequence[StudentResult], manifest: Mapping[str, Any],
 
     summary = score_summary(results)
     items = item_analysis(results, manifest)
-    totals = [r.points for r in results if r.status == "graded"]
+    # Totals as the gradebooks show them (to the cent): a float sum such as 23.999999999999996
+    # belongs in the bar of 24, not of 23.
+    totals = [float(format_decimals(r.points, 2)) for r in results if r.status == "graded"]
     # NB: the settings must be in force while the figures are built (fonts, spines), not only
     # while to_svg saves them.
     with matplotlib.rc_context(PLOT_RC):

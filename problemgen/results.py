@@ -110,7 +110,8 @@ def grades_rows(result: StudentResult) -> str:
     """One student's rows of grades.csv as CSV text (formatted where the student is graded, so
     the process writing the file only joins them)."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([result.student_id, result.name, part.label,
+    name = spreadsheet_text(result.name)
+    csv.writer(buffer).writerows([result.student_id, name, part.label,
                                   part.verdict if result.status == "graded" else "missing", _number(part.score),
                                   _number(round(part.points, 6)), _number(round(part.max_points, 6)),
                                   _number(part.value), part.misconception or "", spreadsheet_text(part.submitted)]
@@ -124,8 +125,9 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 def spreadsheet_text(text: str) -> str:
-    """Student text for a CSV cell: text a spreadsheet would run as a formula (``=HYPERLINK(…)``,
-    ``-2+3``, ``-64.1 mV``) gets a leading apostrophe; plain numbers (``-64.1``) stay as they are."""
+    """Student text (answers, names) for a CSV cell: text a spreadsheet would run as a formula
+    (``=HYPERLINK(…)``, ``-2+3``, ``-64.1 mV``) gets a leading apostrophe; plain numbers
+    (``-64.1``) stay as they are."""
     if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
@@ -229,7 +231,7 @@ def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[Student
         writer.writerow({"Student": "Points Possible", title: _number(results[0].max_points if results else 0)})
         for result in results:
             entry = students[result.student_id]
-            writer.writerow({"Student": result.name, "ID": result.student_id, "SIS User ID": entry.sis_id,
+            writer.writerow({"Student": spreadsheet_text(result.name), "ID": result.student_id, "SIS User ID": entry.sis_id,
                              "SIS Login ID": entry.email, "Section": "",
                              title: _lms_score(result)})
 
@@ -251,7 +253,7 @@ def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[Student
         for result in results:
             entry = students[result.student_id]
             writer.writerow({"Email address": entry.email, "ID number": entry.sis_id or result.student_id,
-                             "Full name": result.name, title: _lms_score(result)})
+                             "Full name": spreadsheet_text(result.name), title: _lms_score(result)})
 
 
 def _write_report(path: Path, manifest: dict[str, Any], results: list[StudentResult], notices: list[Notice]) -> None:

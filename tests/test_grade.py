@@ -697,3 +697,22 @@ def test_every_form_carries_its_own_students_check_code(built: Path, tmp_path: P
              for line in (built / "students" / student / "answers.txt").read_text(encoding="utf-8").splitlines()
              if line.startswith("check: ")}
     assert len(codes) == 3
+
+
+def test_a_roster_name_that_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path) -> None:
+    # GIVEN a student whose roster name is a spreadsheet formula
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    roster = folder / "roster.csv"
+    roster.write_text(roster.read_text(encoding="utf-8").replace("Kim Lee", '"=HYPERLINK(""http://x"",""y"")"'),
+                      encoding="utf-8")
+    out = build_exam(folder / "exam.toml", roster, folder / "out", ("md",)).out
+    source = tmp_path / "subs.csv"
+    write_csv(source, {"b2": {"1a": "1"}})
+    grades = grade_exam(out, source, tmp_path / "grades").out
+    # THEN every CSV we write shows it as text (a leading apostrophe), never as a formula
+    name = "'=HYPERLINK(\"http://x\",\"y\")"
+    assert {row["name"] for row in read_csv(grades / "grades.csv") if row["student_id"] == "b2"} == {name}
+    assert [row["Student"] for row in read_csv(grades / "canvas-gradebook.csv") if row["ID"] == "b2"] == [name]
+    assert [row["Full name"] for row in read_csv(grades / "moodle-grades.csv") if row["ID number"] == "b2"] == [name]
+    assert {row["student_name"] for row in read_csv(out / "keys" / "master-key.csv") if row["student_id"] == "b2"} == {name}

@@ -253,3 +253,20 @@ def test_items_come_in_exam_label_order() -> None:
 
     graded = [StudentResult("s1", "Student 1", "graded", tuple(part(label) for label in ("10a", "2b", "2a", "3.1a")))]
     assert [item.label for item in item_analysis(graded, {"students": []})] == ["2a", "2b", "3.1a", "10a"]
+
+
+def test_the_histogram_bins_totals_as_the_gradebooks_show_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN students whose parts add up, in floats, to just below a whole point (0.9999999999999999)
+    import matplotlib.axes
+
+    parts = tuple(PartResult(f"1{chr(97 + i)}", "x", "correct", 1.0, 0.1, 0.1, None, None, "", "1", "t-one", "p")
+                  for i in range(10))
+    graded = [StudentResult(f"s{i}", f"Student {i}", "graded", parts) for i in range(3)]
+    assert graded[0].points < 1
+    drawn: list[list[float]] = []
+    original = matplotlib.axes.Axes.hist
+    monkeypatch.setattr(matplotlib.axes.Axes, "hist", lambda self, x, **kw: drawn.append(list(x)) or original(self, x, **kw))
+    # WHEN the report draws its histogram
+    render_report(graded, {"exam": {"title": "T"}, "students": []}, [])
+    # THEN they are counted at 1 point, as the gradebooks round them, not in the bar below
+    assert drawn == [[1.0, 1.0, 1.0]]
