@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import functools
 import html
+import math
+import operator
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from problemgen.errors import ProblemgenError
 
@@ -55,6 +61,7 @@ class Quantity:
         """The same quantity in another unit (shown with significant figures)."""
         from problemgen.bank import unit_factor
 
+        _check_sigfigs(sigfigs)
         value = self.value * unit_factor(self.unit) / unit_factor(unit)
         return Quantity(value, unit, sigfigs or self.sigfigs or 3)
 
@@ -110,6 +117,7 @@ def _relation_latex(name: str) -> str:
 
 
 def _q(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str:
+    _check_sigfigs(sigfigs)
     if not isinstance(value, Quantity):
         value = Quantity(float(value), unit or "", sigfigs)
     elif unit:
@@ -120,6 +128,7 @@ def _q(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str:
 
 
 def _tex(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str:
+    _check_sigfigs(sigfigs)
     if not isinstance(value, Quantity):
         value = Quantity(float(value), unit or "", sigfigs)
     elif unit:
@@ -127,17 +136,259 @@ def _tex(value: Any, unit: str | None = None, sigfigs: int | None = None) -> str
     return value.tex
 
 
-class _BankSandbox(SandboxedEnvironment):
-    """The sandbox, with the attributes of our own :class:`Quantity` known to be safe up front.
+# --- Limits of bank text ---------------------------------------------------------------------------
+# Bank templates may come from a shared folder, so their jinja code is untrusted: the sandbox stops
+# it reading Python internals, and these limits stop it hanging or exhausting memory. Each is far
+# above what a statement or a worked solution needs.
+
+#: Most significant figures a quantity may be shown with (as for a template's ``sigfigs``).
+MAX_SIGFIGS = 15
+#: Largest integer bank text may compute, in bits (about 3,000 decimal digits).
+MAX_INT_BITS = 10_000
+#: Longest text or list bank text may build (by ``*``, ``+``, ``~``, a set block or a filter).
+MAX_SIZE = 100_000
+#: Widest field or precision of a ``%`` or ``format`` conversion (``%8.3f``).
+MAX_FORMAT_WIDTH = 100
+#: Loop iterations plus calls (macros, methods, functions) that one text may take to render.
+MAX_STEPS = 100_000
+
+#: jinja's filters that bank text may use (ours are added to them). Left out: those that build
+#: text from a number alone (``center``, ``indent``, ``wordwrap``, ``batch``, ``slice``), ``lipsum``-like
+#: generators, ``random`` (a sheet must be reproducible) and the HTML and JSON helpers.
+_FILTERS = ("abs", "capitalize", "count", "d", "default", "dictsort", "e", "escape", "first", "float", "format",
+            "groupby", "int", "items", "join", "last", "length", "list", "lower", "map", "max", "min", "reject",
+            "rejectattr", "replace", "reverse", "round", "select", "selectattr", "sort", "string", "sum", "title",
+            "trim", "truncate", "unique", "upper", "wordcount")
+#: Methods of texts that build a text from a number or another text (``'a'.zfill(10**9)``).
+_GROWING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join", "translate"})
+_FORMAT_METHODS = frozenset({"format", "format_map"})
+#: ``%`` conversions (``%-8.3f``, ``%(name)s``) and ``str.format`` fields with their spec.
+_PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d*)(?:\.(\*|\d*))?")
+_FORMAT_NUMBER = re.compile(r"\d+")
+
+
+def _check_sigfigs(sigfigs: Any) -> None:
+    if sigfigs is not None and not (isinstance(sigfigs, int) and 1 <= sigfigs <= MAX_SIGFIGS):
+        raise SecurityError(f"significant figures must be a whole number from 1 to {MAX_SIGFIGS}, got {_short(sigfigs)}")
+
+
+def _short(value: Any) -> str:
+    """A value for a message: an integer too long to print is described by its size."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of about {int(value.bit_length() * 0.30103):,} digits"
+    if isinstance(value, (str, list, tuple)) and len(value) > 40:
+        return f"a {type(value).__name__} of length {len(value):,}"
+    return repr(value)
+
+
+def _too_large(what: str, size: int) -> SecurityError:
+    return SecurityError(f"{what} makes {size:,} characters or items, more than the {MAX_SIZE:,} bank text may build; "
+                         "build smaller texts and lists")
+
+
+def _checked_size(value: Any, what: str) -> Any:
+    if isinstance(value, (str, list, tuple, bytes)) and len(value) > MAX_SIZE:
+        raise _too_large(what, len(value))
+    return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_printf(text: str) -> None:
+    """Refuse ``%`` conversions wider than :data:`MAX_FORMAT_WIDTH` (``'%999999999d' % 1``)."""
+    for width, precision in _PRINTF_SPEC.findall(text):
+        for number in (width, precision):
+            if number == "*" or (number and int(number) > MAX_FORMAT_WIDTH):
+                raise SecurityError(f"the conversion in {_short(text)} asks for a width or precision of {number}; "
+                                    f"use at most {MAX_FORMAT_WIDTH}")
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_format_fields(text: str) -> None:
+    """Refuse ``str.format`` fields wider than :data:`MAX_FORMAT_WIDTH` or sized by an argument."""
+    import string
+
+    for _, _, spec, _ in string.Formatter().parse(text):
+        if spec and ("{" in spec or any(int(n) > MAX_FORMAT_WIDTH for n in _FORMAT_NUMBER.findall(spec))):
+            raise SecurityError(f"the field {{:{spec}}} of {_short(text)} is too wide; use a width and precision of at "
+                                f"most {MAX_FORMAT_WIDTH}")
+
+
+def _pow(left: Any, right: Any) -> Any:
+    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
+            and (abs(left).bit_length() - 1) * right > MAX_INT_BITS:
+        raise SecurityError(f"{_short(left)} ** {_short(right)} is too large to compute; bank text may compute "
+                            f"integers of up to about {int(MAX_INT_BITS * 0.30103):,} digits")
+    return left ** right
+
+
+def _mul(left: Any, right: Any) -> Any:
+    if type(left) is float or type(right) is float:  # the usual case: quantities' values
+        return left * right
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
+            raise SecurityError(f"{_short(left)} * {_short(right)} is too large to compute; bank text may compute "
+                                f"integers of up to about {int(MAX_INT_BITS * 0.30103):,} digits")
+        return left * right
+    for sequence, times in ((left, right), (right, left)):
+        if isinstance(sequence, (str, list, tuple, bytes)) and hasattr(times, "__index__"):
+            size = len(sequence) * max(0, operator.index(times))
+            if size > MAX_SIZE:
+                raise _too_large(f"repeating {_short(sequence)} {_short(times)} times", size)
+    return left * right
+
+
+def _add(left: Any, right: Any) -> Any:
+    if isinstance(left, (str, list, tuple, bytes)) and isinstance(right, (str, list, tuple, bytes)) \
+            and len(left) + len(right) > MAX_SIZE:
+        raise _too_large("joining two texts or lists", len(left) + len(right))
+    return left + right
+
+
+def _mod(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        _check_printf(left)
+        return _checked_size(left % right, "a % conversion")
+    return left % right
+
+
+def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    """jinja's ``format`` filter (``"%.2f" | format(x)``), with the width of each conversion checked."""
+    if args and kwargs:
+        raise jinja2.FilterArgumentError("can't handle positional and keyword arguments at the same time")
+    text = str(value)
+    _check_printf(text)
+    return _checked_size(text % (kwargs or args), "the format filter")
+
+
+def _replace(value: Any, old: str, new: str, count: int | None = None) -> str:
+    """jinja's ``replace`` filter, refusing a result longer than :data:`MAX_SIZE` before building it."""
+    text, old, new = str(value), str(old), str(new)
+    times = text.count(old) if old else len(text) + 1
+    if count is not None:
+        times = min(times, max(0, count))
+    size = len(text) + times * (len(new) - len(old))
+    if size > MAX_SIZE:
+        raise _too_large("the replace filter", size)
+    return text.replace(old, new, -1 if count is None else count)
+
+
+@jinja2.pass_eval_context
+def _join(eval_ctx: nodes.EvalContext, value: Iterable[Any], d: str = "", attribute: Any = None) -> str:
+    """jinja's ``join`` filter, refusing a result longer than :data:`MAX_SIZE` before building it."""
+    from jinja2.filters import do_join
+
+    items = list(value)
+    size = sum(len(item) for item in items if isinstance(item, str)) + len(str(d)) * max(0, len(items) - 1)
+    if size > MAX_SIZE:
+        raise _too_large("the join filter", size)
+    return _checked_size(do_join(eval_ctx, items, d, attribute), "the join filter")
+
+
+_BINOPS = {"*": _mul, "**": _pow, "+": _add, "%": _mod}
+#: The environment's attribute for each checked operator, called by the compiled template.
+_BINOP_NAMES = {"*": "binop_mul", "**": "binop_pow", "+": "binop_add", "%": "binop_mod"}
+
+
+class _RenderContext(Context):
+    """A template context that counts the loop iterations and calls its rendering may still take."""
+
+    steps_left = MAX_STEPS  # set on the instance by its first step
+
+
+def _step(context: Context) -> None:
+    steps = getattr(context, "steps_left", MAX_STEPS) - 1
+    if steps < 0:
+        raise SecurityError(f"rendering takes more than {MAX_STEPS:,} loop iterations and calls; make the loops "
+                            "shorter (a macro that calls itself without end?)")
+    context.steps_left = steps  # type: ignore[attr-defined]
+
+
+def _loop_items(context: Context, iterable: Iterable[Any]) -> Iterator[Any]:
+    """The items of a ``{% for %}`` loop, each counted as a step."""
+    for item in iterable:
+        _step(context)
+        yield item
+
+
+class _BankCodeGenerator(CodeGenerator):
+    """jinja's code generator, with bank text's loops counted and the texts it joins checked in size."""
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        # NB: rewritten before the template is generated, which first collects the filters it uses.
+        for loop in node.find_all(nodes.For):
+            loop.iter = nodes.Call(nodes.EnvironmentAttribute("loop_items"), [loop.iter], [], None, None,
+                                   lineno=loop.lineno)
+        for block in node.find_all(nodes.AssignBlock):
+            # {% set x %}...{% endset %} captures text; doubling it in a loop must stop at the limit.
+            block.filter = nodes.Filter(block.filter, "_set_block_size", [], [], None, None, lineno=block.lineno)
+        super().visit_Template(node, frame)
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_size(")
+        super().visit_Concat(node, frame)
+        self.write(", 'joining texts with ~')")
+
+    def _checked_binop(self, node: nodes.BinExpr, frame: Frame) -> None:
+        """``a * b`` as ``environment.binop_mul(a, b)``: the checked operator, one call (jinja's
+        ``call_binop`` adds a second), folded now when both sides are numbers known here."""
+        check = _BINOPS[node.operator]
+        try:
+            value = check(node.left.as_const(frame.eval_ctx), node.right.as_const(frame.eval_ctx))
+        except Exception:  # noqa: BLE001 - not constant, or refused: checked again when it renders
+            pass
+        else:
+            if (type(value) is int and abs(value) < 2 ** 63) or (type(value) is float and math.isfinite(value)):
+                self.write(repr(value))
+                return
+        self.write(f"environment.{_BINOP_NAMES[node.operator]}(")
+        self.visit(node.left, frame)
+        self.write(", ")
+        self.visit(node.right, frame)
+        self.write(")")
+
+    visit_Mul = visit_Add = visit_Pow = visit_Mod = _checked_binop
+
+
+class _BankSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, limited in what bank text may compute, and with the attributes of our own
+    :class:`Quantity` known to be safe up front.
 
     Bank text reads ``x.tex`` and ``x.value`` on every given; the general check (is it internal,
     a function, a frame, ...) cost a quarter of rendering a problem.
     """
 
+    code_generator_class = _BankCodeGenerator
+    context_class = _RenderContext
+    # NB: intercepted operators are also never folded into constants when a text compiles, so
+    # {{ (9**9)**(9**9) }} fails when it renders (a located error) instead of hanging the compiler.
+    intercepted_binops = frozenset(_BINOPS)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is Quantity and attribute in _QUANTITY_ATTRIBUTES:
+            return getattr(obj, attribute)
+        if attribute in _FORMAT_METHODS and isinstance(obj, str):
+            _check_format_fields(obj)  # str.format: sandboxed by jinja, its field widths checked here
+        return super().getattr(obj, attribute)
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         if type(obj) is Quantity and attr in _QUANTITY_ATTRIBUTES:
             return True
+        if attr in _GROWING_METHODS and isinstance(obj, (str, bytes)):
+            return False
         return super().is_safe_attribute(obj, attr, value)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        return _BINOPS[operator](left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _step(__context)
+        if __obj is _loop_items:
+            return _loop_items(__context, *args)
+        return _checked_size(super().call(__context, __obj, *args, **kwargs), "a call")
+
+    loop_items = staticmethod(_loop_items)
+    binop_mul, binop_pow, binop_add, binop_mod = map(staticmethod, (_mul, _pow, _add, _mod))
+    checked_size = staticmethod(_checked_size)
 
 
 #: What bank text may read of a Quantity (its fields, ``tex``, ``number`` and ``to``).
@@ -149,7 +400,11 @@ def environment() -> SandboxedEnvironment:
     """The one jinja2 environment for bank text (sandboxed, strict, no autoescape: output is Markdown)."""
     env = _BankSandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False,
                        trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(q=_q, tex=_tex, ion=_ion)
+    env.filters = {name: env.filters[name] for name in _FILTERS}
+    env.filters.update(q=_q, tex=_tex, ion=_ion, format=_format, replace=_replace,
+                       join=_join,
+                       _set_block_size=lambda text: _checked_size(text, "a {% set %} block"))
+    del env.globals["lipsum"]
     env.globals.update(relation=_relation_latex)
     return env
 
@@ -204,17 +459,38 @@ def compile_text(source: str, where: str) -> jinja2.Template:
     try:
         return environment().from_string(source)
     except jinja2.TemplateSyntaxError as error:
-        raise RenderError(f"{where}, line {error.lineno}", str(error.message)) from None
+        problem = str(error.message)
+        if problem.startswith("No filter named"):
+            problem += f" Bank text may use: {', '.join(sorted(f for f in environment().filters if f[0] != '_'))}."
+        raise RenderError(f"{where}, line {error.lineno}", problem) from None
+    except Exception as error:  # noqa: BLE001 - nesting too deep to parse, say: located, never a traceback
+        raise _render_error(error, {}, where) from None
 
 
 def render_text(source: str, context: dict[str, Any], where: str) -> str:
-    """Render bank text with a context; undefined names are located errors."""
+    """Render bank text with a context; undefined names and whatever else goes wrong are located errors."""
+    template = compile_text(source, where)
     try:
-        return compile_text(source, where).render(context).strip()
-    except jinja2.UndefinedError as error:
-        raise RenderError(where, _undefined_problem(str(error.message), context)) from None
-    except jinja2.TemplateError as error:
-        raise RenderError(where, str(error)) from None
+        return template.render(context).strip()
+    except Exception as error:  # noqa: BLE001 - bank text is untrusted: any failure is the text's
+        raise _render_error(error, context, where) from None
+
+
+def _render_error(error: Exception, context: dict[str, Any], where: str) -> ProblemgenError:
+    """The located error for an exception raised while bank text renders (never a traceback)."""
+    if isinstance(error, ProblemgenError):
+        return error  # already located (the worked steps of a part, say)
+    if isinstance(error, jinja2.UndefinedError):
+        return RenderError(where, _undefined_problem(str(error.message), context))
+    if isinstance(error, jinja2.TemplateError):
+        return RenderError(where, str(error))
+    if isinstance(error, RecursionError):
+        return RenderError(where, "macros or loops call themselves too deeply to render; remove the recursion")
+    if isinstance(error, OverflowError) and not str(error).startswith("Range too big"):
+        return RenderError(where, "a number is too large to compute (OverflowError); check the expressions of this text")
+    if isinstance(error, MemoryError):
+        return RenderError(where, "rendering ran out of memory; build smaller texts, lists and numbers")
+    return RenderError(where, f"{str(error).rstrip('.')} ({type(error).__name__}); check the expressions of this text")
 
 
 #: Between the texts of one :func:`render_texts` call: a private-use character, not whitespace
@@ -248,8 +524,8 @@ def render_texts(sources: tuple[str, ...], context: dict[str, Any], wheres: tupl
     if template is not None:
         try:
             pieces = template.render(context).split(_PIECE)
-        except jinja2.TemplateError:
-            pass  # rendered one by one below, which names the text at fault
+        except Exception:  # noqa: BLE001, S110 - rendered one by one below, which names the text at fault
+            pass
         else:
             if len(pieces) == len(sources):
                 return [piece.strip() for piece in pieces]

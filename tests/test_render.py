@@ -169,3 +169,97 @@ def test_worked_steps_that_fail_name_the_part_not_an_undefined_name(monkeypatch:
         problem.render_problem(template, variant)
     assert str(caught.value) == f"{template.path}, solution: the worked steps of part 'E' cannot be written " \
                                 "(KeyError: 'R')"
+
+
+# GIVEN bank text from a shared bank that would hang or exhaust memory, WHEN it renders,
+# THEN it fails quickly with a located message saying what to change (never a hang or a traceback).
+HOSTILE_TEXTS = [
+    ("huge-power", "{{ (9**9)**(9**9) }}",
+     "387420489 ** 387420489 is too large to compute; bank text may compute integers of up to about 3,010 digits"),
+    ("huge-power-of-a-literal", "{{ 10 ** 100000000 }}",
+     "10 ** 100000000 is too large to compute; bank text may compute integers of up to about 3,010 digits"),
+    ("huge-product", "{% set n = 2 ** 9000 %}{{ n * n }}",
+     "an integer of about 2,709 digits * an integer of about 2,709 digits is too large to compute; bank text may "
+     "compute integers of up to about 3,010 digits"),
+    ("text-repeated", "{{ ('a' * 10**10) | length }}",
+     "repeating 'a' 10000000000 times makes 10,000,000,000 characters or items, more than the 100,000 bank text may "
+     "build; build smaller texts and lists"),
+    ("list-repeated", "{{ [0] * 1000000 }}",
+     "repeating [0] 1000000 times makes 1,000,000 characters or items, more than the 100,000 bank text may build; "
+     "build smaller texts and lists"),
+    ("doubled-with-plus", "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
+     "{% endfor %}",
+     "joining two texts or lists makes 131,072 characters or items, more than the 100,000 bank text may build; build "
+     "smaller texts and lists"),
+    ("doubled-with-tilde", "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s ~ ns.s %}"
+     "{% endfor %}",
+     "joining texts with ~ makes 131,072 characters or items, more than the 100,000 bank text may build; build "
+     "smaller texts and lists"),
+    ("doubled-in-a-set-block", "{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s %}{{ ns.s }}"
+     "{{ ns.s }}{% endset %}{% endfor %}",
+     "a {% set %} block makes 131,072 characters or items, more than the 100,000 bank text may build; build smaller "
+     "texts and lists"),
+    ("wide-percent", "{{ '%0999999999d' % 1 }}",
+     "the conversion in '%0999999999d' asks for a width or precision of 999999999; use at most 100"),
+    ("wide-format-filter", "{{ '%.*f' | format(10**9, 1.5) }}",
+     "the conversion in '%.*f' asks for a width or precision of *; use at most 100"),
+    ("wide-str-format", "{{ '{:>999999999}'.format(1) }}",
+     "the field {:>999999999} of '{:>999999999}' is too wide; use a width and precision of at most 100"),
+    ("str-format-sized-by-argument", "{{ '{:>{}}'.format(1, 10**9) }}",
+     "the field {:>{}} of '{:>{}}' is too wide; use a width and precision of at most 100"),
+    ("growing-method", "{{ 'a'.zfill(10**9) }}", "access to attribute 'zfill' of 'str' object is unsafe."),
+    ("mutating-method", "{{ [1].append(2) }}", "access to attribute 'append' of 'list' object is unsafe."),
+    ("replace-filter", "{{ 'ab' | replace('a', 'b' * 99999) | replace('b', 'c' * 1000) }}",
+     "the replace filter makes 100,000,000 characters or items, more than the 100,000 bank text may build; build "
+     "smaller texts and lists"),
+    ("join-filter", "{{ (('x' * 1000) | list) | join('ab' * 500) }}",
+     "the join filter makes 1,000,000 characters or items, more than the 100,000 bank text may build; build smaller "
+     "texts and lists"),
+    ("endless-recursion", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+     "macros or loops call themselves too deeply to render; remove the recursion"),
+    ("branching-recursion", "{% macro f(n) %}{% if n < 40 %}{{ f(n + 1) }}{{ f(n + 1) }}{% endif %}{% endmacro %}"
+     "{{ f(0) }}",
+     "rendering takes more than 100,000 loop iterations and calls; make the loops shorter (a macro that calls itself "
+     "without end?)"),
+    ("nested-loops", "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+     "rendering takes more than 100,000 loop iterations and calls; make the loops shorter (a macro that calls itself "
+     "without end?)"),
+    ("huge-range", "{{ range(10**9) | list | length }}",
+     "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000) (OverflowError); check the expressions "
+     "of this text"),
+    ("float-overflow", "{{ 10.0 ** 1000 }}",
+     "a number is too large to compute (OverflowError); check the expressions of this text"),
+    ("division-by-zero", "{{ 1 / 0 }}", "division by zero (ZeroDivisionError); check the expressions of this text"),
+    ("sigfigs-of-a-filter", "{{ V | tex('mV', 10**9) }}",
+     "significant figures must be a whole number from 1 to 15, got 1000000000"),
+    ("sigfigs-of-to", "{{ V.to('V', 10**9) }}", "significant figures must be a whole number from 1 to 15, got 1000000000"),
+    ("lipsum-is-gone", "{{ lipsum(10**6) }}", "'lipsum' is undefined; define it under [params] or fix the name"),
+]
+
+
+@pytest.mark.parametrize(("source", "message"), [case[1:] for case in HOSTILE_TEXTS], ids=[case[0] for case in HOSTILE_TEXTS])
+def test_bank_text_cannot_hang_or_exhaust_memory(source: str, message: str) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_text(source, {"V": Quantity(-65.0, "mV", decimals=0)}, "t.toml, statement")
+    assert str(caught.value) == f"t.toml, statement: {message}"
+
+
+def test_a_filter_that_builds_text_from_a_number_is_not_offered() -> None:
+    with pytest.raises(RenderError) as caught:
+        render_text("{{ 'a' | center(1000000000) }}", {}, "t.toml, statement")
+    assert str(caught.value) == (
+        "t.toml, statement, line 1: No filter named 'center'. Bank text may use: abs, capitalize, count, d, default, "
+        "dictsort, e, escape, first, float, format, groupby, int, ion, items, join, last, length, list, lower, map, max, "
+        "min, q, reject, rejectattr, replace, reverse, round, select, selectattr, sort, string, sum, tex, title, trim, "
+        "truncate, unique, upper, wordcount.")
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ 3 * 1.5 }} {{ 'a' + 'b' }} {{ 7 % 4 }} {{ 'x' ~ 1 }}", "1024 ababab 4.5 ab 3 x1"),
+    ("{{ '%+.1f' | format(-2.345) }} {{ '{:,.0f}'.format(12345.6) }} {{ 'a,b' | replace(',', '\\\\,') }}",
+     "-2.3 12,346 a\\,b"),
+    ("{% set s %}{% for i in range(3) if i %}{{ i }}{% endfor %}{% endset %}{{ s }} {{ [1, 2] | join('-') }}", "12 1-2"),
+    ("{{ 1000 * 8.314462618 * (V.value + 338.15) / 96485.33212 }}", "23.53824580592323"),
+], ids=["operators", "formatting", "loops-and-blocks", "folded-constants"])
+def test_what_the_bank_computes_still_renders(source: str, expected: str) -> None:
+    assert render_text(source, {"V": Quantity(-65.0, "mV", decimals=0)}, "t.toml, statement") == expected
