@@ -303,6 +303,17 @@ NERNST = {**E_CL, "misconceptions": {"log10_without_factor": -27.83, "celsius_as
                      id="per-name-credit"),
         pytest.param("-7.43 mV", {"misconception_feedback": {"celsius_as_kelvin": "you used °C, not K <sic>"}}, 0.0,
                      "Your answer matches a known mistake: you used °C, not K &lt;sic&gt;.", id="exam-text-escaped"),
+        # Graded significant figures: a named mistake earns credit only with the figures the right
+        # value would need (E_Cl to 3 figures), but is named either way.
+        pytest.param("-27.8 mV", {"misconception_credit": 0.25, "sigfigs": 3}, 0.25,
+                     "Your answer matches a known mistake: you used log10 without the factor 2.303 (ln 10).",
+                     id="figures-right"),
+        pytest.param("-27.83 mV", {"misconception_credit": 0.25, "sigfigs": 3}, 0.0,
+                     "Your answer matches a known mistake: you used log10 without the factor 2.303 (ln 10). "
+                     "Too many significant figures: you gave 4; this answer needs 3.", id="figures-too-many"),
+        pytest.param("-27.83 mV", {"misconception_credit": 0.25, "sigfigs": 3, "sigfig_rule": "at_least"}, 0.25,
+                     "Your answer matches a known mistake: you used log10 without the factor 2.303 (ln 10).",
+                     id="figures-at-least"),
     ],
 )
 def test_misconceptions(text: str, changes: dict[str, Any], score: float, feedback: str) -> None:

@@ -165,14 +165,11 @@ def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dic
     """Correct, a figure-count or rounding mistake, or None (a wrong value, diagnosed later)."""
     n, t = spec.sigfigs, spec.value
     assert n is not None
-    low, high = count_sigfigs(parsed.mantissa)
+    count_ok, given = _figure_count(parsed, spec)
     if spec.sigfig_rule == "at_least":
-        count_ok, given = high >= n, high
         rounded = [_round(s, n, mode) for mode in (ROUND_HALF_UP, ROUND_HALF_DOWN)]
         accurate = any(abs(r - t) <= sigfig_window(t, n) for r in rounded)
     else:
-        count_ok = low <= n <= high if spec.sigfig_rule == "exact" else low == n
-        given = low if (spec.sigfig_rule == "strict" or n < low) else high
         accurate = abs(s - t) <= sigfig_window(t, n)
     if count_ok and accurate:
         return fb.correct(float(s))
@@ -185,6 +182,17 @@ def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dic
         template = fb.INCORRECT_TOO_MANY_FIGURES if given > n else fb.INCORRECT_TOO_FEW_FIGURES
         return fb.incorrect(template.format(given=given, needed=n), value=float(s))
     return None
+
+
+def _figure_count(parsed: ParsedNumber, spec: NumericSpec) -> tuple[bool, int]:
+    """Whether the typed figures meet the exam's rule, and the count to name in feedback."""
+    n = spec.sigfigs
+    assert n is not None
+    low, high = count_sigfigs(parsed.mantissa)
+    if spec.sigfig_rule == "at_least":
+        return high >= n, high
+    count_ok = low <= n <= high if spec.sigfig_rule == "exact" else low == n
+    return count_ok, low if (spec.sigfig_rule == "strict" or n < low) else high
 
 
 def _round(value: Decimal, n: int, mode: str) -> Decimal:
@@ -200,13 +208,23 @@ def _close(a: Decimal, target: Decimal, spec: NumericSpec) -> bool:
     return abs(a - target) <= spec.atol + spec.rtol * abs(target)
 
 
-def _diagnose(s: Decimal, spec: NumericSpec) -> dict[str, Any]:
-    """Feedback for a wrong value: misconception, sign error, factor of 10^k, or plain wrong."""
+def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None) -> dict[str, Any]:
+    """Feedback for a wrong value: misconception, sign error, factor of 10^k, or plain wrong.
+
+    Where significant figures are graded, a named mistake earns its partial credit only with the
+    figures the rule asks for, as the right value would (``parsed``: the number as typed)."""
     value, t = float(s), spec.value
     for name, wrong in spec.misconceptions:
         if _close(s, wrong, spec):
-            return fb.incorrect(fb.INCORRECT_MISCONCEPTION.format(text=spec.misconception_text(name)),
-                                value=value, misconception=name, score=spec.credit(name))
+            feedback = fb.INCORRECT_MISCONCEPTION.format(text=spec.misconception_text(name))
+            score = spec.credit(name)
+            if spec.sigfigs is not None and parsed is not None and score:
+                count_ok, given = _figure_count(parsed, spec)
+                if not count_ok:
+                    template = fb.INCORRECT_TOO_MANY_FIGURES if given > spec.sigfigs else fb.INCORRECT_TOO_FEW_FIGURES
+                    feedback += " " + template.format(given=given, needed=spec.sigfigs)
+                    score = 0.0
+            return fb.incorrect(feedback, value=value, misconception=name, score=score)
     if t and _close(-s, t, spec):
         return fb.incorrect(fb.INCORRECT_SIGN, value=value)
     if t and s and (s > 0) == (t > 0):
@@ -254,4 +272,4 @@ def grade_numeric(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]
             return verdict
     elif abs(s - spec.value) <= spec.atol + spec.rtol * abs(spec.value):
         return fb.correct(float(s))
-    return _diagnose(s, spec)
+    return _diagnose(s, spec, parsed)
