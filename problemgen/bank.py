@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
+import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -21,6 +22,11 @@ from problemgen.functions import CONSTANTS, FUNCTIONS
 from problemgen.model import Bank, FigureSpec, Param, Part, SolveFor, Template
 
 SCHEMA_VERSION = 1
+#: Most values a range or preset may take (numpy builds the whole grid: a range of 1 to 1e15 in
+#: steps of 1 would need petabytes).
+MAX_GRID_VALUES = 1_000_000
+#: Most significant figures or decimals a value may be shown with (as in exam configs).
+MAX_SIGFIGS = 15
 PARAM_KINDS = ("choice", "ion", "range", "preset", "derived")
 PART_KINDS = ("numeric", "choice", "symbolic")
 DIFFICULTIES = (1, 2, 3)
@@ -110,7 +116,23 @@ def _check_unit(reader: _Reader, name: str, unit: str) -> None:
         raise reader.fail(name, f"{parsed.problem} (units are case-sensitive SI symbols such as mV, mM, nS, pA, um)")
 
 
-def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[str]) -> Param:
+def _step(r: _Reader) -> float:
+    step = r.get("step", (int, float), describe="a positive step in the display unit, e.g. step = 0.5")
+    if not (math.isfinite(step) and step > 0):
+        raise r.fail("step", f"must be a finite number > 0, got {step!r}")
+    return float(step)
+
+
+def _check_grid_size(r: _Reader, low: float, high: float, step: float) -> None:
+    """Refuse a grid of more than :data:`MAX_GRID_VALUES` values before numpy tries to build it."""
+    count = (high - low) / step + 1
+    if count > MAX_GRID_VALUES:
+        smallest = (high - low) / (MAX_GRID_VALUES - 1)
+        raise r.fail("step", f"gives more than {MAX_GRID_VALUES:,} values from {low:g} to {high:g} in steps of "
+                             f"{step:g}; raise the step to at least {smallest:.3g}, or narrow the range")
+
+
+def _param(path: str, name: str, table: Any, known: set[str], ion_params: dict[str, tuple[str, ...]]) -> Param:
     if name in _TEMPLATE_KEYS and not isinstance(table, dict):
         raise BankError(path, f"params.{name}", f"{name!r} belongs to the template, not to params; move it above "
                         "the first [table] or [[table]] header")
@@ -127,10 +149,14 @@ def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[st
     common = dict(name=name, kind=kind, unit=unit, sigfigs=r.get("sigfigs", int, None),
                   decimals=r.get("decimals", int, None), hidden=r.get("hidden", bool, False))
     _check_sigfigs(r, common["sigfigs"])
+    if common["decimals"] is not None and not 0 <= common["decimals"] <= MAX_SIGFIGS:
+        raise r.fail("decimals", f"must be a whole number from 0 to {MAX_SIGFIGS}, got {common['decimals']}")
     if kind == "choice":
         choices = r.get("choice", list, describe="a non-empty list")
         if not choices:
             raise r.fail("choice", "must list at least one value")
+        if any(isinstance(c, float) and not math.isfinite(c) for c in choices):
+            raise r.fail("choice", f"must list finite numbers, got {choices!r}")
         return Param(choices=tuple(choices), **common)
     if kind == "ion":
         from problemgen.physics import ion as lookup
@@ -143,12 +169,12 @@ def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[st
             raise r.fail("ion", str(error)) from None
     if kind == "range":
         bounds = r.get("range", list, describe="[low, high]")
-        if len(bounds) != 2 or not all(isinstance(b, (int, float)) for b in bounds) or bounds[0] > bounds[1]:
-            raise r.fail("range", f"must be [low, high] with low <= high, got {bounds!r}")
-        step = r.get("step", (int, float), describe="a positive step, e.g. step = 0.5")
-        if step <= 0:
-            raise r.fail("step", f"must be > 0, got {step!r}")
-        return Param(low=float(bounds[0]), high=float(bounds[1]), step=float(step), **common)
+        if len(bounds) != 2 or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) \
+                or not all(math.isfinite(b) for b in bounds) or bounds[0] > bounds[1]:
+            raise r.fail("range", f"must be [low, high] of finite numbers with low <= high, got {bounds!r}")
+        step = _step(r)
+        _check_grid_size(r, float(bounds[0]), float(bounds[1]), step)
+        return Param(low=float(bounds[0]), high=float(bounds[1]), step=step, **common)
     if kind == "preset":
         from problemgen.physics import cell_type
 
@@ -166,8 +192,15 @@ def _param(path: str, name: str, table: Any, known: set[str], ion_params: set[st
         side = r.get("side", str, describe="\"inside\" or \"outside\"")
         if side not in ("inside", "outside"):
             raise r.fail("side", f"must be \"inside\" or \"outside\", got {side!r}")
-        step = r.get("step", (int, float), describe="a positive step in the display unit")
-        return Param(cell=cell, ion=ion_name, side=side, step=float(step), **common)
+        step = _step(r)
+        for symbol in ion_params.get(ion_name, (ion_name,)):
+            try:
+                typical = getattr(cell_type(cell).typical(symbol), side)
+            except ProblemgenError as error:
+                raise r.fail("ion", str(error)) from None
+            to_display = 1.0 / unit_factor(unit or "mM")  # cell-type tables are in mM
+            _check_grid_size(r, typical[0] * to_display, typical[1] * to_display, step)
+        return Param(cell=cell, ion=ion_name, side=side, step=step, **common)
     source = r.get("derived", str, describe="an expression")
     return Param(expression=source, node=r.expression("derived", source, known), **common)
 
@@ -198,8 +231,10 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
         raise r.fail("distractors", f"must be between 0 and 4, got {fields['distractors']}")
     _check_sigfigs(r, fields["sigfigs"])
     for name_, bound in (("rtol", fields["rtol"]), ("atol", fields["atol"])):
-        if bound < 0:
-            raise t.fail(name_, f"must be >= 0, got {bound:g}")
+        if not (math.isfinite(bound) and bound >= 0):
+            raise t.fail(name_, f"must be a finite number >= 0, got {bound:g}")
+    if not (math.isfinite(fields["points"]) and fields["points"] >= 0):
+        raise r.fail("points", f"must be a finite number >= 0, got {fields['points']:g}")
     if fields["options"]:
         strays = sorted(set(fields["option_labels"].values()) - set(fields["options"]))
         if strays:
@@ -274,6 +309,12 @@ def _figure(path: str, table: dict[str, Any], variables: set[str]) -> FigureSpec
         else:
             nodes[name] = r.expression(name, source, variables)
     options = {name: r.get(name, (int, float, str), default) for name, default in OPTIONS[kind].items()}
+    for name, value in options.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise r.fail(name, f"must be a finite number, got {value!r}")
+    if kind == "iv_curve" and isinstance(options["v_min"], (int, float)) and isinstance(options["v_max"], (int, float)) \
+            and not options["v_min"] < options["v_max"]:
+        raise r.fail("v_max", f"must be above v_min ({options['v_min']:g}), got {options['v_max']:g}")
     return FigureSpec(kind, r.get("caption", str, ""), inputs, options, nodes)
 
 
@@ -307,13 +348,13 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
     params_table = r.get("params", dict, describe="a [params] table")
     params: list[Param] = []
     known: set[str] = set()
-    ion_params: set[str] = set()
+    ion_params: dict[str, tuple[str, ...]] = {}  # name -> the ions it can take
     for name, spec in params_table.items():
         param = _param(shown, name, spec, known, ion_params)
         params.append(param)
         known.add(name)
         if param.kind == "ion":
-            ion_params.add(name)
+            ion_params[name] = param.choices
     parts_list = r.get("parts", list, describe="at least one [[parts]] table")
     if not parts_list:
         raise r.fail("parts", "must contain at least one part")
@@ -382,8 +423,8 @@ _TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _check_sigfigs(r: _Reader, sigfigs: int | None) -> None:
-    if sigfigs is not None and sigfigs < 1:
-        raise r.fail("sigfigs", f"must be at least 1, got {sigfigs}")
+    if sigfigs is not None and not 1 <= sigfigs <= MAX_SIGFIGS:
+        raise r.fail("sigfigs", f"must be a whole number from 1 to {MAX_SIGFIGS}, got {sigfigs}")
 
 
 def template_files(folder: Path) -> list[Path]:

@@ -67,15 +67,48 @@ LOAD_ERRORS = [
     ("schema-missing", ("schema_version = 1\n", ""), "In {path}, key schema_version: missing; add schema_version = 1"),
     ("bad-difficulty", ("difficulty = 1", "difficulty = 5"), "In {path}, key difficulty: must be 1, 2 or 3, got 5"),
     ("bad-range", ("range = [3, 5]", "range = [5, 3]"),
-     "In {path}, key params.c_out.range: must be [low, high] with low <= high, got [5, 3]"),
+     "In {path}, key params.c_out.range: must be [low, high] of finite numbers with low <= high, got [5, 3]"),
     ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
-     "In {path}, key parts.E.tolerance.rtol: must be >= 0, got -0.01"),
-    ("no-significant-figures", ("sigfigs = 3", "sigfigs = 0"), "In {path}, key parts.E.sigfigs: must be at least 1, got 0"),
+     "In {path}, key parts.E.tolerance.rtol: must be a finite number >= 0, got -0.01"),
+    ("no-significant-figures", ("sigfigs = 3", "sigfigs = 0"),
+     "In {path}, key parts.E.sigfigs: must be a whole number from 1 to 15, got 0"),
     ("id-with-spaces", ('id = "tiny"', 'id = "tiny one"'),
      "In {path}, key id: 'tiny one' is not a usable id; use lower-case letters, digits and hyphens, such as "
      "\"nernst-cation\" (it names the template in exam configs, seeds and file names)"),
     ("two-kinds", ('c_in = { range', 'c_in = { choice = [1], range'),
      "In {path}, key params.c_in.range: give exactly one of choice, ion, range, preset, derived, not both choice and range"),
+    # Numbers a shared template could use to exhaust memory or break the engine: finite and bounded.
+    ("range-of-petabytes", ("range = [3, 5], step = 1", "range = [1, 1e15], step = 1"),
+     "In {path}, key params.c_out.step: gives more than 1,000,000 values from 1 to 1e+15 in steps of 1; raise the "
+     "step to at least 1e+09, or narrow the range"),
+    ("range-of-tiny-steps", ("range = [3, 5], step = 1", "range = [1, 1e308], step = 1e-300"),
+     "In {path}, key params.c_out.step: gives more than 1,000,000 values from 1 to 1e+308 in steps of 1e-300; raise "
+     "the step to at least 1e+302, or narrow the range"),
+    ("range-of-a-huge-integer", ("range = [3, 5]", "range = [1, 100000000000000000000000000000]"),
+     "In {path}, key params.c_out.step: gives more than 1,000,000 values from 1 to 1e+29 in steps of 1; raise the "
+     "step to at least 1e+23, or narrow the range"),
+    ("preset-of-tiny-steps", ('c_in = { range = [120, 150], step = 10, unit = "mM" }',
+                              'c_in = { preset = "neuron", ion = "K+", side = "inside", step = 1e-6, unit = "mM" }'),
+     "In {path}, key params.c_in.step: gives more than 1,000,000 values from 120 to 155 in steps of 1e-06; raise the "
+     "step to at least 3.5e-05, or narrow the range"),
+    ("range-to-nan", ("range = [3, 5]", "range = [3, nan]"),
+     "In {path}, key params.c_out.range: must be [low, high] of finite numbers with low <= high, got [3, nan]"),
+    ("range-to-infinity", ("range = [3, 5]", "range = [-inf, 5]"),
+     "In {path}, key params.c_out.range: must be [low, high] of finite numbers with low <= high, got [-inf, 5]"),
+    ("step-nan", ("range = [3, 5], step = 1", "range = [3, 5], step = nan"),
+     "In {path}, key params.c_out.step: must be a finite number > 0, got nan"),
+    ("choice-of-infinity", ("c_out = { range = [3, 5], step = 1,", "c_out = { choice = [3, inf],"),
+     "In {path}, key params.c_out.choice: must list finite numbers, got [3, inf]"),
+    ("sigfigs-of-a-billion", ("sigfigs = 3", "sigfigs = 1000000000"),
+     "In {path}, key parts.E.sigfigs: must be a whole number from 1 to 15, got 1000000000"),
+    ("given-sigfigs-too-many", ('step = 1, unit = "mM" }', 'step = 1, unit = "mM", sigfigs = 99 }'),
+     "In {path}, key params.c_out.sigfigs: must be a whole number from 1 to 15, got 99"),
+    ("decimals-too-many", ('step = 1, unit = "mM" }', 'step = 1, unit = "mM", decimals = 1000000 }'),
+     "In {path}, key params.c_out.decimals: must be a whole number from 0 to 15, got 1000000"),
+    ("tolerance-nan", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { atol = nan }\n'),
+     "In {path}, key parts.E.tolerance.atol: must be a finite number >= 0, got nan"),
+    ("points-infinite", ('sigfigs = 3\n', 'sigfigs = 3\npoints = inf\n'),
+     "In {path}, key parts.E.points: must be a finite number >= 0, got inf"),
 ]
 
 
