@@ -345,7 +345,7 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
                  assignment: dict[str, list[tuple[Problem, str, str]]], secret: bytes
                  ) -> tuple[SlotTable, tuple[str, ...]]:
     """Generate every variant, grouped by (slot, template) so each group is solved at once."""
-    from problemgen.engine import capacity, generate_batch
+    from problemgen.engine import capacity, generate_batch, shown_keys
     from problemgen.sampling import variant_seed
 
     groups: dict[tuple[str, str], list[int]] = {}
@@ -363,8 +363,13 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
         require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
-        lines.append(f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "
-                     f"of {'more than 200,000' if supply is None else f'{supply:,}'} available")
+        line = (f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "
+                f"of {'more than 200,000' if supply is None else f'{supply:,}'} available")
+        keys_shown = len({row.tobytes() for row in shown_keys(template, batch.solver, batch.env, len(members))})
+        if keys_shown < len(members):
+            line += (f", but only {keys_shown:,} distinct keys: students who share a key share no givens, yet copying "
+                     "answers would pay; draw this slot from a pool of templates, or give it fewer students")
+        lines.append(line)
     return slotted, tuple(lines)
 
 

@@ -98,12 +98,19 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
     pending = np.array(sorted(range(n), key=seeds.__getitem__), dtype=np.int64)
     failures: dict[str, int] = {}
     examples: dict[str, str] = {}
+    # Students should not share a key either (other givens, same answers as shown: a Nernst
+    # potential depends on the ratio alone), or copying a classmate's answers pays. The first
+    # half of the tries also avoid keys already taken; where a template has fewer shown keys
+    # than students, the rest share a key but never their givens.
+    keys_taken: set[bytes] = set()
+    words_seen: dict[str, int] = {}
     for attempt in range(max_tries):
         if pending.size == 0:
             break
         words = random_words([seeds[i] for i in pending], attempt, len(params))
         batch = draw(template, grids, words)
         solved = solver.solve(batch.values, len(pending))
+        shown = shown_keys(template, solver, solved.env, len(pending), words_seen) if unique and attempt < max_tries // 2 else None
         for source, failed in solved.failures.items():
             failures[source] = failures.get(source, 0) + int(np.count_nonzero(failed))
             if np.any(failed) and source not in examples:
@@ -112,10 +119,13 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
         still = []
         for row, index in enumerate(pending):
             identity = batch.indices[row].tobytes()
-            if not solved.accepted[row] or (unique and identity in taken):
+            key = shown[row].tobytes() if shown is not None else b""
+            if not solved.accepted[row] or (unique and identity in taken) or key in keys_taken:
                 still.append(index)
                 continue
             taken.add(identity)
+            if key:
+                keys_taken.add(key)
             _store(chosen, n, batch.values, row, index)
         pending = np.array(still, dtype=np.int64)
     if pending.size and unique:
@@ -130,6 +140,27 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
             f"givens in {max_tries} tries; the condition that fails most is {worst!r}{example}; {fix}")
     values = {name: (array.astype(str) if array.dtype == object else array) for name, array in chosen.items()}
     return _assemble(template, solver, values, seeds, keys)
+
+
+def shown_keys(template: Template, solver: TemplateSolver, env: dict[str, Any], rows: int,
+               words: dict[str, int] | None = None) -> np.ndarray:
+    """Each variant's answers as its key shows them (numbers rounded to their figures, words as
+    codes from ``words``, which grows), one row per variant: rows that are equal are one key."""
+    from problemgen.solve import round_figures
+
+    words = {} if words is None else words
+    columns = []
+    for part in template.parts:
+        if part.kind == "symbolic":
+            continue
+        value = np.broadcast_to(np.asarray(env[part.name]), (rows,))
+        if value.dtype.kind in "fiu":
+            columns.append(round_figures(value.astype(float) / solver.part_factors[part.name], part.sigfigs or 3))
+        else:
+            columns.append(np.array([words.setdefault(str(word), len(words)) for word in value], dtype=float))
+    if not columns:
+        return np.zeros((rows, 0))
+    return np.ascontiguousarray(np.column_stack(columns) + 0.0)  # + 0.0: −0 and 0 are one key
 
 
 def _too_small(template: Template, supply: Capacity, n: int) -> str:

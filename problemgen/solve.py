@@ -218,8 +218,8 @@ class TemplateSolver:
                     beyond = np.isfinite(off) & (off > width)
                 allowance[part.name] = np.broadcast_to(np.where(beyond, off, 0.0), (rows,))
             factor, figures = self.part_factors[part.name], part.sigfigs or 3
-            shown[part.name] = _round_figures(value / factor, figures) * factor
-            carried[part.name] = _round_figures(carried_value / factor, figures) * factor
+            shown[part.name] = round_figures(value / factor, figures) * factor
+            carried[part.name] = round_figures(carried_value / factor, figures) * factor
             numbers.add(part.name)
         return allowance
 
@@ -265,7 +265,7 @@ def _inputs(part: Part) -> set[str]:
     return set().union(*(expr.names_used(node) for node in nodes))
 
 
-def _round_figures(x: np.ndarray, figures: int) -> np.ndarray:
+def round_figures(x: np.ndarray, figures: int) -> np.ndarray:
     """``x`` rounded half-up (away from zero) to ``figures`` significant figures, in floats: the
     number a reader copies from a sheet (ties may differ from the exact decimal rounding in the
     last bit, which an allowance does not feel)."""

@@ -690,3 +690,34 @@ def test_a_problems_tolerance_replaces_the_templates_whole(exam_dir: Path, toler
     expected = [part["expected"] for student in manifest["students"] for problem in student["problems"]
                 if problem["slot"] == "2" for part in problem["parts"] if part["expected"]["kind"] == "numeric"]
     assert expected and {(e["rtol"], e["atol"]) for e in expected} == {(rtol, atol)}
+
+
+def test_a_slot_with_fewer_keys_than_students_says_so(exam_dir: Path) -> None:
+    # GIVEN a template of 4 givens but 3 keys (2/100 and 4/200 mM are one ratio), for 4 students
+    (exam_dir / "bank" / "few-keys.toml").write_text('''schema_version = 1
+id = "few-keys"
+title = "Few keys"
+topic = "nernst"
+section = "equilibrium-potential"
+difficulty = 1
+statement = "K+ is {{ c_out }} outside and {{ c_in }} inside at 37 °C."
+solution = "{{ work.E }}"
+
+[params]
+c_out = { choice = [2, 4], unit = "mM" }
+c_in = { choice = [100, 200], unit = "mM" }
+
+[[parts]]
+name = "E"
+value = "nernst(c_out, c_in, 1, kelvin(37))"
+unit = "mV"
+sigfigs = 3
+''', encoding="utf-8")
+    _edit(exam_dir, "exam.toml", 'template = "test-nernst"', 'template = "few-keys"')
+    (exam_dir / "roster.csv").write_text("id,name\na,A\nb,B\nc,C\nd,D\n", encoding="utf-8")
+    # WHEN it is built, THEN the slot's line says that some students share a key
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
+    assert summary.capacity[0] == (
+        "slot 1 few-keys: 4 distinct variants of 4 available, but only 3 distinct keys: students who share a key "
+        "share no givens, yet copying answers would pay; draw this slot from a pool of templates, or give it fewer "
+        "students")
