@@ -47,6 +47,7 @@ class BuildSummary:
     out: Path
     students: int
     problems: int
+    """Problems on each sheet (a problem drawing k templates counts k)."""
     files: int
     seconds: float
     secret_file: Path
@@ -127,7 +128,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)
     canvas_column, notes = _canvas_column(roster_path, exam)
-    notes = (*roster.notices, *notes)
+    notes = (*roster.notices, *notes, *_repeated_templates(exam))
     if roster_path is None and exam_path is not None:
         notes = (f"no --roster given: built for the {len(students)} made-up students of the demo roster; give your "
                  "class list with --roster ROSTER.csv (and --force to replace this build)", *notes)
@@ -144,8 +145,19 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
         notes = (*notes, *changed_variants(out / "keys" / "master-key.csv", partial / "keys" / "master-key.csv"))
         if created:
             save_secret(exam.secret_file, secret)
-    return BuildSummary(out, len(students), len(exam.problems), files, time.perf_counter() - started,
+    return BuildSummary(out, len(students), sum(problem.draw for problem in exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms, (*replaced_builtins(exam, templates), *notes))
+
+
+def _repeated_templates(exam: ExamConfig) -> tuple[str, ...]:
+    """A note per template that two fixed problems name (likely a copy-paste slip)."""
+    numbers: dict[str, list[int]] = {}
+    for problem in exam.problems:
+        if len(problem.candidates) == 1:
+            numbers.setdefault(problem.candidates[0], []).append(problem.number)
+    return tuple(f"template {template!r} is problem {' and '.join(map(str, listed))}: each student gets it that "
+                 "often, with other numbers; if that is a slip, change one of them"
+                 for template, listed in numbers.items() if len(listed) > 1)
 
 
 def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:

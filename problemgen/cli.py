@@ -127,8 +127,8 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
     with _progress_bar("Building", quiet) as progress:
         summary = build_exam(exam, roster, out, tuple(formats) or None, force, progress,
                              key_pdfs=False if no_key_pdfs else None)
-    click.echo(f"Built {summary.students} students × {summary.problems} problems: {summary.files} files in "
-               f"{summary.seconds:.1f} s")
+    click.echo(f"Built {_count(summary.students, 'student')} × {_count(summary.problems, 'problem')}: "
+               f"{_count(summary.files, 'file')} in {summary.seconds:.1f} s")
     click.echo(f"  sheets and answer forms: {summary.out / 'students'}/<id>/  (hand out only these; the rest holds "
                "answers, see README.txt)")
     click.echo(f"  keys and master key:     {summary.out / 'keys'}/")
@@ -144,6 +144,11 @@ def generate(exam: Path | None, roster: Path | None, out: Path | None, formats: 
         click.echo(f"Note: {note}", err=True)
     if summary.pdf_note:
         click.echo(f"Note: {summary.pdf_note}", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 student``, ``30 students``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 @contextlib.contextmanager

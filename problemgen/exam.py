@@ -141,6 +141,9 @@ def load_exam(path: str | Path, templates: dict[str, Template]) -> ExamConfig:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
+        if re.search(r"^\s*\[problems\]", text, re.M):  # a table where a list of tables belongs
+            raise _fail(shown, "problems", "each problem is a [[problems]] table (two brackets), not [problems]; "
+                        f"write [[problems]] above every problem (TOML says: {error})") from None
         raise _fail(shown, "", f"not valid TOML: {error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise _fail(shown, "", f"cannot be read: {error}") from None
@@ -191,6 +194,9 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
     if visibility not in GRADESCOPE_VISIBILITIES:
         raise _fail(shown, "grading.gradescope_visibility", f"must be one of {', '.join(GRADESCOPE_VISIBILITIES)} "
                     f"(after_published for an exam, so results cannot be used to resubmit), got {visibility!r}")
+    if isinstance(data.get("problems"), dict):
+        raise _fail(shown, "problems", "each problem is a [[problems]] table (two brackets), not [problems]; write "
+                    "[[problems]] above every problem")
     problems_table = _get(data, "problems", list, ..., shown)
     if not problems_table:
         raise _fail(shown, "problems", "must list at least one problem ([[problems]] with template = \"...\")")
@@ -294,7 +300,9 @@ def _pool(table: dict[str, Any], shown: str, prefix: str, templates: dict[str, T
             wanted = _get(table, key, str, ..., shown, prefix)
             pool = sorted(t.id for t in templates.values() if getattr(t, key) == wanted)
             if not pool:
-                raise _fail(shown, prefix + key, f"no template has {key} {wanted!r}; see `problemgen banks`")
+                known = {getattr(t, key) for t in templates.values()}
+                raise _fail(shown, prefix + key, f"no template has {key} {wanted!r}{_did_you_mean(wanted, known)}; "
+                            f"see `problemgen banks{' --coverage' if key == 'section' else ''}`")
             return pool
     raise _fail(shown, prefix.rstrip("."), "give template = \"id\", or draw = k with pool = [...], topic = \"...\" "
                 "or section = \"...\"")

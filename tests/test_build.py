@@ -185,6 +185,12 @@ def _edit(exam_dir: Path, name: str, old: str, new: str) -> None:
 
 
 CONFIG_ERRORS = [
+    ("problems-single-brackets", ("[[problems]]", "[problems]"),
+     "key problems: each problem is a [[problems]] table (two brackets), not [problems]; write [[problems]] above "
+     "every problem (TOML says: Cannot overwrite a value (at line 18, column 11))"),
+    ("topic-typo", ('template = "test-nernst"', 'draw = 1\ntopic = "nernstt"'),
+     "key problems[0].topic (problem 1, line 14): no template has topic 'nernstt' (did you mean 'nernst'?); see "
+     "`problemgen banks`"),
     ("infinite-points", ("points = 2", "points = inf"),
      "key problems[0].points (problem 1, line 14): must be a number > 0, got inf"),
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
@@ -721,3 +727,10 @@ sigfigs = 3
         "slot 1 few-keys: 4 distinct variants of 4 available, but only 3 distinct keys: students who share a key "
         "share no givens, yet copying answers would pay; draw this slot from a pool of templates, or give it fewer "
         "students")
+
+
+def test_a_template_named_by_two_problems_is_noted(exam_dir: Path) -> None:
+    _edit(exam_dir, "exam.toml", 'template = "test-driving"', 'template = "test-nernst"')
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
+    assert ("template 'test-nernst' is problem 1 and 2: each student gets it that often, with other numbers; if that "
+            "is a slip, change one of them") in summary.notes
