@@ -129,6 +129,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     check_rebuild_secret(out, exam.secret_file)
     canvas_column, notes = _canvas_column(roster_path, exam)
     notes = (*roster.notices, *notes, *_repeated_templates(exam))
+    if "pdf" in (formats or exam.formats):
+        notes = (*notes, *_missing_glyphs(students))
     if roster_path is None and exam_path is not None:
         notes = (f"no --roster given: built for the {len(students)} made-up students of the demo roster; give your "
                  "class list with --roster ROSTER.csv (and --force to replace this build)", *notes)
@@ -147,6 +149,34 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
             save_secret(exam.secret_file, secret)
     return BuildSummary(out, len(students), sum(problem.draw for problem in exam.problems), files, time.perf_counter() - started,
                         exam.secret_file, created, pdf_note, capacity, lms, (*replaced_builtins(exam, templates), *notes))
+
+
+def _missing_glyphs(students: Sequence[Student]) -> tuple[str, ...]:
+    """A note when roster names use characters that no installed font has (CJK names without a
+    CJK font print as empty boxes in the PDFs, while the HTML looks right in a browser that has one)."""
+    import shutil
+    import subprocess
+
+    unusual = {char for student in students for char in student.name if ord(char) >= 0x2E80}
+    fc_list = shutil.which("fc-list")
+    if not unusual or fc_list is None:
+        return ()
+    missing = []
+    for char in sorted(unusual)[:200]:
+        try:
+            found = subprocess.run([fc_list, f":charset={ord(char):x}", "family"], capture_output=True, text=True,
+                                   timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return ()
+        if not found:
+            missing.append(char)
+    if not missing:
+        return ()
+    names = [student.id for student in students if any(char in student.name for char in missing)]
+    listed = ", ".join(names[:5]) + (" …" if len(names) > 5 else "")
+    return (f"no installed font has {''.join(missing[:10])}{'…' if len(missing) > 10 else ''}, used in the names of "
+            f"{listed}: their PDFs show empty boxes; install a font that has them (Debian: apt-get install "
+            "fonts-noto-cjk) and build again",)
 
 
 def _repeated_templates(exam: ExamConfig) -> tuple[str, ...]:

@@ -734,3 +734,25 @@ def test_a_template_named_by_two_problems_is_noted(exam_dir: Path) -> None:
     summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
     assert ("template 'test-nernst' is problem 1 and 2: each student gets it that often, with other numbers; if that "
             "is a slip, change one of them") in summary.notes
+
+
+@pytest.mark.parametrize(("has_cjk", "expected"), [
+    (False, ("no installed font has 山田, used in the names of s1: their PDFs show empty boxes; install a font that "
+             "has them (Debian: apt-get install fonts-noto-cjk) and build again",)),
+    (True, ()),
+])
+def test_names_no_font_can_print_are_noted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, has_cjk: bool,
+                                           expected: tuple[str, ...]) -> None:
+    # GIVEN fontconfig that has (or lacks) a font with CJK characters
+    from problemgen.build import _missing_glyphs
+    from problemgen.roster import Student
+
+    fake = tmp_path / "fc-list"
+    fake.write_text("#!/bin/sh\n" + ("echo 'Noto Sans CJK JP'\n" if has_cjk else 'case "$1" in :charset=5c71|:charset=7530) ;; '
+                                     "*) echo DejaVu ;; esac\n"), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    # WHEN a roster with a Japanese and a Vietnamese name is checked for PDFs
+    students = [Student("s1", "山田 Taro", ""), Student("s2", "Nguyễn", "")]
+    # THEN a name no font can print is noted, with how to fix it
+    assert _missing_glyphs(students) == expected
