@@ -184,6 +184,7 @@ def test_invalid_feedback_does_not_depend_on_the_value() -> None:
         pytest.param("-64100 μV", {}, "correct", -64.1, id="micro-greek"),
         pytest.param("-64100 µV", {}, "correct", -64.1, id="micro-sign"),
         pytest.param("-6.41e-2 V", {}, "correct", -64.1, id="exponent-and-unit"),
+        pytest.param("1e308 TV", {}, "incorrect", None, id="beyond-a-float-in-mV"),
     ],
 )
 def test_units_in_numeric_box(text: str, changes: dict[str, Any], verdict: str, value: float | None) -> None:

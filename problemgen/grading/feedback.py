@@ -9,6 +9,7 @@ right (grading rules §1): nothing in the INVALID_* texts depends on the expecte
 from __future__ import annotations
 
 import html
+import math
 from typing import Any
 
 CORRECT = "Correct."
@@ -81,6 +82,8 @@ def result(verdict: str, feedback: str, *, score: float = 0.0, misconception: st
     """The contract dictionary: verdict, score, feedback, misconception, value (issue 5 §1)."""
     if value is not None:
         value = float(value) + 0.0  # never report -0.0
+        if not math.isfinite(value):
+            value = None  # beyond a float in the expected unit (1e308 TV in mV): no value, and JSON stays valid
     return {"verdict": verdict, "score": score, "feedback": feedback, "misconception": misconception,
             "value": value}
 
