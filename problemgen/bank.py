@@ -379,11 +379,17 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
     if not _TEMPLATE_ID.fullmatch(template_id):
         raise r.fail("id", f"{template_id!r} is not a usable id; use lower-case letters, digits and hyphens, such as "
                            "\"nernst-cation\" (it names the template in exam configs, seeds and file names)")
+    statement, solution = r.get("statement", str), r.get("solution", str)
+    texts = [("statement", statement), ("solution", solution), *((f"parts.{p.name}.prompt", p.prompt) for p in parts)]
+    if figure is not None:
+        texts.append(("figure.caption", figure.caption))
+    for key, text in texts:
+        _check_tex(r, key, text)
     return Template(
         id=template_id, title=r.get("title", str),
         topic=r.get("topic", str), section=r.get("section", str, describe="the seed section it teaches"),
         difficulty=difficulty, params=tuple(params), constraints=constraints, parts=tuple(parts),
-        statement=r.get("statement", str), solution=r.get("solution", str), path=shown,
+        statement=statement, solution=solution, path=shown,
         surface_model=r.get("surface_model", str, ""), tags=tuple(r.get("tags", list, [])),
         figure=figure,
     )
@@ -420,6 +426,30 @@ def _check_symbolic(r: _Reader, fields: dict[str, Any]) -> None:
 
 #: A template id: it appears in exam configs, seeds and the manifest.
 _TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _check_tex(r: _Reader, key: str, text: str) -> None:
+    """Refuse LaTeX that a compiled sheet must not run (``\\directlua``, ``\\input``, ``\\href``, ...).
+
+    The text's own characters and the strings in its jinja code are checked: a formula is written
+    into sheet.tex as it is. (A command built while rendering is refused by the LaTeX writer.)
+    """
+    from jinja2 import nodes
+
+    from problemgen.latex import unsafe_tex
+    from problemgen.render import environment
+
+    try:
+        tree = environment().parse(text)
+    except Exception:  # noqa: BLE001 - a syntax error is reported by validate with its line
+        pieces = [(1, text)]
+    else:
+        pieces = [(node.lineno, node.data) for node in tree.find_all(nodes.TemplateData)]
+        pieces += [(node.lineno, node.value) for node in tree.find_all(nodes.Const) if isinstance(node.value, str)]
+    for line, piece in sorted(pieces, key=lambda found: found[0]):
+        problem = unsafe_tex(piece)
+        if problem is not None:
+            raise r.fail(key, f"line {line}: {problem}")
 
 
 def _check_sigfigs(r: _Reader, sigfigs: int | None) -> None:

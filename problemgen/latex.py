@@ -51,6 +51,70 @@ def escape_text(text: str) -> str:
     return _BLANK_LINE.sub("\n", text.translate(_SPECIAL))
 
 
+# --- What bank math may use -------------------------------------------------------------------------
+# Bank templates may come from a shared folder, and their math reaches sheet.tex as it is: a
+# \directlua, \input or \write there would run, read or write files when the sheet is compiled.
+# So bank text may use only these commands (those of the built-in banks and of ordinary formulas);
+# nothing that defines macros, changes catcodes, opens files, runs code or links (\href) is here.
+MATH_COMMANDS = frozenset("""
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi varpi rho
+    varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi
+    Omega
+    sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg exp max min sup inf lim det arg deg
+    dim gcd ker Pr bmod pmod operatorname
+    frac dfrac tfrac cfrac sqrt binom dbinom tbinom left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl
+    biggr overline underline overbrace underbrace hat widehat bar vec dot ddot tilde widetilde check breve acute
+    grave mathring overset underset stackrel substack boxed phantom hphantom vphantom mathstrut displaystyle
+    textstyle scriptstyle scriptscriptstyle limits nolimits
+    mathrm mathit mathbf mathsf mathtt mathcal mathscr mathbb mathfrak boldsymbol text textrm textit textbf textsf
+    texttt textup emph mbox
+    quad qquad enspace thinspace negthinspace
+    cdot cdots ldots dots vdots ddots times div pm mp ast star circ bullet oplus ominus otimes cap cup wedge vee
+    setminus approx sim simeq cong equiv propto neq ne leq le geq ge ll gg leqslant geqslant prec succ subset supset
+    subseteq supseteq in notin ni mid parallel perp to gets rightarrow leftarrow Rightarrow Leftarrow leftrightarrow
+    Leftrightarrow longrightarrow longleftarrow Longrightarrow Longleftarrow iff implies mapsto uparrow downarrow
+    updownarrow rightleftharpoons
+    infty partial nabla sum prod int iint oint forall exists neg lnot land lor angle triangle hbar ell Re Im prime
+    langle rangle lbrace rbrace lbrack rbrack lvert rvert lVert rVert vert Vert lfloor rfloor lceil rceil backslash
+    not emptyset varnothing dagger colon therefore because
+    begin end
+""".split())
+#: Environments bank math may open with \begin{...}.
+MATH_ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases",
+                               "aligned", "alignedat", "gathered", "split", "array", "subarray"})
+#: A control word (letters, Unicode ones too, as LuaTeX reads them), a control symbol (\\, \,) or
+#: ^^, which TeX reads as a character code (^^5c is a backslash).
+_CONTROL = re.compile(r"\\(?:([^\W\d_]+)|.)|\^\^", re.S)
+_ENVIRONMENT = re.compile(r"\s*\{([^{}]*)\}")
+
+
+def unsafe_tex(text: str) -> str | None:
+    """Why ``text`` may not reach a LaTeX file (a command bank math may not use), or None.
+
+    ``\\input`` is refused, ``\\\\input`` (a line break, then the word "input") is not.
+    """
+    if "\\" not in text and "^^" not in text:
+        return None
+    for match in _CONTROL.finditer(text):
+        if match.group() == "^^":
+            return ("'^^' is not allowed: TeX reads ^^ and the characters after it as another character (^^5c is a "
+                    "backslash); put a space or braces between the carets")
+        command = match.group(1)
+        if command is None or command in MATH_COMMANDS and command not in ("begin", "end"):
+            continue
+        if command in ("begin", "end"):
+            environment = _ENVIRONMENT.match(text, match.end())
+            name = environment.group(1).strip() if environment else ""
+            if name in MATH_ENVIRONMENTS:
+                continue
+            return (f"\\{command}{{{name}}} is not an environment bank math may use; use one of: "
+                    f"{', '.join(sorted(MATH_ENVIRONMENTS))}")
+        return (f"\\{command} is not among the LaTeX commands bank text may use (a sheet compiled with lualatex "
+                "must not define macros, open files, run code or make links); write the formula with the commands "
+                "listed in banks/README.md")
+    return None
+
+
 # --- Markdown -> LaTeX ------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=2048)
 def markdown_to_latex(text: str) -> str:
@@ -107,6 +171,11 @@ def _heading(node: Node, source: str) -> str:
 
 def _math(display: bool) -> Callable[[Node, str], str]:
     def render(node: Node, source: str) -> str:
+        # NB: templates are checked when they load, but text can build a command as it renders
+        # ({{ "\\\\" ~ "input" }}): this is the last check before TeX reads it.
+        problem = unsafe_tex(node.content)
+        if problem is not None:
+            raise LatexError(f"the formula {node.content.strip()[:80]!r} cannot be written to LaTeX: {problem}")
         content = _BLANK_LINE.sub("\n", node.content.strip())  # a blank line is an error in math
         if not display:
             return rf"\({content}\)"

@@ -541,9 +541,25 @@ def _math_renderer(display: bool) -> Any:
 
 def _tex_renderer(display: bool) -> Any:
     def render(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        from problemgen.latex import unsafe_tex
+
+        content = tokens[idx].content.strip()
+        if unsafe_tex(content) is not None:  # MathJax would follow \href{javascript:...} too
+            return f'<code class="math-error">{html.escape(content)}</code>'
         open_, close = (r"\[", r"\]") if display else (r"\(", r"\)")
-        return f"{open_}{html.escape(tokens[idx].content.strip(), quote=False)}{close}"
+        return f"{open_}{html.escape(content, quote=False)}{close}"
     return render
+
+
+#: The URL schemes bank Markdown may link to; a link with another (javascript:, data:, file:) stays text.
+_LINK_SCHEMES = ("http", "https")
+_SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
+
+
+def _web_link(url: str) -> bool:
+    """Whether a link or image target may become an ``href``/``src``: a web or a relative address."""
+    scheme = _SCHEME.match(url.strip().lower())
+    return scheme is None or scheme.group(1) in _LINK_SCHEMES
 
 
 @functools.cache
@@ -559,6 +575,7 @@ def markdown_parser(math: str = "mathml") -> Any:
     # html=False: raw HTML in bank text is escaped, never passed through.
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
     md.use(dollarmath_plugin, double_inline=True)
+    md.validateLink = _web_link  # type: ignore[method-assign]
     renderer = _math_renderer if math == "mathml" else _tex_renderer
     md.add_render_rule("math_inline", renderer(False))
     md.add_render_rule("math_inline_double", renderer(True))
@@ -607,6 +624,10 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
 def _convert_shape(shape: str, display: bool) -> _Pieces | None:
     from latex2mathml.converter import convert
 
+    from problemgen.latex import unsafe_tex
+
+    if unsafe_tex(shape) is not None:  # \href{javascript:...} would become a MathML link
+        return None
     try:
         return _pieces(convert(shape, display="block" if display else "inline"), _SLOT_PATTERN)
     except Exception:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input

@@ -645,6 +645,8 @@ def _check_magnitudes(template: Template, variants: list) -> list[Finding]:
 
 
 def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:
+    from problemgen.latex import unsafe_tex
+
     findings = []
     solutions = []
     for variant in variants:
@@ -655,6 +657,9 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
         solutions.append(problem.solution)
         for label, text in [("statement", problem.statement), ("solution", problem.solution),
                             *((f"parts.{p.name}.prompt", p.prompt) for p in problem.parts)]:
+            unsafe = unsafe_tex(text)  # a command the text builds as it renders (checked in its source on loading)
+            if unsafe is not None:
+                return [*findings, Finding(template.path, label, f"as rendered: {unsafe}")]
             html = re.sub(r"<math.*?</math>", "", problem.html(text), flags=re.S)
             left = _LATEX_LEFT.search(html)
             if left:

@@ -46,6 +46,9 @@ def test_the_base_template_is_valid(tmp_path: Path) -> None:
     assert report.capacity == 3 * 4
 
 
+TEX_REFUSED = ("is not among the LaTeX commands bank text may use (a sheet compiled with lualatex must not define "
+               "macros, open files, run code or make links); write the formula with the commands listed in banks/README.md")
+
 # GIVEN a valid template with one edit, WHEN it is loaded, THEN the error names file, key and fix.
 LOAD_ERRORS = [
     ("toml-syntax", ('unit = "mM" }', 'unit = "mM"'),
@@ -109,6 +112,16 @@ LOAD_ERRORS = [
      "In {path}, key parts.E.tolerance.atol: must be a finite number >= 0, got nan"),
     ("points-infinite", ('sigfigs = 3\n', 'sigfigs = 3\npoints = inf\n'),
      "In {path}, key parts.E.points: must be a finite number >= 0, got inf"),
+    # LaTeX that a sheet compiled with lualatex would run: refused in the text and in its jinja strings.
+    ("tex-directlua", ('solution = "{{ work.E }}"', r'solution = "So $\\directlua{io.open(\"x\", \"w\")}$"'),
+     "In {path}, key solution: line 1: \\directlua " + TEX_REFUSED),
+    ("tex-in-a-jinja-string", ('solution = "{{ work.E }}"', r"""solution = "{{ work.E }}\n\n$x = {{ '\\\\input' }}{a}$" """),
+     "In {path}, key solution: line 3: \\input " + TEX_REFUSED),
+    ("tex-href-in-a-prompt", ('name = "E"\n', 'name = "E"\nprompt = "See $\\\\href{javascript:alert(1)}{this}$"\n'),
+     "In {path}, key parts.E.prompt: line 1: \\href " + TEX_REFUSED),
+    ("tex-caret-notation", ("inside at 37", "inside ($x^^5cinput$) at 37"),
+     "In {path}, key statement: line 1: '^^' is not allowed: TeX reads ^^ and the characters after it as another "
+     "character (^^5c is a backslash); put a space or braces between the carets"),
 ]
 
 
@@ -185,6 +198,8 @@ VALIDATION_ERRORS = [
     ("key-shown-too-coarsely", ("sigfigs = 3\n", "sigfigs = 2\n"),
      "error: In {path}, key parts.E.sigfigs: the key as shown is graded wrong in 7 of 50 samples (e.g. "
      "'−1.0 × 10² mV' for -104.555, 2 figures); show more figures or widen the tolerance"),
+    ("tex-built-while-rendering", ('solution = "{{ work.E }}"', r"""solution = "$x = {{ '\\\\' ~ 'input' }}{a}$" """),
+     "error: In {path}, key solution: as rendered: \\input " + TEX_REFUSED),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 of this text starts with {{{{ c_out }}}}; where a value prints with a "
      "trailing point (120 to three significant figures is '120. mV'), Markdown reads the line as a numbered list, so "

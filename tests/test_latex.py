@@ -205,3 +205,53 @@ def test_sheet_and_key_compile_with_lualatex_and_show_the_students_numbers(exam_
             assert answer in key
             if part["expected"]["kind"] == "numeric":
                 assert answer not in sheet
+
+
+# GIVEN math from a shared bank that a compiled sheet would run, WHEN it is checked (on loading a
+# template, and again when the LaTeX is written), THEN it is refused, saying why and what to use.
+REFUSED = ("is not among the LaTeX commands bank text may use (a sheet compiled with lualatex must not define macros, "
+           "open files, run code or make links); write the formula with the commands listed in banks/README.md")
+UNSAFE_MATH = [
+    ("directlua", r"\directlua{os.remove('x')}", "\\directlua " + REFUSED),
+    ("input", r"x = \input{/etc/passwd}", "\\input " + REFUSED),
+    ("write", r"\immediate\write18{ls}", "\\immediate " + REFUSED),
+    ("catcode", r"\catcode`\@=11", "\\catcode " + REFUSED),
+    ("def", r"\def\x{1}", "\\def " + REFUSED),
+    ("csname", r"\csname input\endcsname", "\\csname " + REFUSED),
+    ("href", r"\href{javascript:alert(1)}{x}", "\\href " + REFUSED),
+    ("unicode-letters", r"\piñ", "\\piñ " + REFUSED),
+    ("caret-notation", r"x^^5cinput{a}", "'^^' is not allowed: TeX reads ^^ and the characters after it as another "
+                                         "character (^^5c is a backslash); put a space or braces between the carets"),
+    ("environment", r"\begin{filecontents}{a.lua}", "\\begin{filecontents} is not an environment bank math may use; "
+     "use one of: Bmatrix, Vmatrix, aligned, alignedat, array, bmatrix, cases, gathered, matrix, pmatrix, smallmatrix, "
+     "split, subarray, vmatrix"),
+]
+
+
+@pytest.mark.parametrize(("math", "problem"), [case[1:] for case in UNSAFE_MATH], ids=[case[0] for case in UNSAFE_MATH])
+def test_math_a_compiled_sheet_would_run_is_refused(math: str, problem: str) -> None:
+    from problemgen.latex import unsafe_tex
+
+    assert unsafe_tex(math) == problem
+    with pytest.raises(LatexError) as caught:
+        markdown_to_latex(f"So ${math}$.")
+    assert str(caught.value) == f"the formula {math!r} cannot be written to LaTeX: {problem}"
+
+
+@pytest.mark.parametrize("math", [
+    r"E = \frac{RT}{zF}\ln\frac{[K^+]_o}{[K^+]_i} = -65\,\mathrm{mV}", r"a \\input b", r"\begin{cases} 1 \\ 2 \end{cases}",
+    r"\left(\tfrac{1}{2}\right)^{2} \approx 0.25 \quad \text{so} \; x_{\mathrm{in}}", r"{}^\circ\mathrm{C} \times 10^{-5}",
+], ids=["nernst", "line-break-then-a-word", "cases", "spacing-and-text", "units"])
+def test_ordinary_math_passes(math: str) -> None:
+    from problemgen.latex import unsafe_tex
+
+    assert unsafe_tex(math) is None
+
+
+def test_every_command_of_the_built_in_banks_is_allowed() -> None:
+    from problemgen.bank import builtin_banks_dir
+    from problemgen.latex import MATH_COMMANDS
+
+    used = {command for path in builtin_banks_dir().rglob("*.toml")
+            for command in re.findall(r"\\([A-Za-z]+)", path.read_text(encoding="utf-8"))}
+    assert used - MATH_COMMANDS <= {"n"}  # \n only inside jinja strings

@@ -263,3 +263,22 @@ def test_a_filter_that_builds_text_from_a_number_is_not_offered() -> None:
 ], ids=["operators", "formatting", "loops-and-blocks", "folded-constants"])
 def test_what_the_bank_computes_still_renders(source: str, expected: str) -> None:
     assert render_text(source, {"V": Quantity(-65.0, "mV", decimals=0)}, "t.toml, statement") == expected
+
+
+@pytest.mark.parametrize(("markdown", "html"), [
+    ("[a](https://example.org/x)", '<p><a href="https://example.org/x">a</a></p>\n'),
+    ("[a](page.html)", '<p><a href="page.html">a</a></p>\n'),
+    ("[a](javascript:alert(1))", "<p>[a](javascript:alert(1))</p>\n"),
+    ("[a](JavaScript:alert(1))", "<p>[a](JavaScript:alert(1))</p>\n"),
+    ("[a](data:text/html,x)", "<p>[a](data:text/html,x)</p>\n"),
+    ("<vbscript:msgbox(1)>", "<p>&lt;vbscript:msgbox(1)&gt;</p>\n"),
+    ("[a](mailto:x@example.org)", "<p>[a](mailto:x@example.org)</p>\n"),
+    ("$\\href{javascript:alert(1)}{x}$", '<p><code class="math-error">\\href{javascript:alert(1)}{x}</code></p>\n'),
+], ids=["web", "relative", "javascript", "javascript-capitals", "data", "autolink", "mailto", "math-href"])
+def test_only_web_and_relative_links_become_links(markdown: str, html: str) -> None:
+    assert markdown_to_html(markdown) == html
+
+
+def test_math_for_mathjax_never_carries_a_refused_command() -> None:
+    assert markdown_to_html("$\\href{javascript:alert(1)}{x}$ and $x^2$", math="tex") == \
+        '<p><code class="math-error">\\href{javascript:alert(1)}{x}</code> and \\(x^2\\)</p>\n'
