@@ -629,9 +629,23 @@ def _convert_shape(shape: str, display: bool) -> _Pieces | None:
     if unsafe_tex(shape) is not None:  # \href{javascript:...} would become a MathML link
         return None
     try:
-        return _pieces(convert(shape, display="block" if display else "inline"), _SLOT_PATTERN)
+        mathml = convert(shape, display="block" if display else "inline")
     except Exception:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
         return None
+    return _pieces(_UNARY_MINUS.sub(_prefix_minus, mathml), _SLOT_PATTERN)
+
+
+#: A minus right after another operator (``= −62``, ``× −2``, ``(−5``): latex2mathml writes it as a
+#: sibling <mo>, which browsers space as a binary minus ("= − 62").
+_UNARY_MINUS = re.compile(r"(<mo(?: [^>]*)?>([^<]*)</mo>)<mo>&#x02212;</mo>")
+#: Operators after which a minus is still binary: closing fences and bars ("(a) − b").
+_CLOSING = {"&#x00029;", "&#x0005D;", "&#x0007D;", "&#x0007C;", "&#x02016;", "&#x027E9;", ")", "]", "}", "|"}
+
+
+def _prefix_minus(match: re.Match[str]) -> str:
+    if match.group(2) in _CLOSING:
+        return match.group()
+    return match.group(1) + '<mo form="prefix">&#x02212;</mo>'
 
 
 _Pieces = tuple[tuple[str, ...], tuple[int, ...]]

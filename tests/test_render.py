@@ -81,8 +81,9 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
     from problemgen.render import latex_to_mathml
 
     # A single letter in \mathrm{} becomes \text{} so browsers draw it upright (latex2mathml
-    # would emit an italic <mi>).
-    assert latex_to_mathml(latex) == convert(latex.replace(r"\mathrm{C}", r"\text{C}"))
+    # would emit an italic <mi>), and a minus after "=" is marked as a sign.
+    direct = convert(latex.replace(r"\mathrm{C}", r"\text{C}"))
+    assert latex_to_mathml(latex) == direct.replace("</mo><mo>&#x02212;</mo>", '</mo><mo form="prefix">&#x02212;</mo>')
 
 
 @pytest.mark.parametrize(
@@ -282,3 +283,18 @@ def test_only_web_and_relative_links_become_links(markdown: str, html: str) -> N
 def test_math_for_mathjax_never_carries_a_refused_command() -> None:
     assert markdown_to_html("$\\href{javascript:alert(1)}{x}$ and $x^2$", math="tex") == \
         '<p><code class="math-error">\\href{javascript:alert(1)}{x}</code> and \\(x^2\\)</p>\n'
+
+
+@pytest.mark.parametrize(("latex", "prefix", "binary"), [
+    (r"V_m = -62\,\mathrm{mV}", 1, 0),      # after "=": a sign, not a subtraction
+    (r"(-5) \times -2", 2, 0),              # after "(" and "×"
+    (r"-62 + 3", 0, 1),                     # first in its row: MathML makes it a prefix already
+    (r"(a) - 1", 0, 1),                     # after a closing fence: a subtraction
+    (r"a - -1", 1, 1),
+])
+def test_a_minus_after_an_operator_is_a_sign(latex: str, prefix: int, binary: int) -> None:
+    from problemgen.render import latex_to_mathml
+
+    mathml = latex_to_mathml(latex)
+    assert mathml.count('<mo form="prefix">&#x02212;</mo>') == prefix
+    assert mathml.count("<mo>&#x02212;</mo>") == binary
