@@ -196,13 +196,17 @@ def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
     against the new key)."""
 
     def keys(path: Path) -> dict[str, int]:
-        rows: dict[str, list[tuple[str, ...]]] = {}
+        """Student id -> a hash of their rows but the name (a chain of row hashes, in file order)."""
+        digests: dict[str, int] = {}
+        earlier = digests.get
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             next(reader, None)
             for row in reader:  # student_id, student_name, then label, slot, template, …, answer, …
-                rows.setdefault(row[0], []).append((row[0], *row[2:]))
-        return {student: hash(tuple(key)) for student, key in rows.items()}
+                student = row[0]
+                del row[1]
+                digests[student] = hash((earlier(student), *row))
+        return digests
 
     try:
         before = keys(previous)
