@@ -50,9 +50,12 @@ def student_lines(student: Student, entry: dict[str, Any]) -> StudentLines:
     """Serialise one student's manifest ``entry`` for :meth:`ManifestStreams.student`."""
     from problemgen.export.grader import grading_line
 
+    from problemgen.results import spreadsheet_text
+
+    name = spreadsheet_text(student.name)
     buffer = io.StringIO()
     csv.DictWriter(buffer, fieldnames=KEY_COLUMNS).writerows(
-        key_row(student, problem, part) for problem in entry["problems"] for part in problem["parts"])
+        key_row(student, problem, part, name) for problem in entry["problems"] for part in problem["parts"])
     return StudentLines(json.dumps(entry, sort_keys=True, ensure_ascii=False), grading_line(entry), buffer.getvalue())
 
 
@@ -95,12 +98,11 @@ KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part"
                "atol", "sigfigs", "points"]
 
 
-def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any], name: str) -> dict[str, Any]:
+    """One master-key row; ``name`` is the student's name as written to a CSV (formula-safe)."""
     e = part["expected"]
     answer = e.get("value", e.get("answer", e.get("expression")))
-    from problemgen.results import spreadsheet_text
-
-    return {"student_id": student.id, "student_name": spreadsheet_text(student.name), "label": part["label"], "slot": entry["slot"],
+    return {"student_id": student.id, "student_name": name, "label": part["label"], "slot": entry["slot"],
             "template": entry["template"], "part": part["name"], "kind": e["kind"], "answer": answer,
             "unit": e.get("unit", ""), "rtol": e.get("rtol", ""), "atol": e.get("atol", ""),
             "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
