@@ -609,6 +609,8 @@ ALLOWANCE_WARNING = 2.0
 def _check_rounding_allowance(template: Template, variants: list) -> list[Finding]:
     """A part whose answer, from the earlier parts as shown, can lie far beyond its tolerance (a
     small difference of large parts): grading accepts it, by a much wider window for those variants."""
+    from problemgen.render import unit_text
+
     findings = []
     for part in template.parts:
         wide = []
@@ -623,7 +625,7 @@ def _check_rounding_allowance(template: Template, variants: list) -> list[Findin
             findings.append(Finding(template.path, f"parts.{part.name}", (
                 f"in {len(wide)} of {len(variants)} samples the answer computed from the earlier parts as shown "
                 f"(rounded to their figures) lies far outside the tolerance (up to {widest:.1f} tolerances, e.g. "
-                f"around a key of {key:.3g}{' ' + part.unit if part.unit else ''}); grading widens those variants' tolerance to accept it; "
+                f"around a key of {key:.3g}{' ' + unit_text(part.unit) if part.unit else ''}); grading widens those variants' tolerance to accept it; "
                 "add a constraint that keeps this result away from a small difference of large numbers"), "warning"))
     return findings
 
