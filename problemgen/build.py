@@ -271,6 +271,23 @@ def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
                          f"Fix them, then check with: problemgen validate {files}")
 
 
+def _require_shown_keys_right(problem: Problem, template: Template, batch: Any) -> None:
+    """Raise :class:`BuildError` when the exam's own tolerance refuses a key as its sheet shows it
+    (``rtol = 0.0005`` on a key shown to 3 figures): students copying the printed key would be wrong."""
+    if problem.rtol is None and problem.atol is None:
+        return  # the template's tolerance: validate checks it
+    from problemgen.validate import shown_key_failures
+
+    failures = shown_key_failures(template, [batch.variant(i) for i in range(len(batch))])
+    if failures:
+        name, failed = next(iter(failures.items()))
+        shown, exact = failed[0]
+        raise BuildError(f"problem {problem.number} ({template.id}): its tolerance (rtol {problem.rtol or 0:g}, atol "
+                         f"{problem.atol or 0:g}) grades part {name}'s key as the key shows it wrong for {len(failed)} "
+                         f"of {len(batch)} students (e.g. {shown} for {exact:.6g}); widen the tolerance, or grade "
+                         "significant figures (sigfigs) instead")
+
+
 def require_gradable(exam: ExamConfig, problem: Problem, template: Template, variant: Variant) -> None:
     """Raise :class:`BuildError` when a part's grading data (as the exam grades it) is malformed:
     a symbolic key that does not parse, a negative tolerance, a choice answer that is no option.
@@ -407,6 +424,7 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
         batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys)
         require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
+        _require_shown_keys_right(problems[(slot, template_id)], template, batch)
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
         line = (f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "

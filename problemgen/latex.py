@@ -77,8 +77,28 @@ MATH_COMMANDS = frozenset("""
     infty partial nabla sum prod int iint oint forall exists neg lnot land lor angle triangle hbar ell Re Im prime
     langle rangle lbrace rbrace lbrack rbrack lvert rvert lVert rVert vert Vert lfloor rfloor lceil rceil backslash
     not emptyset varnothing dagger colon therefore because
+    lesssim gtrsim xrightarrow xleftarrow overrightarrow overleftarrow Uparrow Downarrow Updownarrow nearrow
+    searrow nwarrow swarrow hookrightarrow hookleftarrow longleftrightarrow Longleftrightarrow leftharpoonup
+    rightharpoonup leftharpoondown rightharpoondown leftrightharpoons
+    mathop mathrel mathbin mathord mathpunct mathopen mathclose medspace thickspace negmedspace negthickspace
+    upmu hline tag
     begin end
 """.split())
+#: Commands that make a compiled sheet define macros, change catcodes, open or write files, run
+#: code or link: refused with that reason (anything else unknown is merely not available).
+DANGEROUS_COMMANDS = frozenset("""
+    def edef gdef xdef let futurelet newcommand renewcommand providecommand DeclareRobustCommand newenvironment
+    renewenvironment csname endcsname expandafter catcode uccode lccode input include InputIfFileExists
+    openin openout read readline write immediate closein closeout special directlua luaexec luadirect
+    latelua luacode href url hyperref includegraphics usepackage RequirePackage documentclass makeatletter
+    makeatother scantokens detokenize everypar everymath output shipout jobname endinput
+""".split())
+#: What to write instead of a command that the sheets' LaTeX does not load a package for.
+_INSTEAD = {"ce": r"\mathrm{Na^+} (or the ion filter in jinja)", "cancel": "words (\\text{...})",
+            "color": "emphasis in the text", "textcolor": "emphasis in the text", "bm": r"\boldsymbol",
+            "degree": r"^\circ", "SI": "{{ x.tex }} (a quantity's LaTeX)", "si": "{{ x.tex }}", "unit": "{{ x.tex }}",
+            "qty": "{{ x.tex }}", "lt": "<", "gt": ">", "sgn": r"\operatorname{sgn}", "dd": r"\mathrm{d}",
+            "diff": r"\frac{d}{dx}", "abs": r"\lvert x \rvert", "norm": r"\lVert x \rVert"}
 #: Environments bank math may open with \begin{...}.
 MATH_ENVIRONMENTS = frozenset({"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases",
                                "aligned", "alignedat", "gathered", "split", "array", "subarray"})
@@ -93,12 +113,18 @@ def unsafe_tex(text: str) -> str | None:
 
     ``\\input`` is refused, ``\\\\input`` (a line break, then the word "input") is not.
     """
+    found = unsafe_tex_at(text)
+    return None if found is None else found[0]
+
+
+def unsafe_tex_at(text: str) -> tuple[str, int] | None:
+    """:func:`unsafe_tex` with the offset in ``text`` where the command starts."""
     if "\\" not in text and "^^" not in text:
         return None
     for match in _CONTROL.finditer(text):
         if match.group() == "^^":
             return ("'^^' is not allowed: TeX reads ^^ and the characters after it as another character (^^5c is a "
-                    "backslash); put a space or braces between the carets")
+                    "backslash); put a space or braces between the carets", match.start())
         command = match.group(1)
         if command is None or command in MATH_COMMANDS and command not in ("begin", "end"):
             continue
@@ -108,10 +134,14 @@ def unsafe_tex(text: str) -> str | None:
             if name in MATH_ENVIRONMENTS:
                 continue
             return (f"\\{command}{{{name}}} is not an environment bank math may use; use one of: "
-                    f"{', '.join(sorted(MATH_ENVIRONMENTS))}")
-        return (f"\\{command} is not among the LaTeX commands bank text may use (a sheet compiled with lualatex "
-                "must not define macros, open files, run code or make links); write the formula with the commands "
-                "listed in banks/README.md")
+                    f"{', '.join(sorted(MATH_ENVIRONMENTS))}", match.start())
+        if command in DANGEROUS_COMMANDS:
+            return (f"\\{command} is not allowed in bank text: a sheet compiled with lualatex must not define macros, "
+                    "open files, run code or make links", match.start())
+        instead = f"; write {_INSTEAD[command]} instead" if command in _INSTEAD else (
+            "; see the list in banks/README.md (MATH_COMMANDS in problemgen/latex.py)")
+        return (f"\\{command} is not a LaTeX command the sheets can typeset (they load no package for it){instead}",
+                match.start())
     return None
 
 
@@ -169,6 +199,29 @@ def _heading(node: Node, source: str) -> str:
     return rf"\{command}*{{{_children(node, source)}}}" + "\n\n"
 
 
+#: A sub- or superscript that is a command with a braced argument, unbraced: ``E_\mathrm{Na}``.
+_UNBRACED_SCRIPT = re.compile(r"([_^])\s*(\\(?:mathrm|mathit|mathbf|mathsf|mathtt|mathcal|mathbb|boldsymbol|"
+                              r"operatorname|text|textrm|textit|textbf|textsf|texttt|textup))\s*\{")
+
+
+def _braced_scripts(math: str) -> str:
+    """``E_\\mathrm{Na}`` as ``E_{\\mathrm{Na}}``: MathJax and pdfLaTeX take the first, but under
+    lualatex's unicode-math a robust command as a bare script stops with "Missing { inserted"."""
+    out, position = [], 0
+    for match in _UNBRACED_SCRIPT.finditer(math):
+        if match.start() < position:
+            continue  # inside a script already braced
+        depth, end = 1, match.end()
+        while end < len(math) and depth:
+            depth += {"{": 1, "}": -1}.get(math[end], 0) if math[end - 1] != "\\" else 0
+            end += 1
+        if depth:
+            break  # unbalanced: leave the rest as written
+        out.append(math[position:match.start()] + match.group(1) + "{" + match.group(2) + math[match.end() - 1:end] + "}")
+        position = end
+    return "".join(out) + math[position:]
+
+
 def _math(display: bool) -> Callable[[Node, str], str]:
     def render(node: Node, source: str) -> str:
         # NB: templates are checked when they load, but text can build a command as it renders
@@ -177,6 +230,8 @@ def _math(display: bool) -> Callable[[Node, str], str]:
         if problem is not None:
             raise LatexError(f"the formula {node.content.strip()[:80]!r} cannot be written to LaTeX: {problem}")
         content = _BLANK_LINE.sub("\n", node.content.strip())  # a blank line is an error in math
+        if "_\\" in content or "^\\" in content:
+            content = _braced_scripts(content)
         if not display:
             return rf"\({content}\)"
         return rf"\[{content}\]" + ("\n\n" if node.type == "math_block" else "")

@@ -613,11 +613,25 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         return _SLOT.format(len(numbers) - 1)
 
     latex = _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", latex)
+    if "\\begin{" in latex:
+        latex = _ALIGNMENT.sub(_as_array, latex)
     shape = _NUMBER.sub(slot, _UPRIGHT_LETTER.sub(r"\\text{\1}", latex))
     pieces = _convert_shape(shape, display)
     if pieces is None:
         return f'<code class="math-error">{html.escape(latex)}</code>'
     return _fill(pieces, numbers)
+
+
+#: amsmath alignments, which latex2mathml runs onto one line with raw "&": drawn as arrays of
+#: right- and left-aligned columns instead (the PDF's LaTeX keeps them as written).
+_ALIGNMENT = re.compile(r"\\(begin|end)\{(aligned|split|gathered|alignedat)\}(\{\d+\})?")
+
+
+def _as_array(match: re.Match[str]) -> str:
+    if match.group(1) == "end":
+        return r"\end{array}"
+    columns = "c" if match.group(2) == "gathered" else "rl" * 8
+    return rf"\begin{{array}}{{{columns}}}"
 
 
 @functools.lru_cache(maxsize=8192)

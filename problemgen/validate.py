@@ -577,28 +577,35 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
     return findings
 
 
-def _check_shown_key(template: Template, variants: list) -> list[Finding]:
-    """The key as the sheet shows it (rounded to the part's figures) must grade correct: a key
-    printed to fewer figures than the tolerance needs marks students who copy it wrong."""
+def shown_key_failures(template: Template, variants: list) -> dict[str, list[tuple[str, float]]]:
+    """Numeric part -> (key as shown, exact key) for each variant whose key, as the sheet shows it
+    (rounded to the part's figures), its own tolerance grades wrong."""
     from problemgen.grading import check_answer
     from problemgen.render import Quantity
     from problemgen.sheets import expected
 
-    findings = []
+    failures: dict[str, list[tuple[str, float]]] = {}
     for part in template.parts:
         if part.kind != "numeric":
             continue
-        failed = []
         for variant in variants:
             answer = next(a for a in variant.answers if a.part == part.name)
             shown = str(Quantity(float(answer.display), part.unit, part.sigfigs or 3))
             if check_answer(shown, expected(template, part, answer))["verdict"] != "correct":
-                failed.append((shown, float(answer.display)))
-        if failed:
-            shown, exact = failed[0]
-            findings.append(Finding(template.path, f"parts.{part.name}.sigfigs", (
-                f"the key as shown is graded wrong in {len(failed)} of {len(variants)} samples (e.g. {shown!r} for "
-                f"{exact:.6g}, {part.sigfigs or 3} figures); show more figures or widen the tolerance")))
+                failures.setdefault(part.name, []).append((shown, float(answer.display)))
+    return failures
+
+
+def _check_shown_key(template: Template, variants: list) -> list[Finding]:
+    """The key as the sheet shows it must grade correct: a key printed to fewer figures than the
+    tolerance needs marks students who copy it wrong."""
+    findings = []
+    for name, failed in shown_key_failures(template, variants).items():
+        shown, exact = failed[0]
+        figures = next(p for p in template.parts if p.name == name).sigfigs or 3
+        findings.append(Finding(template.path, f"parts.{name}.sigfigs", (
+            f"the key as shown is graded wrong in {len(failed)} of {len(variants)} samples (e.g. {shown!r} for "
+            f"{exact:.6g}, {figures} figures); show more figures or widen the tolerance")))
     return findings
 
 

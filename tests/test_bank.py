@@ -46,8 +46,8 @@ def test_the_base_template_is_valid(tmp_path: Path) -> None:
     assert report.capacity == 3 * 4
 
 
-TEX_REFUSED = ("is not among the LaTeX commands bank text may use (a sheet compiled with lualatex must not define "
-               "macros, open files, run code or make links); write the formula with the commands listed in banks/README.md")
+TEX_REFUSED = ("is not allowed in bank text: a sheet compiled with lualatex must not define macros, open files, run "
+               "code or make links")
 
 # GIVEN a valid template with one edit, WHEN it is loaded, THEN the error names file, key and fix.
 LOAD_ERRORS = [
@@ -117,6 +117,9 @@ LOAD_ERRORS = [
      "In {path}, key solution: line 1: \\directlua " + TEX_REFUSED),
     ("tex-in-a-jinja-string", ('solution = "{{ work.E }}"', r"""solution = "{{ work.E }}\n\n$x = {{ '\\\\input' }}{a}$" """),
      "In {path}, key solution: line 3: \\input " + TEX_REFUSED),
+    ("tex-line-of-the-command", ('solution = "{{ work.E }}"', r'solution = "{{ work.E }}\n\nSo\n$\\ce{K+}$"'),
+     "In {path}, key solution: line 4: \\ce is not a LaTeX command the sheets can typeset (they load no package for "
+     "it); write \\mathrm{{Na^+}} (or the ion filter in jinja) instead"),
     ("tex-href-in-a-prompt", ('name = "E"\n', 'name = "E"\nprompt = "See $\\\\href{javascript:alert(1)}{this}$"\n'),
      "In {path}, key parts.E.prompt: line 1: \\href " + TEX_REFUSED),
     ("tex-caret-notation", ("inside at 37", "inside ($x^^5cinput$) at 37"),

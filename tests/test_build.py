@@ -756,3 +756,13 @@ def test_names_no_font_can_print_are_noted(tmp_path: Path, monkeypatch: pytest.M
     students = [Student("s1", "山田 Taro", ""), Student("s2", "Nguyễn", "")]
     # THEN a name no font can print is noted, with how to fix it
     assert _missing_glyphs(students) == expected
+
+
+def test_a_tolerance_that_refuses_the_printed_key_stops_the_build(exam_dir: Path) -> None:
+    # GIVEN an exam tolerance far tighter than the figures the key is shown with
+    _edit(exam_dir, "exam.toml", "tolerance = { rtol = 0.02 }", "tolerance = { rtol = 0.00001 }")
+    # WHEN it is built, THEN it is refused: students copying the printed key would be marked wrong
+    with pytest.raises(BuildError) as caught:
+        build(exam_dir)
+    assert str(caught.value).startswith("problem 2 (test-driving): its tolerance (rtol 1e-05, atol 0) grades part ")
+    assert str(caught.value).endswith("widen the tolerance, or grade significant figures (sigfigs) instead")

@@ -209,8 +209,10 @@ def test_sheet_and_key_compile_with_lualatex_and_show_the_students_numbers(exam_
 
 # GIVEN math from a shared bank that a compiled sheet would run, WHEN it is checked (on loading a
 # template, and again when the LaTeX is written), THEN it is refused, saying why and what to use.
-REFUSED = ("is not among the LaTeX commands bank text may use (a sheet compiled with lualatex must not define macros, "
-           "open files, run code or make links); write the formula with the commands listed in banks/README.md")
+REFUSED = ("is not allowed in bank text: a sheet compiled with lualatex must not define macros, open files, run code "
+           "or make links")
+UNKNOWN = ("is not a LaTeX command the sheets can typeset (they load no package for it); see the list in banks/README.md "
+           "(MATH_COMMANDS in problemgen/latex.py)")
 UNSAFE_MATH = [
     ("directlua", r"\directlua{os.remove('x')}", "\\directlua " + REFUSED),
     ("input", r"x = \input{/etc/passwd}", "\\input " + REFUSED),
@@ -219,7 +221,9 @@ UNSAFE_MATH = [
     ("def", r"\def\x{1}", "\\def " + REFUSED),
     ("csname", r"\csname input\endcsname", "\\csname " + REFUSED),
     ("href", r"\href{javascript:alert(1)}{x}", "\\href " + REFUSED),
-    ("unicode-letters", r"\piñ", "\\piñ " + REFUSED),
+    ("unicode-letters", r"\piñ", "\\piñ " + UNKNOWN),
+    ("no-package", r"\ce{Na+}", "\\ce is not a LaTeX command the sheets can typeset (they load no package for it); "
+                                "write \\mathrm{Na^+} (or the ion filter in jinja) instead"),
     ("caret-notation", r"x^^5cinput{a}", "'^^' is not allowed: TeX reads ^^ and the characters after it as another "
                                          "character (^^5c is a backslash); put a space or braces between the carets"),
     ("environment", r"\begin{filecontents}{a.lua}", "\\begin{filecontents} is not an environment bank math may use; "
@@ -255,3 +259,24 @@ def test_every_command_of_the_built_in_banks_is_allowed() -> None:
     used = {command for path in builtin_banks_dir().rglob("*.toml")
             for command in re.findall(r"\\([A-Za-z]+)", path.read_text(encoding="utf-8"))}
     assert used - MATH_COMMANDS <= {"n"}  # \n only inside jinja strings
+
+
+@pytest.mark.parametrize("math", [r"\begin{array}{ll} a & b \\ \hline c & d \end{array}", r"x = 1 \tag{1}",
+                                  r"a \lesssim b \gtrsim c", r"A \xrightarrow{k} B", r"\mathop{\mathrm{sgn}} x",
+                                  r"a \medspace b \thickspace c", r"\upmu", r"\Uparrow \nearrow \hookrightarrow"])
+def test_ordinary_math_is_allowed(math: str) -> None:
+    from problemgen.latex import unsafe_tex
+
+    assert unsafe_tex(math) is None
+
+
+@pytest.mark.parametrize(("math", "written"), [
+    (r"E_\mathrm{Na} = 1", r"E_{\mathrm{Na}} = 1"),
+    (r"g_\text{GABA}^\mathrm{A}", r"g_{\text{GABA}}^{\mathrm{A}}"),
+    (r"a_\mathrm{b{c}d} + E_\mathrm{K}", r"a_{\mathrm{b{c}d}} + E_{\mathrm{K}}"),
+    (r"E_{\mathrm{Na}}", r"E_{\mathrm{Na}}"),
+    (r"x^\frac{1}{2}", r"x^\frac{1}{2}"),  # two arguments: as written
+])
+def test_a_command_as_a_bare_script_is_braced_for_lualatex(math: str, written: str) -> None:
+    # E_\mathrm{Na} stops lualatex (unicode-math) with "Missing { inserted"; E_{\mathrm{Na}} does not.
+    assert markdown_to_latex(f"So ${math}$.").strip() == rf"So \({written}\)."

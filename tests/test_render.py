@@ -298,3 +298,16 @@ def test_a_minus_after_an_operator_is_a_sign(latex: str, prefix: int, binary: in
     mathml = latex_to_mathml(latex)
     assert mathml.count('<mo form="prefix">&#x02212;</mo>') == prefix
     assert mathml.count("<mo>&#x02212;</mo>") == binary
+
+
+@pytest.mark.parametrize(("latex", "rows"), [
+    (r"\begin{aligned} E &= 61.5 \log 10 \\ &= 61.5\,\mathrm{mV} \end{aligned}", 2),
+    (r"\begin{alignedat}{2} a &= 1 & b &= 2 \end{alignedat}", 1),
+    (r"\begin{gathered} a = 1 \\ b = 2 \end{gathered}", 2),
+])
+def test_alignments_are_drawn_as_tables_not_raw_ampersands(latex: str, rows: int) -> None:
+    from problemgen.render import latex_to_mathml
+
+    mathml = latex_to_mathml(latex)
+    assert "&<" not in mathml and "<mi>&" not in mathml  # latex2mathml alone writes <mi>&</mi>
+    assert mathml.count("<mtr>") == rows
