@@ -476,6 +476,19 @@ def render_text(source: str, context: dict[str, Any], where: str) -> str:
         raise _render_error(error, context, where) from None
 
 
+#: jinja's sandbox refusing a method: "access to attribute 'replace' of 'str' object is unsafe."
+_UNSAFE_METHOD = re.compile(r"access to attribute '(\w+)' of '(\w+)' object is unsafe\.?")
+#: What bank text uses instead of a refused method.
+_METHOD_INSTEAD = {
+    "replace": "use the replace filter: {{ text | replace('a', 'b') }}",
+    "join": "use the join filter: {{ items | join(', ') }}",
+    "append": "build the list whole ([a, b] + [c]), or keep a value across a loop with namespace()",
+    "extend": "build the list whole ([a, b] + [c, d])",
+    "format": "use the format filter: {{ '%.2f' | format(x) }}",
+    "zfill": "use the format filter: {{ '%03d' | format(n) }}",
+}
+
+
 def _render_error(error: Exception, context: dict[str, Any], where: str) -> ProblemgenError:
     """The located error for an exception raised while bank text renders (never a traceback)."""
     if isinstance(error, ProblemgenError):
@@ -483,6 +496,10 @@ def _render_error(error: Exception, context: dict[str, Any], where: str) -> Prob
     if isinstance(error, jinja2.UndefinedError):
         return RenderError(where, _undefined_problem(str(error.message), context))
     if isinstance(error, jinja2.TemplateError):
+        unsafe = _UNSAFE_METHOD.fullmatch(str(error))
+        if unsafe and unsafe.group(1) in _METHOD_INSTEAD:
+            return RenderError(where, f"{unsafe.group(2)}.{unsafe.group(1)}() is not available in bank text; "
+                                      f"{_METHOD_INSTEAD[unsafe.group(1)]}")
         return RenderError(where, str(error))
     if isinstance(error, RecursionError):
         return RenderError(where, "macros or loops call themselves too deeply to render; remove the recursion")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import html as html_module
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -242,10 +243,19 @@ def _texts(template: Template) -> list[tuple[str, str]]:
     return texts
 
 
+#: A formula that latex2mathml could not convert, as the HTML shows it.
+_MATH_ERROR = re.compile(r'<code class="math-error">(.*?)</code>', re.S)
+#: Display math ($$ ... $$), where Markdown reads no lists.
+_DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.S)
+
+
 def _check_line_starts(template: Template) -> list[Finding]:
     findings = []
     for key, text in _texts(template):
+        display = [m.span() for m in _DISPLAY_MATH.finditer(text or "")]
         for match in _VALUE_OPENS_LINE.finditer(text or ""):
+            if any(start < match.start() < end for start, end in display):
+                continue  # inside $$ ... $$ a line start is math, not a list marker
             line = text.count("\n", 0, match.start()) + 1
             findings.append(Finding(template.path, key, f"line {line} of this text starts with {match.group(1)}; "
                                     "where a value prints with a trailing point (120 to three significant figures is "
@@ -669,7 +679,15 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
             unsafe = unsafe_tex(text)  # a command the text builds as it renders (checked in its source on loading)
             if unsafe is not None:
                 return [*findings, Finding(template.path, label, f"as rendered: {unsafe}")]
-            html = re.sub(r"<math.*?</math>", "", problem.html(text), flags=re.S)
+            html = problem.html(text)
+            failed = _MATH_ERROR.search(html)
+            if failed:
+                findings.append(Finding(template.path, label, (
+                    f"the formula {html_module.unescape(failed.group(1))[:80]!r} cannot be drawn as MathML (the HTML "
+                    "sheet would show it as code); simplify it, and brace a cell or row that starts with a bracket "
+                    "({[X]_o}: a leading [ reads as an optional argument)")))
+                return findings
+            html = re.sub(r"<math.*?</math>", "", html, flags=re.S)
             left = _LATEX_LEFT.search(html)
             if left:
                 findings.append(Finding(template.path, label, f"LaTeX {left.group()!r} survives in the HTML; "

@@ -198,6 +198,16 @@ VALIDATION_ERRORS = [
     ("unphysical-range", ("range = [120, 150]", "range = [-20, 150]"),
      "error: In {path}, key params: some draws are outside what the physics allows (nernst: c_in must be > 0 "
      "(mol/m^3), got -10.0); narrow the ranges of the parameters it is given"),
+    ("formula-not-drawable", ("inside at 37 °C.", "inside at 37 °C: $\\\\begin{pmatrix}[K]_o & 1\\\\end{pmatrix}$."),
+     "error: In {path}, key statement: the formula '\\\\begin{{pmatrix}}[K]_o & 1\\\\end{{pmatrix}}' cannot be drawn as "
+     "MathML (the HTML sheet would show it as code); simplify it, and brace a cell or row that starts with a bracket "
+     "({{[X]_o}}: a leading [ reads as an optional argument)"),
+    ("method-replace", ('solution = "{{ work.E }}"', """solution = '{{ "ab".replace("a", "b") }}'"""),
+     "error: In {path}, key solution: str.replace() is not available in bank text; use the replace filter: "
+     "{{{{ text | replace('a', 'b') }}}}"),
+    ("method-append", ('solution = "{{ work.E }}"', "solution = '{% set l = [] %}{{ l.append(1) }}'"),
+     "error: In {path}, key solution: list.append() is not available in bank text; build the list whole ([a, b] + "
+     "[c]), or keep a value across a loop with namespace()"),
     ("key-shown-too-coarsely", ("sigfigs = 3\n", "sigfigs = 2\n"),
      "error: In {path}, key parts.E.sigfigs: the key as shown is graded wrong in 7 of 50 samples (e.g. "
      "'−1.0 × 10² mV' for -104.555, 2 figures); show more figures or widen the tolerance"),
@@ -515,3 +525,9 @@ sigfigs = 3
     (report,) = validate_paths([path], samples=50)
     assert (f"error: In {path}, key parts.E.misconceptions: in 50 of 50 samples an option shows the answer of the later "
             "part E_inverted; drop the misconception that gives it, or ask for that part first") in map(str, report.findings)
+
+
+def test_a_value_opening_a_line_inside_display_math_is_not_a_list(tmp_path: Path) -> None:
+    text = VALID.replace("K+ is {{ c_out }} outside", "K+ is\\n$$\\n{{ c_out.tex }} + 1\\n$$\\noutside", 1)
+    (report,) = validate_paths([write(tmp_path, text)], samples=20)
+    assert report.findings == ()

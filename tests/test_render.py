@@ -208,8 +208,11 @@ HOSTILE_TEXTS = [
      "the field {:>999999999} of '{:>999999999}' is too wide; use a width and precision of at most 100"),
     ("str-format-sized-by-argument", "{{ '{:>{}}'.format(1, 10**9) }}",
      "the field {:>{}} of '{:>{}}' is too wide; use a width and precision of at most 100"),
-    ("growing-method", "{{ 'a'.zfill(10**9) }}", "access to attribute 'zfill' of 'str' object is unsafe."),
-    ("mutating-method", "{{ [1].append(2) }}", "access to attribute 'append' of 'list' object is unsafe."),
+    ("growing-method", "{{ 'a'.zfill(10**9) }}",
+     "str.zfill() is not available in bank text; use the format filter: {{ '%03d' | format(n) }}"),
+    ("mutating-method", "{{ [1].append(2) }}",
+     "list.append() is not available in bank text; build the list whole ([a, b] + [c]), or keep a value across a "
+     "loop with namespace()"),
     ("replace-filter", "{{ 'ab' | replace('a', 'b' * 99999) | replace('b', 'c' * 1000) }}",
      "the replace filter makes 100,000,000 characters or items, more than the 100,000 bank text may build; build "
      "smaller texts and lists"),
