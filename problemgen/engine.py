@@ -134,6 +134,7 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
         worst = max(failures, key=failures.get) if any(failures.values()) else "uniqueness"
         example = f" (for example with {examples[worst]})" if worst in examples else ""
         fix = ("add a constraint that excludes these givens" if worst.startswith("answer ")
+               else "change the derived formula or narrow the ranges it reads" if worst.startswith("derived ")
                else "widen the parameter ranges or relax the constraint")
         raise SamplingError(
             f"template {template.id!r} ({template.path}): {pending.size} of {n} variants found no acceptable "

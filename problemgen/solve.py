@@ -122,7 +122,8 @@ class TemplateSolver:
         return self._compiled[table_key]
 
     def evaluate(self, values: Mapping[str, np.ndarray], table_key: str = "", table: Functions = FUNCTIONS,
-                 stop_after: str | None = None, earlier_parts_right: bool = False) -> dict[str, Any]:
+                 stop_after: str | None = None, earlier_parts_right: bool = False,
+                 derived_only: bool = False) -> dict[str, Any]:
         """Evaluate derived parameters and answers for displayed random values (arrays).
 
         With ``earlier_parts_right``, the parts before ``stop_after`` keep their right values (from
@@ -145,6 +146,8 @@ class TemplateSolver:
                 display = round_sig(display, param.sigfigs) if param.sigfigs else np.round(display, param.decimals)
                 value = display * self.factors[param.name]
             env[param.name] = value
+        if derived_only:
+            return env
         for part in self.template.parts:
             if right is not None and part.name != stop_after:
                 env[part.name] = right[part.name]
@@ -178,6 +181,9 @@ class TemplateSolver:
             closures = self.closures("", FUNCTIONS)
             n = rows if rows is not None else len(next(iter(values.values()))) if values else 1
             failures: dict[str, np.ndarray] = {}
+            for param in self.template.params:
+                if param.kind == "derived":
+                    failures[f"derived {param.name}"] = ~np.isfinite(np.broadcast_to(env[param.name], (n,)))
             for i, (source, _) in enumerate(self.template.constraints):
                 holds = np.broadcast_to(np.asarray(closures[f"constraint {i}"](env), dtype=bool), (n,))
                 failures[source] = ~holds

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from problemgen import expr
 from problemgen.errors import GradingSpecError, PhysicsInputError, ProblemgenError
 from problemgen.functions import RESULT_UNITS
 from problemgen.model import Template
+
+if TYPE_CHECKING:
+    from problemgen.solve import TemplateSolver
 
 MIN_ACCEPTANCE = 0.02
 Dims = tuple[Fraction, ...]
@@ -145,6 +149,11 @@ def _dimension_name(dims: Dims) -> str:
     return dimension_name(tuple(int(d) for d in dims))
 
 
+def _a(name: str) -> str:
+    """``name`` with its indefinite article: "an electric field", "a voltage"."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _check_dimensions(template: Template) -> list[Finding]:
     findings: list[Finding] = []
     names: dict[str, Dims | None] = {}
@@ -160,8 +169,8 @@ def _check_dimensions(template: Template) -> list[Finding]:
             declared = _dims(param.unit)
             if found is not None and param.unit and found != declared and param.unit != "degC":
                 findings.append(Finding(template.path, f"params.{param.name}.unit",
-                                        f"the expression gives a {_dimension_name(found)} but the unit {param.unit!r} is a "
-                                        f"{_dimension_name(declared)}; fix the unit or the expression"))
+                                        f"the expression gives {_a(_dimension_name(found))} but the unit {param.unit!r} is "
+                                        f"{_a(_dimension_name(declared))}; fix the unit or the expression"))
             names[param.name] = declared if param.unit else found
         else:
             names[param.name] = _dims(param.unit)
@@ -184,12 +193,12 @@ def _check_dimensions(template: Template) -> list[Finding]:
             if found is not None and found != declared and not part.unit:
                 example = _EXAMPLE_UNITS.get(_dimension_name(found))
                 findings.append(Finding(template.path, f"parts.{part.name}.unit",
-                                        f"missing: the answer is a {_dimension_name(found)}; add its display unit"
+                                        f"missing: the answer is {_a(_dimension_name(found))}; add its display unit"
                                         + (f" (unit = \"{example}\", say)" if example else "")))
             elif found is not None and found != declared:
                 findings.append(Finding(template.path, f"parts.{part.name}.unit",
-                                        f"the answer is a {_dimension_name(found)} but the unit {part.unit!r} is a "
-                                        f"{_dimension_name(declared)}; use a unit of {_dimension_name(found)}"))
+                                        f"the answer is {_a(_dimension_name(found))} but the unit {part.unit!r} is "
+                                        f"{_a(_dimension_name(declared))}; use a unit of {_dimension_name(found)}"))
             names[part.name] = declared
         else:
             names[part.name] = None
@@ -199,7 +208,7 @@ def _check_dimensions(template: Template) -> list[Finding]:
 def _mismatch_finding(template: Template, key: str, source: str, error: _DimensionMismatch) -> Finding:
     right = "unknown" if error.right is None else _dimension_name(error.right)
     return Finding(template.path, key, f"column {error.node.column}: cannot {'add' if error.node.op == '+' else 'subtract'} "
-                   f"a {right} and a {_dimension_name(error.left)} in {source!r}; convert one side")
+                   f"{_a(right)} and {_a(_dimension_name(error.left))} in {source!r}; convert one side")
 
 
 _LATEX_LEFT = re.compile(r"\\[A-Za-z]+|\$")
@@ -292,9 +301,11 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
             findings.append(Finding(template.path, f"params.{name}", "has no values to draw from; check its range and step"))
     seeds = [hashlib.sha256(f"validate/{template.id}/{i}".encode()).digest() for i in range(samples)]
     words = random_words(seeds, 0, len(random_params(template)))
+    drawn = draw(template, grids, words).values
     try:
-        solved = solver.solve(draw(template, grids, words).values, samples)
+        solved = solver.solve(drawn, samples)
     except PhysicsInputError as error:
+        findings += _non_finite_derived(template, solver, drawn, samples)
         findings.append(Finding(template.path, "params", f"some draws are outside what the physics allows ({error}); "
                                 "narrow the ranges of the parameters it is given"))
         return TemplateReport(template.id, template.path, tuple(findings), samples, 0.0, None,
@@ -304,6 +315,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
         worst = max(solved.failures, key=lambda k: int(np.count_nonzero(solved.failures[k])))
         findings.append(Finding(template.path, "constraints", f"only {acceptance:.1%} of draws are accepted; "
                                 f"{worst!r} fails most often; widen the ranges or relax the constraint"))
+    findings += _non_finite_derived(template, solver, drawn, samples)
     for source, failed in solved.failures.items():
         if source.startswith("answer ") and np.any(failed):
             findings.append(Finding(template.path, f"parts.{source[7:]}", f"is not finite for {np.count_nonzero(failed)} of "
@@ -584,6 +596,26 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions", (
                     f"in {leaks} of {len(variants)} samples an option shows the answer of the later part {other.name}; "
                     "drop the misconception that gives it, or ask for that part first")))
+    return findings
+
+
+def _non_finite_derived(template: Template, solver: TemplateSolver, drawn: dict[str, np.ndarray],
+                        samples: int) -> list[Finding]:
+    """A derived parameter that overflows or is undefined (``10^10^10``, ``log(0)``) in some draws."""
+    try:
+        with np.errstate(all="ignore"):
+            env = solver.evaluate(drawn, derived_only=True)
+    except (PhysicsInputError, ArithmeticError, ValueError):
+        return []
+    findings = []
+    for param in template.params:
+        if param.kind == "derived":
+            value = np.broadcast_to(np.asarray(env[param.name], dtype=float), (samples,))
+            bad = ~np.isfinite(value)
+            if np.any(bad):
+                findings.append(Finding(template.path, f"params.{param.name}",
+                                        f"is {value[bad][0]:g} (not a finite number) for {np.count_nonzero(bad)} of {samples} "
+                                        f"draws of {param.expression!r}; change the formula or narrow the ranges it reads"))
     return findings
 
 

@@ -213,6 +213,19 @@ VALIDATION_ERRORS = [
      "'−1.0 × 10² mV' for -104.555, 2 figures); show more figures or widen the tolerance"),
     ("tex-built-while-rendering", ('solution = "{{ work.E }}"', r"""solution = "$x = {{ '\\\\' ~ 'input' }}{a}$" """),
      "error: In {path}, key solution: as rendered: \\input " + TEX_REFUSED),
+    ("derived-overflows", ('step = 10, unit = "mM" }\n', 'step = 10, unit = "mM" }\n'
+                           'big = { derived = "10^10^10^10", hidden = true }\n'),
+     "error: In {path}, key params.big: is inf (not a finite number) for 50 of 50 draws of '10^10^10^10'; change the "
+     "formula or narrow the ranges it reads"),
+    ("derived-overflows-into-physics",
+     ('step = 10, unit = "mM" }\n\n[[parts]]\nname = "E"\nvalue = "nernst(c_out, c_in,',
+      'step = 10, unit = "mM" }\nbig = { derived = "c_in * 10^10^10^10", unit = "mM", hidden = true }\n\n'
+      '[[parts]]\nname = "E"\nvalue = "nernst(c_out, big,'),
+     "error: In {path}, key params.big: is inf (not a finite number) for 50 of 50 draws of 'c_in * 10^10^10^10'; "
+     "change the formula or narrow the ranges it reads"),
+    ("unit-mismatch-article", ('unit = "mV"', 'unit = "V/m"'),
+     "error: In {path}, key parts.E.unit: the answer is a voltage but the unit 'V/m' is an electric field; use a unit "
+     "of voltage"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 of this text starts with {{{{ c_out }}}}; where a value prints with a "
      "trailing point (120 to three significant figures is '120. mV'), Markdown reads the line as a numbered list, so "
