@@ -233,6 +233,9 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
     for name_, bound in (("rtol", fields["rtol"]), ("atol", fields["atol"])):
         if not (math.isfinite(bound) and bound >= 0):
             raise t.fail(name_, f"must be a finite number >= 0, got {bound:g}")
+    if fields["rtol"] >= 1:
+        raise t.fail("rtol", f"must be below 1 (a fraction: 0.02 for 2 %), got {fields['rtol']:g}; "
+                     "rtol = 1 would accept anything from 0 to twice the key")
     if not (math.isfinite(fields["points"]) and fields["points"] >= 0):
         raise r.fail("points", f"must be a finite number >= 0, got {fields['points']:g}")
     if fields["options"]:

@@ -73,6 +73,12 @@ LOAD_ERRORS = [
      "In {path}, key params.c_out.range: must be [low, high] of finite numbers with low <= high, got [5, 3]"),
     ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
      "In {path}, key parts.E.tolerance.rtol: must be a finite number >= 0, got -0.01"),
+    ("percent-as-rtol", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = 1 }\n'),
+     "In {path}, key parts.E.tolerance.rtol: must be below 1 (a fraction: 0.02 for 2 %), got 1; rtol = 1 would "
+     "accept anything from 0 to twice the key"),
+    ("huge-rtol", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = 1e308 }\n'),
+     "In {path}, key parts.E.tolerance.rtol: must be below 1 (a fraction: 0.02 for 2 %), got 1e+308; rtol = 1 would "
+     "accept anything from 0 to twice the key"),
     ("no-significant-figures", ("sigfigs = 3", "sigfigs = 0"),
      "In {path}, key parts.E.sigfigs: must be a whole number from 1 to 15, got 0"),
     ("id-with-spaces", ('id = "tiny"', 'id = "tiny one"'),
