@@ -238,6 +238,9 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
                      "rtol = 1 would accept anything from 0 to twice the key")
     if not (math.isfinite(fields["points"]) and fields["points"] >= 0):
         raise r.fail("points", f"must be a finite number >= 0, got {fields['points']:g}")
+    _check_plain(r, "label", fields["label"])
+    for option in fields["options"]:
+        _check_plain(r, "options", option)
     if fields["options"]:
         strays = sorted(set(fields["option_labels"].values()) - set(fields["options"]))
         if strays:
@@ -388,6 +391,7 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
         texts.append(("figure.caption", figure.caption))
     for key, text in texts:
         _check_tex(r, key, text)
+    _check_plain(r, "title", r.get("title", str))
     return Template(
         id=template_id, title=r.get("title", str),
         topic=r.get("topic", str), section=r.get("section", str, describe="the seed section it teaches"),
@@ -429,6 +433,17 @@ def _check_symbolic(r: _Reader, fields: dict[str, Any]) -> None:
 
 #: A template id: it appears in exam configs, seeds and the manifest.
 _TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+_MATH_MARKUP = re.compile(r"\$|\\[A-Za-z]")
+
+
+def _check_plain(r: _Reader, key: str, text: object) -> None:
+    """Titles, labels and options are plain text: forms, CSV headers and LMS pools show them as typed."""
+    if isinstance(text, str) and (found := _MATH_MARKUP.search(text)):
+        raise r.fail(key, f"'{text}' is plain text (answer forms, spreadsheets and LMS exports show it as typed), "
+                          f"so {'$...$' if found.group() == '$' else 'LaTeX'} would print raw; write it in words or "
+                          "Unicode (E_K, Δψ, µA/cm²), and keep math for the statement and prompts")
 
 
 def _check_tex(r: _Reader, key: str, text: str) -> None:

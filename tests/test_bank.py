@@ -73,6 +73,14 @@ LOAD_ERRORS = [
      "In {path}, key params.c_out.range: must be [low, high] of finite numbers with low <= high, got [5, 3]"),
     ("negative-tolerance", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = -0.01 }\n'),
      "In {path}, key parts.E.tolerance.rtol: must be a finite number >= 0, got -0.01"),
+    ("math-in-title", ('title = "Tiny"', "title = 'The $E_\\mathrm{K}$ problem'"),
+     "In {path}, key title: 'The $E_\\mathrm{{K}}$ problem' is plain text (answer forms, spreadsheets and LMS exports "
+     "show it as typed), so $...$ would print raw; write it in words or Unicode (E_K, Δψ, µA/cm²), and keep math for "
+     "the statement and prompts"),
+    ("latex-in-label", ('name = "E"\n', "name = 'E'\nlabel = '\\Delta\\psi'\n"),
+     "In {path}, key parts.E.label: '\\Delta\\psi' is plain text (answer forms, spreadsheets and LMS exports "
+     "show it as typed), so LaTeX would print raw; write it in words or Unicode (E_K, Δψ, µA/cm²), and keep math for "
+     "the statement and prompts"),
     ("percent-as-rtol", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { rtol = 1 }\n'),
      "In {path}, key parts.E.tolerance.rtol: must be below 1 (a fraction: 0.02 for 2 %), got 1; rtol = 1 would "
      "accept anything from 0 to twice the key"),
