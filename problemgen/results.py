@@ -252,7 +252,9 @@ def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[Student
         writer.writeheader()
         for result in results:
             entry = students[result.student_id]
-            writer.writerow({"Email address": entry.email, "ID number": entry.sis_id or result.student_id,
+            # A Canvas roster's SIS Login ID may be a user name: only an address goes under "Email address".
+            email = entry.email if "@" in entry.email else ""
+            writer.writerow({"Email address": email, "ID number": entry.sis_id or result.student_id,
                              "Full name": spreadsheet_text(result.name), title: _lms_score(result)})
 
 
