@@ -8,7 +8,8 @@ Recognised layouts (by their header row):
   skipped; the Canvas ``ID`` is the id, the SIS User ID is kept as ``sis_id`` and the SIS Login
   ID (an email address or a user name) as ``email``, the login Canvas and graders match;
 - Moodle grades export: ``First name, Last name (or Surname), ID number, ..., Email address``;
-  the id is the ``ID number``, or the email address where that is blank (with a notice).
+  the id is the ``ID number``, or the email address where that is blank (with a notice); German
+  (``Vorname, Nachname, ID-Nummer, E-Mail-Adresse``) and French headers are read too.
 
 The file is read as standard CSV (RFC 4180 quoting, ``""`` inside a quoted cell), with commas,
 semicolons or tabs, any line endings (CR-only from old Excel for Mac too), in UTF-8, UTF-16 with a
@@ -135,6 +136,9 @@ def read_roster(path: str | Path) -> Roster:
         raise ConfigError(shown, "row 1", "has no header; start with a header row such as id,name,email")
     header = [cell.strip() for cell in rows[0]]
     lower = [cell.lower() for cell in header]
+    translated = [_MOODLE_HEADERS.get(cell, cell) for cell in lower]
+    if "first name" in translated and "last name" in translated:  # a Moodle export in German or French
+        lower = translated
     if _is_canvas(lower):
         layout = _canvas(lower)
     elif "id number" in lower or ("first name" in lower and "email address" in lower):
@@ -198,6 +202,14 @@ def canvas_points_possible(path: str | Path, column: str) -> float | None:
 
 def _cell(row: list[str], column: int | None) -> str:
     return row[column].strip() if column is not None and column < len(row) else ""
+
+
+# Moodle names its export's columns in the site's language; these are Moodle's own German and French strings.
+_MOODLE_HEADERS = {
+    "vorname": "first name", "nachname": "last name", "id-nummer": "id number", "e-mail-adresse": "email address",
+    "prénom": "first name", "nom": "last name", "numéro d'identification": "id number",
+    "adresse de courriel": "email address",
+}
 
 
 def _column(lower: list[str], *names: str) -> int | None:

@@ -35,6 +35,11 @@ READ = [
      [("s1", "A B", "a@x", ""), ("s2", "C D", "c@x", "")]),
     ("crlf-and-a-line-break-in-a-quoted-cell", 'id,name\r\ns1,"Ann\r\nLee"\r\ns2,Bo\r\n',
      [("s1", "Ann\r\nLee", "", ""), ("s2", "Bo", "", "")]),
+    ("moodle-in-german", "Vorname,Nachname,ID-Nummer,Institution,Abteilung,E-Mail-Adresse,Aufgabe: Quiz (Punkte)\n"
+                         "Jörg,Müller,4711,,,jm@uni.de,-\nAnn,Lee,,,,al@uni.de,-\n",
+     [("4711", "Jörg Müller", "jm@uni.de", "4711"), ("al@uni.de", "Ann Lee", "al@uni.de", "")]),
+    ("moodle-in-french", "Prénom,Nom,Numéro d'identification,Adresse de courriel\nÉlise,Roy,88,er@u.fr\n",
+     [("88", "Élise Roy", "er@u.fr", "88")]),
     ("tabs", "id\tname\temail\ns1\tSmith, Jr., Wei\tw@x\n", [("s1", "Smith, Jr., Wei", "w@x", "")]),
     ("semicolons-with-a-quoted-header-cell", 'id;name;"Notes, misc"\ns1;Ann;x\n', [("s1", "Ann", "", "")]),
     ("blank-cells-past-the-header", "id,name\ns1,Ann,,\n", [("s1", "Ann", "", "")]),
