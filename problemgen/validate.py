@@ -330,6 +330,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_figure(template, variants)
     findings += _check_magnitudes(template, variants)
     findings += _check_rounding_allowance(template, variants)
+    findings += _check_recomputed_parts(template)
     findings += _check_shown_key(template, variants)
     findings += _check_option_leaks(template, variants)
     findings += _check_given_answers(template, variants)
@@ -676,6 +677,49 @@ def _check_rounding_allowance(template: Template, variants: list) -> list[Findin
                 f"(rounded to their figures) lies far outside the tolerance (up to {widest:.1f} tolerances, e.g. "
                 f"around a key of {key:.3g}{' ' + unit_text(part.unit) if part.unit else ''}); grading widens those variants' tolerance to accept it; "
                 "add a constraint that keeps this result away from a small difference of large numbers"), "warning"))
+    return findings
+
+
+def _without_columns(node: object) -> object:
+    """An expression tree as nested tuples, without source positions: equal trees, equal shapes."""
+    if isinstance(node, tuple):
+        return tuple(_without_columns(item) for item in node)
+    if dataclasses.is_dataclass(node):
+        return (type(node).__name__, *(_without_columns(getattr(node, f.name))
+                                       for f in dataclasses.fields(node) if f.name != "column"))
+    return node
+
+
+def _subtrees(node: object) -> Iterable[object]:
+    yield node
+    if isinstance(node, tuple):
+        for item in node:
+            yield from _subtrees(item)
+    elif dataclasses.is_dataclass(node):
+        for field in dataclasses.fields(node):
+            yield from _subtrees(getattr(node, field.name))
+
+
+def _check_recomputed_parts(template: Template) -> list[Finding]:
+    """A part that writes out an earlier part's expression instead of naming it: the rounding
+    allowance for students who carry the earlier part's shown value applies only to named parts."""
+    findings = []
+    earlier: dict[object, str] = {}
+    for part in template.parts:
+        if part.node is None:
+            continue
+        if part.kind == "numeric":
+            shapes = {_without_columns(sub) for sub in _subtrees(part.node)
+                      if isinstance(sub, (expr.Call, expr.Binary, expr.Unary))}
+            for shape, name in earlier.items():
+                if shape in shapes:
+                    findings.append(Finding(template.path, f"parts.{part.name}.value", (
+                        f"computes part {name}'s answer again ({next(p.expression for p in template.parts if p.name == name)!r}); "
+                        f"write {name} instead, so a student who uses {name} as the key shows it is graded "
+                        "with the allowance for its rounding"), "warning"))
+                    break
+        if isinstance(part.node, (expr.Call, expr.Binary, expr.Unary)):
+            earlier[_without_columns(part.node)] = part.name
     return findings
 
 

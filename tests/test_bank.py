@@ -558,3 +558,20 @@ def test_a_value_opening_a_line_inside_display_math_is_not_a_list(tmp_path: Path
     text = VALID.replace("K+ is {{ c_out }} outside", "K+ is\\n$$\\n{{ c_out.tex }} + 1\\n$$\\noutside", 1)
     (report,) = validate_paths([write(tmp_path, text)], samples=20)
     assert report.findings == ()
+
+
+@pytest.mark.parametrize(("value", "finding"), [
+    ("nernst(c_out, c_in, 1, kelvin(37)) - 5 mV",
+     "computes part E's answer again ('nernst(c_out, c_in, 1, kelvin(37))'); write E instead, so a student who uses E "
+     "as the key shows it is graded with the allowance for its rounding"),
+    ("nernst( c_out,c_in, 1, kelvin( 37 ) ) * 2", "computes part E's answer again ('nernst(c_out, c_in, 1, kelvin(37))'); "
+     "write E instead, so a student who uses E as the key shows it is graded with the allowance for its rounding"),
+    ("E - 5 mV", None),
+    ("nernst(c_out, c_in, 1, kelvin(36)) - 5 mV", None),  # another temperature: not part E
+], ids=["recomputed", "recomputed-spaced", "named", "different-call"])
+def test_a_part_that_recomputes_an_earlier_part_is_a_warning(tmp_path: Path, value: str, finding: str | None) -> None:
+    text = VALID + f'\n[[parts]]\nname = "shifted"\nvalue = "{value}"\nunit = "mV"\nsigfigs = 3\n'
+    path = write(tmp_path, text)
+    (report,) = validate_paths([path], samples=20)
+    found = [str(f) for f in report.findings if f.key == "parts.shifted.value"]
+    assert found == ([f"warning: In {path}, key parts.shifted.value: {finding}"] if finding else [])
