@@ -589,7 +589,9 @@ def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]]) -> 
     columns, say), the first answer that is not blank, with a notice when another one differs."""
     places: dict[str, list[tuple[str, str]]] = {}
     for place, label, answer in given:
-        places.setdefault(label, []).append((place, answer))
+        # A cell's surrounding line breaks and tabs come from the export (a form's paragraph answer,
+        # a pasted cell), not the student: trimmed, as on the answer form. Characters inside stay.
+        places.setdefault(label, []).append((place, answer.strip()))
     answers: dict[str, str] = {}
     notices: list[Notice] = []
     for label, found in places.items():

@@ -72,7 +72,10 @@ CSV_CASES = [
      ["F, row 2: has 5 cells but the header 4; the cells past the header are not read: check the row (a cell with a "
       "comma must be in double quotes)"]),
     ("an-unclosed-quote-reads-to-the-end", 'id,1a,1b,2a\na1,"1 mV,2 mV,3 mV\nb2,4 mV,5 mV,6 mV\n',
-     {"a1": {"1a": "1 mV,2 mV,3 mV\nb2,4 mV,5 mV,6 mV\n", "1b": "", "2a": ""}}, []),
+     {"a1": {"1a": "1 mV,2 mV,3 mV\nb2,4 mV,5 mV,6 mV", "1b": "", "2a": ""}}, []),
+    # a form's paragraph answer or a pasted cell brings line breaks and tabs around the answer
+    ("line-breaks-and-tabs-around-answers", 'id,1a,1b,2a\na1,"-97.2 mV\n","63.3 mV\r\n",\tNa+ \n',
+     {"a1": {"1a": "-97.2 mV", "1b": "63.3 mV", "2a": "Na+"}}, []),
 ]
 
 
@@ -151,6 +154,8 @@ JSON_CASES = [
      {"b2": {"1a": "4 mV"}}, ["F [0]: is nested too deeply to read; skipped"]),
     ("a-5000-digit-number", '{"b2": {"1a": "x"}, "a1": {"1b": ' + "9" * 5000 + "}}",
      {"b2": {"1a": "x"}, "a1": {"1b": "9" * 5000}}, []),
+    ("line-breaks-around-an-answer", '{"a1": {"1a": "\\n-97.2 mV\\r\\n", "1b": "\\tinflux"}}',
+     {"a1": {"1a": "-97.2 mV", "1b": "influx"}}, []),
     ("labels-differing-in-case", '{"a1": {"1a": "1 mV", "1A": "2 mV", "1b": "", "1B": "3 mV"}}',
      {"a1": {"1a": "1 mV", "1b": "3 mV"}},
      ["F ['a1']: answer 1a is given 2 times, differently: '1 mV' (key '1a'), '2 mV' (key '1A'); the first is "
