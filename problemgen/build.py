@@ -422,7 +422,8 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
     for (slot, template_id), members in sorted(groups.items(), key=lambda item: (slot_order(item[0][0]), item[0][1])):
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
-        batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys)
+        batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys,
+                               figures_graded=problems[(slot, template_id)].sigfigs is not None)
         require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
         _require_shown_keys_right(problems[(slot, template_id)], template, batch)
         slotted.add(slot, template, batch, members)

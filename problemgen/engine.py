@@ -81,8 +81,11 @@ def generate_from_seeds(template: Template, seeds: Sequence[bytes], keys: Sequen
 
 
 def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[VariantKey | None],
-                   *, unique: bool = True, max_tries: int = MAX_TRIES) -> VariantBatch:
-    """Solved variants as a :class:`VariantBatch` (arrays; variants built on demand)."""
+                   *, unique: bool = True, max_tries: int = MAX_TRIES, figures_graded: bool = False) -> VariantBatch:
+    """Solved variants as a :class:`VariantBatch` (arrays; variants built on demand).
+
+    ``figures_graded``: the exam grades this problem's significant figures (the rounding allowance
+    is then given beyond the figure window, not the tolerance)."""
     solver, grids = prepared(template)
     n = len(seeds)
     if unique and n > 1:
@@ -140,7 +143,7 @@ def generate_batch(template: Template, seeds: Sequence[bytes], keys: Sequence[Va
             f"template {template.id!r} ({template.path}): {pending.size} of {n} variants found no acceptable "
             f"givens in {max_tries} tries; the condition that fails most is {worst!r}{example}; {fix}")
     values = {name: (array.astype(str) if array.dtype == object else array) for name, array in chosen.items()}
-    return _assemble(template, solver, values, seeds, keys)
+    return _assemble(template, solver, values, seeds, keys, figures_graded)
 
 
 def shown_keys(template: Template, solver: TemplateSolver, env: dict[str, Any], rows: int,
@@ -255,11 +258,11 @@ def _fill_from_grid(template: Template, solver: TemplateSolver, grids: dict[str,
 
 
 def _assemble(template: Template, solver: TemplateSolver, values: dict[str, np.ndarray], seeds: Sequence[bytes],
-              keys: Sequence[VariantKey | None]) -> VariantBatch:
+              keys: Sequence[VariantKey | None], figures_graded: bool = False) -> VariantBatch:
     n = len(seeds)
     solved = solver.solve(values, n)
     env = solved.env
-    allowance = solver.rounding_allowance(env, n)
+    allowance = solver.rounding_allowance(env, n, figures_graded)
     wrong: dict[str, dict[str, np.ndarray]] = {}
     for part in template.parts:
         if part.misconceptions and part.kind != "symbolic" and not part.options:

@@ -162,6 +162,9 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
             "misconceptions": dict(answer.misconceptions),
             "misconception_credit": policy.misconception_credit,
         }
+        if policy.sigfigs is not None and answer.allowance:
+            # The figure rule ignores atol, which holds the allowance for carried rounded parts.
+            numeric["allowance"] = answer.allowance
         if texts:
             numeric["misconception_feedback"] = {n: _feedback(template, part, n) for n in answer.misconceptions}
         return numeric

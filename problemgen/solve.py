@@ -196,7 +196,8 @@ class TemplateSolver:
             accepted &= ~failed
         return Solved(env, accepted, failures)
 
-    def rounding_allowance(self, env: Mapping[str, Any], rows: int) -> dict[str, np.ndarray]:
+    def rounding_allowance(self, env: Mapping[str, Any], rows: int, figures_graded: bool = False
+                           ) -> dict[str, np.ndarray]:
         """Extra absolute tolerance (SI, per variant) for each numeric part that uses earlier parts,
         so a student who carries those parts as numbers shown to their figures is not marked wrong.
 
@@ -205,6 +206,8 @@ class TemplateSolver:
         Where either lies outside the part's tolerance window (a small difference of large parts,
         ``J_Na + J_K = −1020 + 1050``), the allowance is its distance from the key, so it gets the
         part's own tolerance around it; elsewhere 0. ``env`` is :meth:`evaluate`'s (the batch's).
+        With ``figures_graded`` (the exam grades significant figures, so the window is half a unit
+        of the last figure, not the tolerance) the allowance is given beyond that window.
         """
         closures = self.closures("", FUNCTIONS)
         shown, carried = dict(env), dict(env)
@@ -220,6 +223,9 @@ class TemplateSolver:
                     from_shown = np.asarray(self._answer(part, shown, closures), dtype=float)
                     carried_value = np.asarray(self._answer(part, carried, closures), dtype=float)
                     width = part.atol * self.part_factors[part.name] + part.rtol * np.abs(value)
+                    if figures_graded and part.sigfigs:
+                        width = _half_last_figure(value / self.part_factors[part.name], part.sigfigs) \
+                            * self.part_factors[part.name]
                     off = np.fmax(np.abs(from_shown - value), np.abs(carried_value - value))
                     beyond = np.isfinite(off) & (off > width)
                 allowance[part.name] = np.broadcast_to(np.where(beyond, off, 0.0), (rows,))
@@ -263,6 +269,13 @@ class TemplateSolver:
             except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
                 continue
         return out
+
+
+def _half_last_figure(values: np.ndarray, figures: int) -> np.ndarray:
+    """Half a unit in the last of ``figures`` significant figures of each value (grading's figure window)."""
+    with np.errstate(divide="ignore"):
+        decade = np.floor(np.log10(np.abs(values)))
+    return 0.5 * 10.0 ** (np.where(np.isfinite(decade), decade, 0.0) - figures + 1)
 
 
 def _inputs(part: Part) -> set[str]:

@@ -351,7 +351,7 @@ def probes(expected: dict) -> list[tuple[str, str]]:
     """(answer, verdict it must get): the right answer, a wrong one and a malformed one."""
     if expected["kind"] == "numeric":
         value, unit = expected["value"], expected["unit"]
-        width = expected["atol"] + expected["rtol"] * abs(value)
+        width = expected["atol"] + expected.get("allowance", 0.0) + expected["rtol"] * abs(value)
         wrong = value + max(3 * width, 0.5 * abs(value), 1e-9)  # well outside the tolerance
         return [(f"{value!r} {unit}".strip(), "correct"), (f"{wrong!r} {unit}".strip(), "incorrect"),
                 ("1..2", "invalid")]

@@ -371,6 +371,36 @@ def test_an_answer_from_the_earlier_parts_as_shown_is_accepted(template_id: str,
     assert widened < 40  # the allowance is the exception, not the rule
 
 
+@pytest.mark.parametrize(("figures_graded", "refused"), [(True, 0), (False, None)], ids=["allowance", "without"])
+def test_figures_graded_accept_an_answer_from_the_earlier_part_as_shown(figures_graded: bool,
+                                                                         refused: int | None) -> None:
+    # GIVEN an exam that grades 2 significant figures of driving-force-anion: (a) E_Cl, (b) Vm − E_Cl
+    import hashlib
+
+    from problemgen.bank import builtin_banks
+    from problemgen.engine import generate_batch
+    from problemgen.exam import Problem, apply_overrides
+    from problemgen.grading import check_answer
+    from problemgen.numbers import format_sig
+    from problemgen.sheets import GradingPolicy, expected
+
+    builtin = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == "driving-force-anion")
+    template = apply_overrides(builtin, Problem(1, (builtin.id,), 1, 1.0, sigfigs=2))
+    parts = {p.name: p for p in template.parts}
+    seeds = [hashlib.sha256(f"figures/{i}".encode()).digest() for i in range(300)]
+    batch = generate_batch(template, seeds, [None] * 300, unique=False, figures_graded=figures_graded)
+    wrong = 0
+    for variant in (batch.variant(i) for i in range(300)):
+        answers = {a.part: a for a in variant.answers}
+        # WHEN a student writes E_Cl to 2 figures, as asked, and subtracts it from Vm
+        e_shown = float(format_sig(answers["E"].display, 2))
+        typed = f"{format_sig(variant.givens['Vm'] - e_shown, 2)} mV"
+        result = check_answer(typed, expected(template, parts["DF"], answers["DF"], GradingPolicy(sigfigs=2)))
+        wrong += result["verdict"] != "correct"
+    # THEN it is graded correct; without the allowance beyond the figure window, many are refused
+    assert wrong == refused if refused is not None else wrong > 30, wrong
+
+
 @pytest.mark.parametrize("students", [30, 60, 72])
 def test_a_students_variant_does_not_depend_on_the_roster_order(tmp_path: Path, students: int) -> None:
     # GIVEN a template of 72 combinations and a class drawing many of them (collisions certain)

@@ -60,6 +60,9 @@ def test_rules_examples(text: str, expected: dict[str, Any], changes: dict[str, 
 NEAR = ("Close, but outside the tolerance ({}); check your rounding of intermediate steps and the constants and "
         "temperature you used.")
 
+NEAR_FIGURES = ("Close, but not the right value to {} significant figures; keep more figures in intermediate steps "
+                "and round only the final answer.")
+
 
 @pytest.mark.parametrize(("text", "changes", "feedback"), [
     ("-64.6 mV", {}, fb.CORRECT),                               # 0.8 % off: within 1 %
@@ -69,11 +72,13 @@ NEAR = ("Close, but outside the tolerance ({}); check your rounding of intermedi
     ("-70 mV", {"rtol": 0.0, "atol": 4.0}, NEAR.format("4 mV")),
     ("-65.5 mV", {"rtol": 0.01, "atol": 0.5}, NEAR.format("1 % + 0.5 mV")),
     ("-65.5 uA/cm^2", {"unit": "uA/cm^2", "rtol": 0.0, "atol": 0.5}, NEAR.format("0.5 µA/cm²")),
-    ("-65.0 mV", {"sigfigs": 3}, fb.INCORRECT),                 # figures grading has its own categories
+    ("-65.0 mV", {"sigfigs": 3}, NEAR_FIGURES.format(3)),       # figures graded: "close" on the same scale
+    ("-66.1 mV", {"sigfigs": 3}, fb.INCORRECT),
     ("-65.5 mV", {"misconceptions": {"room_temperature_slope": -65.5}},
      "Your answer matches a known mistake: you used the room-temperature 58 mV per decade at a different "
      "temperature."),                                           # a named mistake comes first
-], ids=["within", "near", "near-edge", "beyond", "absolute", "both", "display-unit", "figures", "misconception-first"])
+], ids=["within", "near", "near-edge", "beyond", "absolute", "both", "display-unit", "figures", "figures-beyond",
+        "misconception-first"])
 def test_a_near_miss_is_its_own_category(text: str, changes: dict[str, Any], feedback: str) -> None:
     result = grade(text, **changes)
     assert result["feedback"] == feedback
@@ -248,7 +253,10 @@ FIGURES = [
     ("5.0 ms", "exact", "incorrect", "Too few significant figures: you gave 2; this answer needs 3."),
     ("5.0 ms", "at_least", "incorrect", "Too few significant figures: you gave 2; this answer needs 3."),
     ("5 ms", "strict", "incorrect", "Too few significant figures: you gave 1; this answer needs 3."),
-    ("4.9 ms", "exact", "incorrect", fb.INCORRECT),
+    ("4.9 ms", "exact", "incorrect", "Close, but not the right value to 3 significant figures; keep more figures in "
+     "intermediate steps and round only the final answer. Too few significant figures: you gave 2; this answer "
+     "needs 3."),
+    ("4.7 ms", "exact", "incorrect", fb.INCORRECT),
     ("4.950e0 ms", "exact", "incorrect", "Too many significant figures: you gave 4; this answer needs 3."),
     ("4.95e-3 s", "strict", "correct", fb.CORRECT),
     ("0.00495 s", "strict", "correct", fb.CORRECT),
@@ -340,6 +348,28 @@ def test_misconception_comes_before_sign_error() -> None:
     assert grade("64.1 mV", E_CL)["feedback"] == fb.INCORRECT_SIGN
 
 
+# A part computed from an earlier part's rounded key: DF = Vm − E_Cl = −71 − (−62.73) = −8.27 mV, and a
+# student who writes E_Cl as −63 (2 figures, as asked) gets −8.0. ``allowance`` widens either rule.
+DF: dict[str, Any] = {"kind": "numeric", "value": -8.27, "unit": "mV", "rtol": 0.01, "atol": 0.0}
+ALLOWANCE = [
+    ("-8.0 mV", {"sigfigs": 2, "allowance": 0.27}, "correct", fb.CORRECT),
+    ("-8.3 mV", {"sigfigs": 2, "allowance": 0.27}, "correct", fb.CORRECT),
+    ("-8.0 mV", {"sigfigs": 2}, "incorrect", fb.INCORRECT),  # 0.27 off: beyond 3 tolerances (0.25)
+    ("-7.9 mV", {"sigfigs": 2, "allowance": 0.27}, "incorrect", NEAR_FIGURES.format(2)),  # 0.37 > 0.05 + 0.27
+    ("-8.00 mV", {"sigfigs": 2, "allowance": 0.27}, "incorrect",
+     "Too many significant figures: you gave 3; this answer needs 2."),
+    ("-8.0 mV", {"allowance": 0.27}, "correct", fb.CORRECT),                     # tolerance: 0.083 + 0.27
+    ("-8.0 mV", {}, "incorrect", fb.INCORRECT),
+]
+
+
+@pytest.mark.parametrize(("text", "changes", "verdict", "feedback"), ALLOWANCE,
+                         ids=[f"{row[0]}-{'-'.join(row[1]) or 'plain'}" for row in ALLOWANCE])
+def test_an_allowance_widens_either_rule(text: str, changes: dict[str, Any], verdict: str, feedback: str) -> None:
+    result = grade(text, DF, **changes)
+    assert (result["verdict"], result["feedback"]) == (verdict, feedback)
+
+
 # --- spec errors --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("changes", "message"),
@@ -351,6 +381,7 @@ def test_misconception_comes_before_sign_error() -> None:
         pytest.param({"sigfigs": 0}, "expected['sigfigs']: must be None or an integer >= 1, got 0", id="sigfigs"),
         pytest.param({"sigfig_rule": "loose"}, "expected['sigfig_rule']: must be one of exact, strict, at_least, got 'loose'", id="rule"),
         pytest.param({"misconception_credit": 2}, "expected['misconception_credit']: must be a score from 0 to 1, got 2", id="credit"),
+        pytest.param({"allowance": -0.1}, "expected['allowance']: must be >= 0.0, got -0.1", id="allowance"),
         pytest.param({"kind": "essay"}, "expected['kind']: must be one of numeric, symbolic, choice, got 'essay'", id="kind"),
     ],
 )

@@ -8,6 +8,10 @@ batch grader, the exported grader bundle and the Gradescope autograder. It never
 echoed student text is escaped, so insert it unescaped), ``misconception`` (name or None) and
 ``value`` (the number read, in the expected unit, or None).
 
+A numeric ``expected`` may also carry ``allowance`` (default 0, in ``unit``): an extra absolute
+window added to either accuracy rule, for an answer carried from earlier parts' rounded keys.
+Builds set it on figure-graded parts, whose rule ignores ``rtol`` and ``atol``.
+
 The numeric and choice paths never import sympy or numpy; the symbolic path imports numpy on
 first use (it evaluates its own AST with it) and never sympy.
 """

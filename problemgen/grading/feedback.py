@@ -47,6 +47,8 @@ INCORRECT_DIMENSION_SPACED = ("Your unit, {unit}, is not a unit of {expected}, w
 INCORRECT_SIGN = "The sign is wrong; check the direction and the sign convention."
 INCORRECT_NEAR_MISS = ("Close, but outside the tolerance ({tolerance}); check your rounding of intermediate "
                        "steps and the constants and temperature you used.")
+INCORRECT_NEAR_MISS_FIGURES = ("Close, but not the right value to {needed} significant figures; keep more figures in "
+                               "intermediate steps and round only the final answer.")
 INCORRECT_FACTOR_OF_TEN = "Your value is off by a factor of 10^{k}; check the unit prefixes and conversions."
 INCORRECT_TOO_MANY_FIGURES = "Too many significant figures: you gave {given}; this answer needs {needed}."
 INCORRECT_TOO_FEW_FIGURES = "Too few significant figures: you gave {given}; this answer needs {needed}."

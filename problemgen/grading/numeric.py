@@ -166,11 +166,12 @@ def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dic
     n, t = spec.sigfigs, spec.value
     assert n is not None
     count_ok, given = _figure_count(parsed, spec)
+    window = sigfig_window(t, n) + spec.allowance
     if spec.sigfig_rule == "at_least":
         rounded = [_round(s, n, mode) for mode in (ROUND_HALF_UP, ROUND_HALF_DOWN)]
-        accurate = any(abs(r - t) <= sigfig_window(t, n) for r in rounded)
+        accurate = any(abs(r - t) <= window for r in rounded)
     else:
-        accurate = abs(s - t) <= sigfig_window(t, n)
+        accurate = abs(s - t) <= window
     if count_ok and accurate:
         return fb.correct(float(s))
     if count_ok:
@@ -178,7 +179,7 @@ def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dic
             return fb.incorrect(fb.INCORRECT_MISROUNDED, value=float(s))
         return None
     # Wrong count: is the value right at the coarser of the two precisions?
-    if abs(s - t) <= sigfig_window(t, min(given, n)):
+    if abs(s - t) <= sigfig_window(t, min(given, n)) + spec.allowance:
         template = fb.INCORRECT_TOO_MANY_FIGURES if given > n else fb.INCORRECT_TOO_FEW_FIGURES
         return fb.incorrect(template.format(given=given, needed=n), value=float(s))
     return None
@@ -231,9 +232,19 @@ def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None)
         k = int((s / t).log10().to_integral_value())
         if k and _close(s.scaleb(-k), t, spec):
             return fb.incorrect(fb.INCORRECT_FACTOR_OF_TEN.format(k=k), value=value)
-    window = spec.atol + spec.rtol * abs(t)
+    window = spec.atol + spec.allowance + spec.rtol * abs(t)
     if spec.sigfigs is None and window and abs(s - t) <= NEAR_MISS * window:
         return fb.incorrect(fb.INCORRECT_NEAR_MISS.format(tolerance=_tolerance_text(spec)), value=value)
+    if spec.sigfigs is not None and abs(s - t) <= NEAR_MISS * max(window, sigfig_window(t, spec.sigfigs)):
+        # The figure rule's window is half a unit of the last figure; "close" is judged on the
+        # part's tolerance (or that window, if wider), as for tolerance-graded parts.
+        feedback = fb.INCORRECT_NEAR_MISS_FIGURES.format(needed=spec.sigfigs)
+        if parsed is not None:
+            count_ok, given = _figure_count(parsed, spec)
+            if not count_ok:
+                template = fb.INCORRECT_TOO_MANY_FIGURES if given > spec.sigfigs else fb.INCORRECT_TOO_FEW_FIGURES
+                feedback += " " + template.format(given=given, needed=spec.sigfigs)
+        return fb.incorrect(feedback, value=value)
     return fb.incorrect(fb.INCORRECT, value=value)
 
 
@@ -270,6 +281,6 @@ def grade_numeric(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]
         verdict = _figures_verdict(parsed, s, spec)
         if verdict is not None:
             return verdict
-    elif abs(s - spec.value) <= spec.atol + spec.rtol * abs(spec.value):
+    elif abs(s - spec.value) <= spec.atol + spec.allowance + spec.rtol * abs(spec.value):
         return fb.correct(float(s))
     return _diagnose(s, spec, parsed)

@@ -112,6 +112,9 @@ class NumericSpec:
     rtol: Decimal
     atol: Decimal
     """Absolute tolerance already converted from ``atol_unit`` into ``unit``."""
+    allowance: Decimal
+    """Extra absolute window (in ``unit``) added to either accuracy rule: for an answer carried from
+    earlier parts' rounded keys. The figure rule ignores ``atol``, so figure-graded parts need it."""
     sigfigs: int | None
     sigfig_rule: str
     wrong_values: tuple[tuple[str, float], ...]
@@ -167,6 +170,6 @@ def numeric_spec(expected: Mapping[str, Any]) -> NumericSpec:
         # A unit is required iff the answer has one and the box does not print it (rules §4).
         value=decimal(value), unit=unit, unit_required=bool(expected.get("unit_required", True)) and bool(unit.canonical),
         rtol=decimal(require_number(expected, "rtol", DEFAULT_RTOL, minimum=0.0)), atol=atol_decimal,
-        sigfigs=sigfigs, sigfig_rule=rule, wrong_values=misconceptions,
+        allowance=decimal(require_number(expected, "allowance", 0.0, minimum=0.0)), sigfigs=sigfigs, sigfig_rule=rule, wrong_values=misconceptions,
         named=misconception_options(expected),
     )
