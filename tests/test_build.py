@@ -500,7 +500,7 @@ def test_parallel_workers_write_the_same_files_as_one_process(exam_dir: Path) ->
 
 
 @pytest.mark.parametrize(("unit_required", "sheet_md", "sheet_html", "form_line", "bare_number"), [
-    (True, "[with unit, e.g. mV]", '<span class="unit">(with unit, e.g. mV)</span>', "[mV]:", "invalid"),
+    (True, "[with unit, e.g. mV]", '<span class="unit">(with unit, e.g. mV)</span>', "[with unit, e.g. mV]:", "invalid"),
     (False, "[in mV]", '<span class="unit">mV</span>', "[in mV]:", "correct"),
 ], ids=["unit-required", "unit-printed"])
 def test_sheets_print_the_unit_beside_the_answer_only_when_it_need_not_be_typed(
@@ -520,7 +520,7 @@ def test_sheets_print_the_unit_beside_the_answer_only_when_it_need_not_be_typed(
     part = student["problems"][0]["parts"][0]
     assert next(line for line in form.splitlines() if line.startswith(part["label"])).rstrip().endswith(form_line)
     assert ("# Where [in mV] is shown" in form) is not unit_required
-    assert ("give your number with a unit" in form) is unit_required
+    assert ("# Where [with unit, e.g. mV] is shown, give your number with a unit" in form) is unit_required
     assert check_answer(f"{part['expected']['value']:.6g}", part["expected"])["verdict"] == bare_number
 
 
