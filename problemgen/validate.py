@@ -577,16 +577,16 @@ def _check_given_answers(template: Template, variants: list) -> list[Finding]:
 
 
 def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
-    """A numeric choice whose distractors show a later part's answer gives that answer away (a
-    "pump ratio ignored" option equal to the next part's "electroneutral pump" answer). An earlier
-    part's answer among the options is a deliberate distractor: the student has computed it."""
+    """A numeric choice whose distractors show another part's answer gives that answer away: the
+    sheet shows every part at once (a "pump ratio ignored" option equal to the next part's
+    "electroneutral pump" answer; a "local concentration" option equal to the part before)."""
     from problemgen.render import Quantity
 
     findings = []
     for index, part in enumerate(template.parts):
         if part.kind != "choice" or part.options:
             continue  # numeric choices only: fixed word options are the same for everyone
-        for other in (later for later in template.parts[index + 1:] if later.kind == "numeric"):
+        for other in (each for each in template.parts if each.kind == "numeric"):
             leaks = 0
             for variant in variants:
                 answers = {a.part: a for a in variant.answers}
@@ -595,8 +595,8 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
                 leaks += shown != choice.display and shown in choice.options
             if leaks > len(variants) / 10:  # not a coincidence of two numbers
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions", (
-                    f"in {leaks} of {len(variants)} samples an option shows the answer of the later part {other.name}; "
-                    "drop the misconception that gives it, or ask for that part first")))
+                    f"in {leaks} of {len(variants)} samples an option shows the answer of part {other.name}, which the "
+                    "sheet asks for too; drop the misconception that gives it")))
     return findings
 
 

@@ -538,20 +538,26 @@ sigfigs = 3
         "small difference of large numbers"]
 
 
-def test_an_option_showing_a_later_parts_answer_is_a_leak(tmp_path: Path) -> None:
-    # GIVEN a numeric choice whose inverted-ratio distractor is the answer of the next part
-    text = VALID.replace('name = "E"\n', 'name = "E"\nkind = "choice"\ndistractors = 2\n') + '''
+INVERTED_PART = '''
 [[parts]]
 name = "E_inverted"
 value = "nernst(c_in, c_out, 1, kelvin(37))"
 unit = "mV"
 sigfigs = 3
 '''
+
+
+@pytest.mark.parametrize("where", ["later", "earlier"])
+def test_an_option_showing_another_parts_answer_is_a_leak(tmp_path: Path, where: str) -> None:
+    # GIVEN a numeric choice whose inverted-ratio distractor is the answer of another part, asked
+    # after it or before it (the sheet shows both at once)
+    text = VALID.replace('name = "E"\n', 'name = "E"\nkind = "choice"\ndistractors = 2\n')
+    text = text + INVERTED_PART if where == "later" else text.replace("\n[[parts]]\n", INVERTED_PART + "\n[[parts]]\n", 1)
     path = write(tmp_path, text)
     # WHEN it is validated, THEN the leak is an error that says how to fix it
     (report,) = validate_paths([path], samples=50)
-    assert (f"error: In {path}, key parts.E.misconceptions: in 50 of 50 samples an option shows the answer of the later "
-            "part E_inverted; drop the misconception that gives it, or ask for that part first") in map(str, report.findings)
+    assert (f"error: In {path}, key parts.E.misconceptions: in 50 of 50 samples an option shows the answer of part "
+            "E_inverted, which the sheet asks for too; drop the misconception that gives it") in map(str, report.findings)
 
 
 def test_a_value_opening_a_line_inside_display_math_is_not_a_list(tmp_path: Path) -> None:

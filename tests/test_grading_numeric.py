@@ -370,6 +370,15 @@ def test_an_allowance_widens_either_rule(text: str, changes: dict[str, Any], ver
     assert (result["verdict"], result["feedback"]) == (verdict, feedback)
 
 
+EDGE: dict[str, Any] = {"kind": "numeric", "value": -28.80000000000001, "unit": "pA", "rtol": 0.0, "atol": 0.5}
+
+
+@pytest.mark.parametrize(("text", "verdict"), [("-28.3 pA", "correct"), ("-29.3 pA", "correct"),
+                                               ("-28.29 pA", "incorrect"), ("-29.31 pA", "incorrect")])
+def test_float_noise_in_a_key_does_not_move_the_tolerance_edge(text: str, verdict: str) -> None:
+    assert grade(text, EDGE)["verdict"] == verdict
+
+
 # --- spec errors --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("changes", "message"),

@@ -30,6 +30,7 @@ from problemgen.errors import BuildError, ProblemgenError
 from problemgen.exam import LMS, slot_order
 from problemgen.grading import feedback as fb
 from problemgen.grading.spec import misconception_options, numeric_spec
+from problemgen.grading.numeric import FLOAT_NOISE
 from problemgen.numbers import sigfig_window
 from problemgen.render import markdown_to_html
 from problemgen.units import parse_unit, try_parse_unit
@@ -319,9 +320,10 @@ def numeric_key(expected: Mapping[str, Any]) -> NumericKey:
     def tolerance(value: Decimal) -> Decimal:
         if spec.sigfigs is not None:
             return sigfig_window(value, spec.sigfigs)
-        return spec.atol + spec.rtol * abs(value)
+        return spec.atol + (spec.rtol + FLOAT_NOISE) * abs(value)
 
-    correct = Alternative(spec.value, tolerance(spec.value), 1.0, fb.CORRECT)
+    # The allowance for carried rounded parts widens the right answer's window only, as in check_answer.
+    correct = Alternative(spec.value, tolerance(spec.value) + spec.allowance, 1.0, fb.CORRECT)
     seen = {spec.value}
     wrong = []
     for name, value in spec.misconceptions:

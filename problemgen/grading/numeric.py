@@ -206,7 +206,7 @@ def _close(a: Decimal, target: Decimal, spec: NumericSpec) -> bool:
     """``a`` matches ``target`` under the answer's accuracy rule (tolerance or figure window)."""
     if spec.sigfigs is not None:
         return abs(a - target) <= sigfig_window(target, spec.sigfigs)
-    return abs(a - target) <= spec.atol + spec.rtol * abs(target)
+    return abs(a - target) <= spec.atol + (spec.rtol + FLOAT_NOISE) * abs(target)
 
 
 def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None) -> dict[str, Any]:
@@ -248,6 +248,10 @@ def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None)
     return fb.incorrect(fb.INCORRECT, value=value)
 
 
+#: Keys are binary floats computed in steps (a key of −28.8 pA stored as −28.80000000000001): an
+#: answer exactly at the tolerance's edge (−28.3 for ±0.5) is judged as if the key had no such noise.
+FLOAT_NOISE = Decimal("1e-12")
+
 #: A wrong value within this many tolerance windows of the answer is called a near miss, a
 #: category of our own beside those grading rules §1 lists (rounding too early, a slightly
 #: wrong constant or temperature); a named misconception is tried first.
@@ -281,6 +285,6 @@ def grade_numeric(submitted: str, expected: Mapping[str, Any]) -> dict[str, Any]
         verdict = _figures_verdict(parsed, s, spec)
         if verdict is not None:
             return verdict
-    elif abs(s - spec.value) <= spec.atol + spec.allowance + spec.rtol * abs(spec.value):
+    elif abs(s - spec.value) <= spec.atol + spec.allowance + (spec.rtol + FLOAT_NOISE) * abs(spec.value):
         return fb.correct(float(s))
     return _diagnose(s, spec, parsed)
