@@ -36,12 +36,20 @@ def document_environment() -> jinja2.Environment:
     env.filters["hundredths"] = _hundredths
     # check_answer's feedback is already HTML-safe (echoed student text is escaped).
     env.filters["safe_feedback"] = Markup
-    # In Markdown, check_answer's HTML-safe feedback keeps only <, > and & escaped (quotes read
-    # as quotes), so echoed student text never becomes HTML where the Markdown is rendered.
-    env.filters["feedback_text"] = lambda text: html.escape(html.unescape(text), quote=False)
+    env.filters["feedback_text"] = _feedback_markdown
     env.filters["code_span"] = _code_span
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env
+
+
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]])")
+
+
+def _feedback_markdown(text: str) -> str:
+    """check_answer's HTML-safe feedback as Markdown text: <, > and & stay escaped (quotes read as
+    quotes) and the characters of emphasis, code and links are backslash-escaped, so echoed student
+    text (``[x](http://…) mV``, ``*-18.6 mV*``) shows as typed where the Markdown is rendered."""
+    return html.escape(_MARKDOWN_INLINE.sub(r"\\\1", html.unescape(text)), quote=False)
 
 
 def _code_span(text: str) -> str:

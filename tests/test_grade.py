@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import os
 import re
@@ -716,3 +717,20 @@ def test_a_roster_name_that_a_spreadsheet_would_run_is_written_as_text(tmp_path:
     assert [row["Student"] for row in read_csv(grades / "canvas-gradebook.csv") if row["ID"] == "b2"] == [name]
     assert [row["Full name"] for row in read_csv(grades / "moodle-grades.csv") if row["ID number"] == "b2"] == [name]
     assert {row["student_name"] for row in read_csv(out / "keys" / "master-key.csv") if row["student_id"] == "b2"} == {name}
+
+
+@pytest.mark.parametrize("submitted", ["[click](http://evil.example) mV", "*-18.6* mV", "_-18.6_ mV", "`x` mV",
+                                       "-18.6 [mV](http://x)"])
+def test_markdown_feedback_shows_student_text_as_typed(built: Path, tmp_path: Path, submitted: str) -> None:
+    # GIVEN an answer that is Markdown (a link, emphasis, code), echoed in its feedback
+    from markdown_it import MarkdownIt
+
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps({"a1": {"1a": submitted}}), encoding="utf-8")
+    markdown = (grade_exam(built, source, tmp_path / "g").out / "feedback" / "a1" / "feedback.md").read_text(
+        encoding="utf-8").splitlines()
+    # WHEN the feedback line is rendered, THEN it quotes the answer as typed: no link, emphasis or code
+    line = markdown[next(i for i, text in enumerate(markdown) if text.startswith("- Your answer:")) + 1]
+    rendered = MarkdownIt("commonmark").renderInline(line[2:])
+    assert f"'{html.escape(submitted, quote=False)}' is not a number we can read" in rendered
+    assert not re.search(r"<(a|em|strong|code)\b", rendered), rendered
