@@ -35,7 +35,8 @@ _TEMPLATE_KEYS = {"schema_version", "id", "title", "topic", "section", "difficul
 _PARAM_KEYS = {"choice", "ion", "range", "preset", "derived", "step", "unit", "cell", "side", "sigfigs",
                "decimals", "hidden"}
 _PART_KEYS = {"name", "kind", "label", "prompt", "value", "solve", "unit", "sigfigs", "tolerance",
-              "misconceptions", "options", "option_labels", "distractors", "variables", "constants", "points"}
+              "misconceptions", "options", "option_labels", "aliases", "distractors", "variables", "constants",
+              "points"}
 
 
 def builtin_banks_dir() -> Path:
@@ -225,6 +226,7 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
         misconceptions=tuple(r.get("misconceptions", list, [])),
         distractors=r.get("distractors", int, 0), options=tuple(r.get("options", list, [])),
         option_labels=dict(r.get("option_labels", dict, {})),
+        aliases=_aliases(r, r.get("options", list, [])),
         variables=dict(r.get("variables", dict, {})), constants=dict(r.get("constants", dict, {})),
     )
     if not 0 <= fields["distractors"] <= 4:
@@ -433,6 +435,33 @@ def _check_symbolic(r: _Reader, fields: dict[str, Any]) -> None:
 
 #: A template id: it appears in exam configs, seeds and the manifest.
 _TEMPLATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _aliases(r: _Reader, options: list[Any]) -> dict[str, tuple[str, ...]]:
+    """A word choice's ``aliases = { option = ["other spelling", ...] }``, checked."""
+    table = r.get("aliases", dict, {})
+    if table and not options:
+        raise r.fail("aliases", "needs word options; a numeric choice is answered by its value")
+    found: dict[str, tuple[str, ...]] = {}
+    for option, spellings in table.items():
+        if option not in options:
+            raise r.fail(f"aliases.{option}", f"is not among the options ({', '.join(map(repr, options))}); "
+                                              "name an option as written")
+        if not isinstance(spellings, list) or not all(isinstance(s, str) and s.strip() for s in spellings):
+            raise r.fail(f"aliases.{option}", f"must be a list of words, got {spellings!r}")
+        for spelling in spellings:
+            _check_plain(r, f"aliases.{option}", spelling)
+        found[option] = tuple(spellings)
+    from problemgen.grading.choice import fold
+
+    named: dict[str, str] = {fold(str(option)): str(option) for option in options}
+    for option, spellings in found.items():
+        for spelling in spellings:
+            other = named.setdefault(fold(spelling), option)
+            if other != option:
+                raise r.fail(f"aliases.{option}", f"{spelling!r} also names the option {other!r}; an alias must name "
+                                                  "one option only")
+    return found
 
 
 _MATH_MARKUP = re.compile(r"\$|\\[A-Za-z]")

@@ -60,6 +60,8 @@ class Part:
     """Fixed options of a word choice (``influx``, ``efflux``, ...)."""
     option_labels: dict[str, str] = field(default_factory=dict)
     """Map from a value the expression returns (``none``) to the option shown."""
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other spellings that choose an option (``{ "depolarizes it" = ["depolarizes"] }``)."""
     distractors: int = 0
     """For a numeric multiple choice: how many misconception distractors to offer (≤ 4)."""
     variables: dict[str, Any] = field(default_factory=dict)

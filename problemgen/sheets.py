@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from problemgen import choice_words
 from problemgen.exam import ExamConfig, Problem
 from problemgen.model import Answer, Part, Template, Variant
 from problemgen.physics import misconceptions_for
@@ -169,7 +170,8 @@ def expected(template: Template, part: Part, answer: Answer, policy: GradingPoli
             numeric["misconception_feedback"] = {n: _feedback(template, part, n) for n in answer.misconceptions}
         return numeric
     if answer.kind == "choice":
-        choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": {}}
+        words = {} if answer.option_values else choice_words.part_aliases(tuple(answer.options), part)
+        choice = {"kind": "choice", "answer": str(answer.display), "options": list(answer.options), "aliases": words}
         if answer.option_values:  # numeric options: typed values choose them too (-5.020, -0.00502 V)
             choice.update(values=dict(zip(answer.options, answer.option_values)), unit=part.unit, rtol=part.rtol,
                           atol=part.atol, figures=part.sigfigs or 3)

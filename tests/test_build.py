@@ -64,7 +64,11 @@ def test_the_manifest_carries_the_grading_contract(exam_dir: Path) -> None:
     # The problem's override tolerance reaches every part of that problem.
     assert [p["expected"].get("rtol") for p in driving["parts"]] == [0.02, 0.02, None]
     assert driving["parts"][2]["expected"] == {"kind": "choice", "answer": driving["parts"][2]["expected"]["answer"],
-                                               "options": ["influx", "efflux", "no net movement"], "aliases": {}}
+                                               "options": ["influx", "efflux", "no net movement"],
+                                               "aliases": {"influx": ["inward flux", "into the cell"],
+                                                           "efflux": ["outward flux", "out of the cell"],
+                                                           "no net movement": ["none", "no movement", "no net flux",
+                                                                               "no flux"]}}
     assert sum(p["points"] for p in driving["parts"]) == pytest.approx(3.0)
 
 
