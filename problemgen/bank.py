@@ -238,8 +238,9 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
     if fields["rtol"] >= 1:
         raise t.fail("rtol", f"must be below 1 (a fraction: 0.02 for 2 %), got {fields['rtol']:g}; "
                      "rtol = 1 would accept anything from 0 to twice the key")
-    if not (math.isfinite(fields["points"]) and fields["points"] >= 0):
-        raise r.fail("points", f"must be a finite number >= 0, got {fields['points']:g}")
+    if not 0 <= fields["points"] <= 1000:  # a weight among the problem's parts
+        raise r.fail("points", f"must be a number from 0 to 1000 (the part's share of the problem), "
+                               f"got {fields['points']:g}")
     _check_plain(r, "label", fields["label"])
     for option in fields["options"]:
         _check_plain(r, "options", option)

@@ -28,6 +28,9 @@ DEFAULT_FORMATS = ("html", "md", "pdf")
 _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
               "grading", "problems", "lms", "key_pdfs"}
 LMS = ("moodle", "canvas")
+#: Points of one problem: gradebooks add them up, so a total must stay an ordinary number.
+MAX_POINTS = 10_000
+
 _PROBLEM_KEYS = {"template", "draw", "pool", "topic", "section", "points", "tolerance", "sigfigs",
                  "misconception_credit", "title"}
 _GRADING_KEYS = {"misconception_credit", "show_solutions", "sigfig_rule", "unit_required", "gradescope_visibility"}
@@ -242,8 +245,8 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     if unknown:
         raise _fail(shown, prefix + unknown[0], f"unknown key; allowed keys: {', '.join(sorted(_PROBLEM_KEYS))}")
     points = float(_get(table, "points", (int, float), 1.0, shown, prefix))
-    if not 0 < points < float("inf"):
-        raise _fail(shown, prefix + "points", f"must be a number > 0, got {points}")
+    if not 0 < points <= MAX_POINTS:
+        raise _fail(shown, prefix + "points", f"must be a number > 0 and at most {MAX_POINTS:g}, got {points:g}")
     tolerance = _get(table, "tolerance", dict, {}, shown, prefix)
     unknown = sorted(set(tolerance) - {"rtol", "atol"})
     if unknown:

@@ -125,7 +125,7 @@ LOAD_ERRORS = [
     ("tolerance-nan", ('sigfigs = 3\n', 'sigfigs = 3\ntolerance = { atol = nan }\n'),
      "In {path}, key parts.E.tolerance.atol: must be a finite number >= 0, got nan"),
     ("points-infinite", ('sigfigs = 3\n', 'sigfigs = 3\npoints = inf\n'),
-     "In {path}, key parts.E.points: must be a finite number >= 0, got inf"),
+     "In {path}, key parts.E.points: must be a number from 0 to 1000 (the part's share of the problem), got inf"),
     # LaTeX that a sheet compiled with lualatex would run: refused in the text and in its jinja strings.
     ("tex-directlua", ('solution = "{{ work.E }}"', r'solution = "So $\\directlua{io.open(\"x\", \"w\")}$"'),
      "In {path}, key solution: line 1: \\directlua " + TEX_REFUSED),

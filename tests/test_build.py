@@ -196,7 +196,9 @@ CONFIG_ERRORS = [
      "key problems[0].topic (problem 1, line 14): no template has topic 'nernstt' (did you mean 'nernst'?); see "
      "`problemgen banks`"),
     ("infinite-points", ("points = 2", "points = inf"),
-     "key problems[0].points (problem 1, line 14): must be a number > 0, got inf"),
+     "key problems[0].points (problem 1, line 14): must be a number > 0 and at most 10000, got inf"),
+    ("huge-points", ("points = 2", "points = 1e308"),
+     "key problems[0].points (problem 1, line 14): must be a number > 0 and at most 10000, got 1e+308"),
     ("unknown-template", ('template = "test-nernst"', 'template = "test-nernstt"'),
      "key problems[0].template (problem 1, line 14): no template 'test-nernstt' (did you mean 'test-nernst'?); see `problemgen banks` "
      "for the ids"),
@@ -263,7 +265,7 @@ def test_problems_in_an_inline_array_are_located_by_number(exam_dir: Path) -> No
     path.write_text(inline + text.replace(tables, ""), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         build(exam_dir)
-    assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be a number > 0, got -3.0"
+    assert str(caught.value) == f"In {path}, key problems[1].points (problem 2): must be a number > 0 and at most 10000, got -3"
 
 
 def test_a_template_whose_keys_would_be_wrong_stops_the_build(exam_dir: Path) -> None:
