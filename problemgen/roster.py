@@ -328,8 +328,9 @@ class _Checks:
                            "(or leave the cell blank)")
             raise fail(f"has the {label} {value!r}, which is the {first_label} of row {row}"
                        + (" (ignoring case)" if value != first else "")
-                       + f"; grading matches submissions by either, so it could not tell the two students apart: "
-                       f"correct one of them (or leave the {label} blank)")
+                       + "; grading matches submissions by either, so it could not tell the two students apart: "
+                       + (f"correct one of them (or leave the {first_label} of row {row} blank)" if field == "id"
+                          else f"correct one of them (or leave the {label} blank)"))
 
 
 def _simple(lower: list[str]) -> _Layout:

@@ -79,6 +79,9 @@ ERRORS = [
     ("an-email-that-is-another-id", "id,name,email\ns1,A,\ns2,B,S1\n",
      ", row 3: has the email 'S1', which is the id of row 2 (ignoring case); grading matches submissions by "
      "either, so it could not tell the two students apart: correct one of them (or leave the email blank)"),
+    ("an-id-that-is-another-email", "id,name,email\ns1,Alice,S2\ns2,Bob,bob@x\n",
+     ", row 3: has the id 's2', which is the email of row 2 (ignoring case); grading matches submissions by either, "
+     "so it could not tell the two students apart: correct one of them (or leave the email of row 2 blank)"),
     ("canvas-sis-id-that-is-another-id",
      CANVAS + "Points Possible,,,,\n\"Beta, Bob\",2002,3003,bob@u,S1\n\"Alpha, Ann\",1001,2002,ann@u,S1\n",
      ", row 4: has the SIS User ID '2002', which is the ID of row 3; grading matches submissions by either, so it "
