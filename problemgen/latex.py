@@ -82,6 +82,13 @@ MATH_COMMANDS = frozenset("""
     rightharpoonup leftharpoondown rightharpoondown leftrightharpoons
     mathop mathrel mathbin mathord mathpunct mathopen mathclose medspace thickspace negmedspace negthickspace
     upmu hline tag
+    odot oslash checkmark leqq geqq doteq nleq ngeq nless ngtr lll ggg subsetneq supsetneq sqsubset sqsupset
+    sqsubseteq sqsupseteq vdash dashv models top bot aleph wp circledast triangleleft triangleright cdotp
+    smallsetminus asymp bowtie frown smile wr amalg coprod bigcup bigcap bigoplus bigotimes bigodot biguplus bigvee
+    bigwedge iiint beth gimel daleth mho Finv Game hslash nexists complement approxeq backsim eqsim lessapprox
+    gtrapprox lesseqgtr gtreqless ncong nsim nmid nparallel upharpoonleft downharpoonleft curvearrowleft
+    curvearrowright rightsquigarrow twoheadrightarrow leftrightarrows rightleftarrows dotplus ltimes rtimes
+    divideontimes intercal barwedge veebar doublebarwedge boxplus boxminus boxtimes boxdot dddot ddddot
     begin end
 """.split())
 #: Commands that make a compiled sheet define macros, change catcodes, open or write files, run
@@ -140,7 +147,8 @@ def unsafe_tex_at(text: str) -> tuple[str, int] | None:
                     "open files, run code or make links", match.start())
         instead = f"; write {_INSTEAD[command]} instead" if command in _INSTEAD else (
             "; see the list in banks/README.md (MATH_COMMANDS in problemgen/latex.py)")
-        return (f"\\{command} is not a LaTeX command the sheets can typeset (they load no package for it){instead}",
+        return (f"\\{command} is not among the LaTeX commands bank math may use (the sheets load amsmath and "
+                f"unicode-math only){instead}",
                 match.start())
     return None
 

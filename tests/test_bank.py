@@ -132,8 +132,8 @@ LOAD_ERRORS = [
     ("tex-in-a-jinja-string", ('solution = "{{ work.E }}"', r"""solution = "{{ work.E }}\n\n$x = {{ '\\\\input' }}{a}$" """),
      "In {path}, key solution: line 3: \\input " + TEX_REFUSED),
     ("tex-line-of-the-command", ('solution = "{{ work.E }}"', r'solution = "{{ work.E }}\n\nSo\n$\\ce{K+}$"'),
-     "In {path}, key solution: line 4: \\ce is not a LaTeX command the sheets can typeset (they load no package for "
-     "it); write \\mathrm{{Na^+}} (or the ion filter in jinja) instead"),
+     "In {path}, key solution: line 4: \\ce is not among the LaTeX commands bank math may use (the sheets load "
+     "amsmath and unicode-math only); write \\mathrm{{Na^+}} (or the ion filter in jinja) instead"),
     ("tex-href-in-a-prompt", ('name = "E"\n', 'name = "E"\nprompt = "See $\\\\href{javascript:alert(1)}{this}$"\n'),
      "In {path}, key parts.E.prompt: line 1: \\href " + TEX_REFUSED),
     ("tex-caret-notation", ("inside at 37", "inside ($x^^5cinput$) at 37"),

@@ -211,8 +211,8 @@ def test_sheet_and_key_compile_with_lualatex_and_show_the_students_numbers(exam_
 # template, and again when the LaTeX is written), THEN it is refused, saying why and what to use.
 REFUSED = ("is not allowed in bank text: a sheet compiled with lualatex must not define macros, open files, run code "
            "or make links")
-UNKNOWN = ("is not a LaTeX command the sheets can typeset (they load no package for it); see the list in banks/README.md "
-           "(MATH_COMMANDS in problemgen/latex.py)")
+UNKNOWN = ("is not among the LaTeX commands bank math may use (the sheets load amsmath and unicode-math only); see "
+           "the list in banks/README.md (MATH_COMMANDS in problemgen/latex.py)")
 UNSAFE_MATH = [
     ("directlua", r"\directlua{os.remove('x')}", "\\directlua " + REFUSED),
     ("input", r"x = \input{/etc/passwd}", "\\input " + REFUSED),
@@ -222,8 +222,8 @@ UNSAFE_MATH = [
     ("csname", r"\csname input\endcsname", "\\csname " + REFUSED),
     ("href", r"\href{javascript:alert(1)}{x}", "\\href " + REFUSED),
     ("unicode-letters", r"\piñ", "\\piñ " + UNKNOWN),
-    ("no-package", r"\ce{Na+}", "\\ce is not a LaTeX command the sheets can typeset (they load no package for it); "
-                                "write \\mathrm{Na^+} (or the ion filter in jinja) instead"),
+    ("no-package", r"\ce{Na+}", "\\ce is not among the LaTeX commands bank math may use (the sheets load amsmath "
+                                "and unicode-math only); write \\mathrm{Na^+} (or the ion filter in jinja) instead"),
     ("caret-notation", r"x^^5cinput{a}", "'^^' is not allowed: TeX reads ^^ and the characters after it as another "
                                          "character (^^5c is a backslash); put a space or braces between the carets"),
     ("environment", r"\begin{filecontents}{a.lua}", "\\begin{filecontents} is not an environment bank math may use; "
@@ -263,7 +263,8 @@ def test_every_command_of_the_built_in_banks_is_allowed() -> None:
 
 @pytest.mark.parametrize("math", [r"\begin{array}{ll} a & b \\ \hline c & d \end{array}", r"x = 1 \tag{1}",
                                   r"a \lesssim b \gtrsim c", r"A \xrightarrow{k} B", r"\mathop{\mathrm{sgn}} x",
-                                  r"a \medspace b \thickspace c", r"\upmu", r"\Uparrow \nearrow \hookrightarrow"])
+                                  r"a \medspace b \thickspace c", r"\upmu", r"\Uparrow \nearrow \hookrightarrow",
+                                  r"a \odot b \leqq c \geqq d \doteq e", r"\checkmark \dddot{x} \bigoplus_i \nleq"])
 def test_ordinary_math_is_allowed(math: str) -> None:
     from problemgen.latex import unsafe_tex
 
