@@ -520,6 +520,11 @@ def _read_text(path: Path) -> tuple[str, list[Notice]] | Notice:
 
 _FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*:"
                         r"(?P<answer>.*)$")
+_LABEL_START = re.compile(r"[0-9][0-9.]*[A-Za-z]\b")
+#: How students edit a form line and still mean it: ``3e) answer``, ``4b. [mV]: answer``,
+#: ``4a [mV] = answer`` (read with a notice; the form's own ``label: answer`` comes first).
+_LOOSE_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:[).](?=\s)|(?=\s*[\[(={]))"
+                              r"(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*[=:]?(?P<answer>.*)$")
 
 
 #: A note after an answer on a form line ("-95.1 mV  # rounded"): a ``#`` after a blank starts it.
@@ -555,9 +560,11 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
     student: str | None = None
     check = ""
     given: list[tuple[str, str, str]] = []
+    last = 0  # the number of the line read last (blank and comment lines are skipped)
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#") or not line.strip():
             continue
+        previous, last = last, number
         key, colon, value = line.partition(":")
         if colon and key.strip().lower() == "student":
             student = value.strip()
@@ -570,12 +577,22 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
                 notices.append((str(path), Notice(str(path), f"is a form of exam {value.strip()!r}, not {exam_id!r}; "
                                                              "graded against this exam all the same")))
             continue
+        where = f"{path}, line {number}"
         match = _FORM_LINE.match(line.strip())
-        if match:
-            given.append((f"line {number}", match.group("label").lower(),
-                          _FORM_COMMENT.sub("", match.group("answer")).strip()))
+        loose = None if match else _LOOSE_FORM_LINE.match(line.strip())
+        if match or loose:
+            found = match or loose
+            answer = _FORM_COMMENT.sub("", found.group("answer")).strip()
+            given.append((f"line {number}", found.group("label").lower(), answer))
+            if loose:
+                notices.append((where, Notice(where, f"is read as answer {found.group('label').lower()} "
+                                                     f"({_shown(line.strip())}), though it is not a 'label: answer' line")))
+        elif given and not given[-1][2] and given[-1][0] == f"line {previous}" and not _LABEL_START.match(line.strip()):
+            # An answer written on the line below its empty label line.
+            place, label, _ = given.pop()
+            given.append((place, label, _FORM_COMMENT.sub("", line).strip()))
+            notices.append((where, Notice(where, f"is read as answer {label}, written below its label line")))
         else:
-            where = f"{path}, line {number}"
             notices.append((where, Notice(where, f"is not a 'label: answer' line ({_shown(line.strip())}); ignored")))
     if student is None:
         return [*notices[:len(read_as)], (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's "

@@ -320,6 +320,26 @@ def test_an_answer_given_twice_on_a_form_is_named(tmp_path: Path) -> None:
         "answer 1a"])
 
 
+@pytest.mark.parametrize(("lines", "answers", "notices"), [
+    ("1a) 5 mV\n1b. [mV]: 6 mV\n2a [mV] = 7 mV\n", {"1a": "5 mV", "1b": "6 mV", "2a": "7 mV"},
+     ["F, line 5: is read as answer 1a ('1a) 5 mV'), though it is not a 'label: answer' line",
+      "F, line 6: is read as answer 1b ('1b. [mV]: 6 mV'), though it is not a 'label: answer' line",
+      "F, line 7: is read as answer 2a ('2a [mV] = 7 mV'), though it is not a 'label: answer' line"]),
+    ("1a [mV]:\n\n  -64.1 mV  # rounded\n1b: 2 mV\n", {"1a": "-64.1 mV", "1b": "2 mV"},
+     ["F, line 7: is read as answer 1a, written below its label line"]),
+    ("1a: 1 mV\n-64.1 mV\n", {"1a": "1 mV"},                       # a label with an answer takes no other
+     ["F, line 6: is not a 'label: answer' line ('-64.1 mV'); ignored"]),
+    ("2a:\n1a -64 mV\n", {"2a": ""},                               # no separator: not guessed
+     ["F, line 6: is not a 'label: answer' line ('1a -64 mV'); ignored"]),
+], ids=["edited-separators", "answer-below-its-label", "answered-label", "no-separator"])
+def test_a_form_line_a_student_edited_is_read_where_its_meaning_is_plain(
+        tmp_path: Path, lines: str, answers: dict[str, str], notices: list[str]) -> None:
+    path = tmp_path / "a1.txt"
+    header = "".join(form("a1", {}).splitlines(keepends=True)[:4])  # lines 1-4: no label lines
+    path.write_text(header + lines, encoding="utf-8")
+    assert read(path) == ({"a1": answers}, notices)
+
+
 FOLDER_CASES = [
     # (name, file, content, read as a1's form, notice)
     ("capital-txt", "a1.TXT", form("a1", {"1a": "5 mV"}), True, None),
