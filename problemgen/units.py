@@ -1,15 +1,17 @@
 """Units: our own closed table and a strict grammar, shared by banks, rendering and grading.
 
 Grammar (grading rules §4): SI symbols with an optional prefix (a f p n µ/μ/u m c d k M G T),
-case-sensitive; ``M`` is mol/L; ohm is ``Ω``/``Ω``/``ohm``/``Ohm``; a few long names and
-aliases (``millivolts``, ``volts``, ``msec``). ``*``, ``·`` or a space multiply; ``/`` divides
+case-sensitive; ``M`` is mol/L; ohm is ``Ω``/``Ω``/``ohm``/``Ohm``, also plural (``kOhms``); a
+few long names and aliases (``millivolts``, ``volts``, ``msec``, ``kilohms``). ``*``, ``·`` or a space multiply; ``/`` divides
 left to right (``F/cm/cm`` = ``F/cm^2``); parentheses nest at most 2 deep; powers are ``^n``,
 ``**n``, superscripts or UCUM trailing integers (``cm2``, ``L-1``) with 1 <= |n| <= 4; ``1/s`` is
 allowed; ``""`` is dimensionless. Input is capped at 200 characters before any regex runs.
 
 :func:`parse_unit` raises :class:`~problemgen.errors.UnitError` (for bank authors);
 :func:`try_parse_unit` returns a :class:`Unit` or a :class:`UnitFormatError` value and never
-raises (for grading). Both share one cache keyed by the input string. Factors are exact
+raises (for grading); given the dimension the answer box expects (``prefer``), its "did you
+mean" suggestion for a misspelt symbol prefers a unit of that dimension (``pa`` in a current box:
+``pA``, not ``Pa``). Both share one cache keyed by the input string (and ``prefer``). Factors are exact
 :class:`~decimal.Decimal` values to SI; dimensions are exponents of (m, kg, s, A, K, mol).
 """
 
@@ -26,6 +28,7 @@ from typing import Any, Union
 from problemgen.errors import DimensionError, UnitError
 from problemgen.units_table import (
     COMMON_UNITS,
+    ELIDED_NAMES,
     LONG_NAMES,
     LONG_PREFIXES,
     PREFIXES,
@@ -57,6 +60,8 @@ for _symbol, (_canonical, _, _, _) in SYMBOLS.items():
     _ATOMS[_symbol] = ("", _canonical)
 for _name, _canonical in LONG_NAMES.items():
     _ATOMS[_name] = ("", _canonical)
+for _name, _atom in ELIDED_NAMES.items():
+    _ATOMS.setdefault(_name, _atom)
 
 _CANONICAL_SYMBOLS = {canonical: (factor, dims) for canonical, factor, dims, _ in SYMBOLS.values()}
 _PREFIXABLE = {canonical for canonical, _, _, prefixable in SYMBOLS.values() if prefixable}
@@ -228,9 +233,10 @@ def _tokenize(text: str) -> list[_Token]:
 class _Parser:
     """Recursive descent: product := factor (('*'|'·'|' '|'/') factor)*; factor := atom power?."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, prefer: Dims | None = None) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
+        self.prefer = prefer
 
     @property
     def token(self) -> _Token:
@@ -258,7 +264,7 @@ class _Parser:
         token = self.token
         base: _Atom | _One | _Product
         if token.kind == "word":
-            base = _resolve(token.text, token.column)
+            base = _resolve(token.text, token.column, self.prefer)
         elif token.kind == "number" and token.text == "1" and leading:
             base = _One()
         elif token.kind == "number":
@@ -288,11 +294,21 @@ class _Parser:
         return _Factor(base, power)
 
 
-def _suggest(word: str) -> str | None:
+def _atom_dims(spelling: str) -> Dims:
+    return _CANONICAL_SYMBOLS[_ATOMS[spelling][1]][1]
+
+
+def _suggest(word: str, prefer: Dims | None = None) -> str | None:
+    """A known spelling close to ``word``; of several, one with the dimension ``prefer`` first.
+
+    The preference uses only the unit the box expects (shown with the box), never the answer's
+    value, so a suggestion says nothing about whether the number is right."""
     folded = [key for key in sorted(_ATOMS) if key.casefold() == word.casefold()]
     if folded:
         common = [key for key in folded if key in COMMON_UNITS]
-        return (common or folded)[0]
+        ranked = common + [key for key in folded if key not in common]
+        preferred = [key for key in ranked if prefer is not None and _atom_dims(key) == prefer]
+        return (preferred or ranked)[0]
     # A prefix symbol before a spelled-out unit ("mVolt", "pAmps"): the symbols together.
     for spelling, prefix in PREFIXES.items():
         rest = word[len(spelling):].casefold()
@@ -300,11 +316,16 @@ def _suggest(word: str) -> str | None:
             named = _ATOMS.get(rest) or _ATOMS.get(rest.removesuffix("s"))
             if named is not None and named[0] == "" and named[1] in _PREFIXABLE:
                 return prefix + named[1]
+    if prefer is not None:
+        same = [unit for unit in COMMON_UNITS if _atom_dims(unit) == prefer]
+        close = difflib.get_close_matches(word, same, n=1, cutoff=0.75)
+        if close:
+            return close[0]
     close = difflib.get_close_matches(word, COMMON_UNITS, n=1, cutoff=0.75)
     return close[0] if close else None
 
 
-def _resolve(word: str, column: int) -> _Atom:
+def _resolve(word: str, column: int, prefer: Dims | None = None) -> _Atom:
     if word in _ATOMS:
         prefix, symbol = _ATOMS[word]
         return _Atom(prefix, symbol)
@@ -312,7 +333,7 @@ def _resolve(word: str, column: int) -> _Atom:
         raise _Fail(f"{word!r} is a prefix, not a unit; attach it to a unit symbol, e.g. '{word}V'", column)
     if word in ("degC", "degF", "celsius", "Celsius"):
         raise _Fail("offset temperatures such as °C are not supported; give the temperature in K", column)
-    suggestion = _suggest(word)
+    suggestion = _suggest(word, prefer)
     hint = f"; did you mean {suggestion!r}?" if suggestion else ""
     raise _Fail(f"{word!r} is not a unit{hint}", column)
 
@@ -386,8 +407,11 @@ def _render(node: _Product | _Factor | _Atom | _One, style: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def try_parse_unit(text: str) -> Unit | UnitFormatError:
-    """Parse ``text`` into a :class:`Unit`, or return a :class:`UnitFormatError`; never raises."""
+def try_parse_unit(text: str, prefer: Dims | None = None) -> Unit | UnitFormatError:
+    """Parse ``text`` into a :class:`Unit`, or return a :class:`UnitFormatError`; never raises.
+
+    ``prefer`` (the dimension the answer box expects) only steers the "did you mean" suggestion
+    for an unknown symbol; it never changes how a valid unit is read."""
     if not isinstance(text, str):
         return UnitFormatError(repr(text), "a unit must be a string")
     if len(text) > MAX_LENGTH:
@@ -396,7 +420,7 @@ def try_parse_unit(text: str) -> Unit | UnitFormatError:
         return DIMENSIONLESS
     try:
         # Only spaces are trimmed: a newline or tab after the unit is junk, not layout.
-        tree = _Parser(text.strip(" ")).parse()
+        tree = _Parser(text.strip(" "), prefer).parse()
     except _Fail as fail:
         return UnitFormatError(text, fail.problem, fail.column)
     with localcontext() as ctx:

@@ -39,6 +39,10 @@ SYMBOLS: dict[str, tuple[str, Decimal, Dims, bool]] = {
     "\u2126": ("Ohm", Decimal(1), _OHM, True),  # U+2126 OHM SIGN (NFKC folds it to U+03A9)
     "ohm": ("Ohm", Decimal(1), _OHM, True),
     "Ohm": ("Ohm", Decimal(1), _OHM, True),
+    # ohm is a word as well as a symbol, and students write its plural as for volts and ohms:
+    # "kOhms", "MOhms", "kohms" (and so "mohms" is milliohms, as "mohm" is).
+    "ohms": ("Ohm", Decimal(1), _OHM, True),
+    "Ohms": ("Ohm", Decimal(1), _OHM, True),
     "N": ("N", Decimal(1), (1, 1, -2, 0, 0, 0), True),
     "J": ("J", Decimal(1), (2, 1, -2, 0, 0, 0), True),
     "W": ("W", Decimal(1), (2, 1, -3, 0, 0, 0), True),
@@ -77,6 +81,14 @@ LONG_NAMES: dict[str, str] = {
     "hertz": "Hz",
     **{name: "g" for name in ("gram", "grams")},
     **{name: "Pa" for name in ("pascal", "pascals")},
+}
+
+ELIDED_NAMES: dict[str, tuple[str, str]] = {
+    # prefixed long names written with the vowel elided, as dictionaries and the SI brochure
+    # allow: spelling -> (canonical prefix, canonical symbol); "kiloohm" etc. come from LONG_NAMES
+    **{name: ("k", "Ohm") for name in ("kilohm", "kilohms")},
+    **{name: ("M", "Ohm") for name in ("megohm", "megohms")},
+    **{name: ("G", "Ohm") for name in ("gigohm", "gigohms")},
 }
 
 COMMON_UNITS: tuple[str, ...] = (

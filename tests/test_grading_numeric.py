@@ -57,6 +57,84 @@ def test_rules_examples(text: str, expected: dict[str, Any], changes: dict[str, 
     assert (result["verdict"], result["feedback"]) == (verdict, feedback)
 
 
+# --- a student-perspective review: answers a real student types, each with its exact feedback ------
+CURRENT_PA: dict[str, Any] = {"kind": "numeric", "value": -310.0, "unit": "pA", "rtol": 0.01}
+SLOPE: dict[str, Any] = {"kind": "numeric", "value": -97.2, "unit": "mV", "rtol": 0.01}
+FIGURES_3: dict[str, Any] = {"kind": "numeric", "value": 25.9, "unit": "", "sigfigs": 3, "sigfig_rule": "exact"}
+SMALL: dict[str, Any] = {"kind": "numeric", "value": 1.49e-5, "unit": "", "rtol": 0.01}
+RESISTANCE: dict[str, Any] = {"kind": "numeric", "value": 250.0, "unit": "kOhm", "rtol": 0.01}
+FINAL_PERIOD = ("Remove the period at the end of your answer: a period is read only as a decimal point (write 120. "
+                "only to show that its zero is significant).")
+STUDENT_REVIEW = [
+    # 1. a period that ends the sentence: dropped after a unit, or after a point or an exponent
+    ("-97.2 mV.", SLOPE, {}, "correct", fb.CORRECT),
+    ("60.3 uM.", {**SLOPE, "value": 60.3, "unit": "uM"}, {}, "correct", fb.CORRECT),
+    ("25.9.", FIGURES_3, {}, "correct", fb.CORRECT),
+    ("25,9.", FIGURES_3, {}, "correct", fb.CORRECT),
+    ("1.49e-05.", SMALL, {}, "correct", fb.CORRECT),
+    ("1.49×10^-5.", SMALL, {}, "correct", fb.CORRECT),
+    ("120.", FIGURES_3, {"value": 120.0}, "correct", fb.CORRECT),           # the point makes 3 figures
+    ("120", FIGURES_3, {"value": 120.0, "sigfig_rule": "strict"}, "incorrect",
+     "Too few significant figures: you gave 2; this answer needs 3."),
+    ("120.", FIGURES_3, {"value": 120.0, "sigfig_rule": "strict"}, "correct", fb.CORRECT),
+    ("120..", FIGURES_3, {"value": 120.0}, "invalid", FINAL_PERIOD),
+    ("25.9 .", FIGURES_3, {}, "invalid", FINAL_PERIOD),
+    ("-97.2 mV .", SLOPE, {}, "invalid", FINAL_PERIOD),
+    ("-97.2 mV..", SLOPE, {}, "invalid", FINAL_PERIOD),
+    ("-97.2.", SLOPE, {}, "invalid", fb.INVALID_UNIT_REQUIRED),              # the period is gone; the unit is missing
+    ("-97.2 mv.", SLOPE, {}, "invalid", "The unit could not be read ('mv' is not a unit; did you mean 'mV'?)."),
+    ("1.2.3.", SMALL, {}, "invalid",
+     "'1.2.3' is ambiguous; write the number without thousands separators (for example 2750 or 2.75)."),
+    # 2. a misspelt symbol: the suggestion has the box's dimension (pA, not Pa, for a current)
+    ("-310 pa", CURRENT_PA, {}, "invalid", "The unit could not be read ('pa' is not a unit; did you mean 'pA'?)."),
+    ("-310 PA", CURRENT_PA, {}, "invalid", "The unit could not be read ('PA' is not a unit; did you mean 'pA'?)."),
+    ("-310 pa", CURRENT_PA, {"unit": "kPa"}, "invalid",
+     "The unit could not be read ('pa' is not a unit; did you mean 'Pa'?)."),
+    ("-310 pa", CURRENT_PA, {"unit": "pA/pF"}, "invalid",
+     "The unit could not be read ('pa' is not a unit; did you mean 'Pa'?)."),  # no unit of that dimension
+    # 3. a capital X as the times sign
+    ("-9.72X10^1 mV", SLOPE, {}, "correct", fb.CORRECT),
+    ("-9.72 X 10^1 mV", SLOPE, {}, "correct", fb.CORRECT),
+    ("-9.72X10-1 mV", SLOPE, {}, "invalid", fb.INVALID_EXPONENT_FORM),
+    # 4. a parenthesised exponent
+    ("1.49·10^(-5)", SMALL, {}, "correct", fb.CORRECT),
+    ("1.49*10^(+5)", SMALL, {"value": 1.49e5}, "correct", fb.CORRECT),
+    ("1.49×10^(5)", SMALL, {"value": 1.49e5}, "correct", fb.CORRECT),
+    ("1.49·10^(-5", SMALL, {}, "invalid", fb.INVALID_EXPONENT_FORM),
+    ("1.49·10^( -5)", SMALL, {}, "invalid", fb.INVALID_EXPONENT_FORM),
+    ("1.49·10^(-12345)", SMALL, {}, "invalid", fb.INVALID_EXPONENT_RANGE),
+    ("1.49e(-5)", SMALL, {}, "invalid", fb.INVALID_EXPONENT_FORM),
+    # 5. a unit whose units cancel, for a voltage
+    ("63.3 V/V", SLOPE, {}, "incorrect", "Your unit, V/V, is dimensionless (its units cancel), but this answer is voltage."),
+    ("63.3 mV", {**SMALL, "unit": "mV/V"}, {}, "incorrect",
+     "Your unit, mV, measures voltage, but this answer is dimensionless."),
+    # 6. plural and elided ohms
+    ("250 kilohms", RESISTANCE, {}, "correct", fb.CORRECT),
+    ("250 kOhms", RESISTANCE, {}, "correct", fb.CORRECT),
+    ("0.25 MOhms", RESISTANCE, {}, "correct", fb.CORRECT),
+    ("0.25 megohms", RESISTANCE, {}, "correct", fb.CORRECT),
+    ("250000 ohms", RESISTANCE, {}, "correct", fb.CORRECT),
+    # 7. ** as the caret of a power of ten, as in units
+    ("6.2*10**-2", SMALL, {"value": 0.062}, "correct", fb.CORRECT),
+    ("6.2x10**2", SMALL, {"value": 620.0}, "correct", fb.CORRECT),
+    ("6.2*10** -2", SMALL, {"value": 0.062}, "invalid", fb.INVALID_EXPONENT_FORM),
+    ("6.2*10**12345", SMALL, {"value": 0.062}, "invalid", fb.INVALID_EXPONENT_RANGE),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "changes", "verdict", "feedback"), STUDENT_REVIEW,
+                         ids=[f"{row[0]}-{'-'.join(row[2]) or 'plain'}" for row in STUDENT_REVIEW])
+def test_student_review(text: str, expected: dict[str, Any], changes: dict[str, Any], verdict: str,
+                        feedback: str) -> None:
+    result = grade(text, expected, **changes)
+    assert (result["verdict"], result["feedback"]) == (verdict, feedback)
+
+
+def test_exponent_form_message_names_every_accepted_form() -> None:
+    assert fb.INVALID_EXPONENT_FORM == ("Write powers of ten as 3.2e-4, 3.2×10^-4 or 3.2×10^(-4) (with a caret, and "
+                                        "no spaces inside the exponent).")
+
+
 NEAR = ("Close, but outside the tolerance ({}); check your rounding of intermediate steps and the constants and "
         "temperature you used.")
 
@@ -110,6 +188,12 @@ GRAMMAR = [
     ("6.4*10^-2 mV", 0.064), ("6.4·10^-2 mV", 0.064), ("6.4 × 10^-2 mV", 0.064), ("6.4·10⁻² mV", 0.064),
     ("6.4×10^\u22122 mV", 0.064), ("6.4x10-2 mV", None), ("6.4e -2 mV", None), ("6.4 e-2 mV", None),
     ("6.4e12345 mV", None), ("6.4e123456789 mV", None), ("1e999 mV", None), ("10^5 mV", None),
+    ("6.4X10^-2 mV", 0.064), ("6.4*10^(-2) mV", 0.064), ("6.4*10^(+1) mV", 64.0), ("6.4·10^(1) mV", 64.0),
+    ("6.4*10**-2 mV", 0.064), ("6.4x10**2 mV", 640.0), ("6.4*10^(-2 mV", None), ("6.4*10^(12345) mV", None),
+    ("6.4*10^((2)) mV", None), ("6.4e(-2) mV", None), ("6.4X10-2 mV", None),
+    # one final period ending a sentence
+    ("-64.1 mV.", -64.1), ("-6.41e1 mV.", -64.1), ("64. mV.", 64.0), ("-64.1 mV..", None), ("-64.1 mV .", None),
+    ("-64.1 m.V", None), ("-64.1 mV.!", None),
     # single literal only
     ("-128/2 mV", None), ("5 - 3 mV", None), ("61.5 ± 0.5 mV", None), ("12%", None), ("5 3 mV", None),
 ]
@@ -134,6 +218,11 @@ def test_number_grammar(text: str, value: float | None) -> None:
         pytest.param("4.20e-3", ParsedNumber(Decimal("0.00420"), "4.20", ""), id="exponent-not-in-mantissa"),
         pytest.param("96 485 C/mol", ParsedNumber(Decimal("96485"), "96485", "C/mol"), id="grouping-removed"),
         pytest.param("1 1/s", ParsedNumber(Decimal("1"), "1", "1/s"), id="unit-one-over-s"),
+        pytest.param("25.9.", ParsedNumber(Decimal("25.9"), "25.9", ""), id="final-period-after-point"),
+        pytest.param("1.49e-05.", ParsedNumber(Decimal("1.49e-05"), "1.49", ""), id="final-period-after-exponent"),
+        pytest.param("120.", ParsedNumber(Decimal(120), "120.", ""), id="trailing-point-not-a-final-period"),
+        pytest.param("-97.2 mV.", ParsedNumber(Decimal("-97.2"), "-97.2", "mV"), id="final-period-after-unit"),
+        pytest.param("1.49·10^(-5)", ParsedNumber(Decimal("1.49e-5"), "1.49", ""), id="parenthesised-exponent"),
     ],
 )
 def test_parse_number_keeps_typed_mantissa(text: str, parsed: ParsedNumber) -> None:
@@ -170,6 +259,9 @@ def test_invalid_feedback_does_not_depend_on_the_value() -> None:
     # GIVEN a right and a wrong number without their unit WHEN graded THEN the feedback is identical
     assert grade("-64.1")["feedback"] == grade("12345")["feedback"] == fb.INVALID_UNIT_REQUIRED
     assert grade("-64.1 mv")["feedback"].replace("-64.1", "") == grade("999 mv")["feedback"]
+    # a suggestion follows the box's unit, never the value typed
+    assert grade("-310 pa", CURRENT_PA)["feedback"] == grade("12345 pa", CURRENT_PA)["feedback"]
+    assert grade("-97.2 mV .", SLOPE)["feedback"] == grade("12345 mV .", SLOPE)["feedback"] == FINAL_PERIOD
 
 
 # --- §3/§4: units in a numeric box --------------------------------------------------------------

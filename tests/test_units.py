@@ -109,6 +109,19 @@ PARSE_TABLE = [
     ("msec", "ms", "0.001", "time"),
     ("microamps", "uA", "1e-6", "current"),
     ("megaohms", "MOhm", "1e6", "resistance"),
+    # ohm in the plural, after a symbol prefix too, and the elided kilohm/megohm/gigohm
+    ("ohms", "Ohm", "1", "resistance"),
+    ("Ohms", "Ohm", "1", "resistance"),
+    ("kOhms", "kOhm", "1e3", "resistance"),
+    ("kohms", "kOhm", "1e3", "resistance"),
+    ("MOhms", "MOhm", "1e6", "resistance"),
+    ("GOhms", "GOhm", "1e9", "resistance"),
+    ("kilohm", "kOhm", "1e3", "resistance"),
+    ("kilohms", "kOhm", "1e3", "resistance"),
+    ("megohm", "MOhm", "1e6", "resistance"),
+    ("megohms", "MOhm", "1e6", "resistance"),
+    ("gigohms", "GOhm", "1e9", "resistance"),
+    ("kOhms/cm", "kOhm/cm", "1e5", "m*kg*s^-3*A^-2"),
     # a space multiplies: these are valid units of the wrong dimension
     ("m V", "m*V", "1", "m^3*kg*s^-3*A^-1"),
     ("mV mV", "mV*mV", "1e-6", "m^4*kg^2*s^-6*A^-2"),
@@ -173,6 +186,34 @@ def test_error_table(text: str, problem: str, column: int | None) -> None:
         parse_unit(text)
     assert info.value.problem == problem
     assert isinstance(info.value, ValueError) and isinstance(info.value, ProblemgenError)
+
+
+CURRENT = (0, 0, 0, 1, 0, 0)
+PRESSURE = (-1, 1, -2, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "prefer", "problem"),
+    [
+        pytest.param("pa", None, "'pa' is not a unit; did you mean 'Pa'?", id="no-preference"),
+        pytest.param("pa", CURRENT, "'pa' is not a unit; did you mean 'pA'?", id="current-box"),
+        pytest.param("PA", CURRENT, "'PA' is not a unit; did you mean 'pA'?", id="current-box-caps"),
+        pytest.param("pa", PRESSURE, "'pa' is not a unit; did you mean 'Pa'?", id="pressure-box"),
+        pytest.param("pa", VOLT, "'pa' is not a unit; did you mean 'Pa'?", id="no-candidate-of-that-dimension"),
+        pytest.param("mv", VOLT, "'mv' is not a unit; did you mean 'mV'?", id="voltage-box"),
+        pytest.param("pAa", CURRENT, "'pAa' is not a unit; did you mean 'pA'?", id="close-match-of-that-dimension"),
+        pytest.param("mEq", CURRENT, "'mEq' is not a unit", id="nothing-close"),
+    ],
+)
+def test_suggestion_prefers_the_expected_dimension(text: str, prefer: tuple[int, ...] | None, problem: str) -> None:
+    result = try_parse_unit(text, prefer)
+    assert isinstance(result, UnitFormatError)
+    assert result.problem == problem
+
+
+def test_preference_never_changes_a_valid_unit() -> None:
+    assert try_parse_unit("Pa", CURRENT) == try_parse_unit("Pa")
+    assert try_parse_unit("Pa", CURRENT).dimension == "pressure"  # type: ignore[union-attr]
 
 
 def test_unit_error_message_names_input_and_column() -> None:

@@ -3,7 +3,8 @@
 Feedback is HTML-safe text: our constants contain no markup, and every piece of student text
 inserted into them goes through :func:`echo` (HTML-escaped, shortened). ``invalid`` feedback
 talks only about the *form* of the answer, never about whether the number or expression is
-right (grading rules §1): nothing in the INVALID_* texts depends on the expected answer.
+right (grading rules §1): nothing in the INVALID_* texts depends on the expected value. (A "did
+you mean" unit suggestion prefers the box's dimension, which the box shows anyway.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ INVALID_PERCENT = ("Leave out the % sign and give the number the question asks f
                    "for a percentage, a fraction (a half is 0.5) if it asks for a fraction.")
 INVALID_GROUPING = ("'{text}' is ambiguous; write the number without thousands separators "
                     "(for example 2750 or 2.75).")
-INVALID_EXPONENT_FORM = "Write powers of ten as 3.2e-4 or 3.2×10^-4 (with a caret, and no spaces inside the exponent)."
+INVALID_EXPONENT_FORM = ("Write powers of ten as 3.2e-4, 3.2×10^-4 or 3.2×10^(-4) (with a caret, and no spaces "
+                         "inside the exponent).")
+INVALID_FINAL_PERIOD = ("Remove the period at the end of your answer: a period is read only as a decimal point "
+                        "(write 120. only to show that its zero is significant).")
 INVALID_EXPONENT_RANGE = "The power of ten in your answer is out of range (at most 4 digits)."
 INVALID_NOT_FINITE = "Your number is too large to read."
 INVALID_UNIT_REQUIRED = "Your answer needs a unit after the number."
@@ -40,6 +44,8 @@ INVALID_EXPRESSION = "Your expression could not be read ({problem})."
 # --- incorrect: well-formed but wrong; each names a category -------------------------------------
 INCORRECT = "Incorrect."
 INCORRECT_DIMENSION = "Your unit, {unit}, measures {found}, but this answer is {expected}."
+INCORRECT_DIMENSIONLESS_UNIT = ("Your unit, {unit}, is dimensionless (its units cancel), but this answer is "
+                                "{expected}.")
 INCORRECT_DIMENSION_UNNAMED = "Your unit, {unit}, is not a unit of {expected}, which this answer is."
 INCORRECT_DIMENSION_SPACED = ("Your unit, {unit}, is not a unit of {expected}, which this answer is: a space between "
                               "units multiplies them ({product}); write one unit with its prefix attached, such as "

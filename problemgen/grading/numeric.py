@@ -10,6 +10,13 @@ Decisions where the rules leave a choice:
   then never ambiguous (``2 750,500`` is 2750.5); mixing spaces with ``,``/``.`` grouping is
   invalid;
 - ``1,`` is a decimal comma with no decimals (like ``1.``);
+- powers of ten: ``x`` may be capital (``9.72X10^1``), the exponent may be in parentheses
+  (``10^(-5)``) and ``**`` may stand for the caret (``6.2*10**-2``, as in units), with the same
+  4-digit cap;
+- one final period that ends a sentence is dropped when it cannot change the meaning: directly
+  after a unit (``-97.2 mV.``), or after a number that already has a decimal separator or an
+  exponent (``25.9.``, ``1.49e-05.``). ``120.`` keeps its point (it makes 3 significant figures);
+  a final period that is not dropped (``120..``, ``-97.2 mV .``) is named in the feedback;
 - *misrounded* means the figure count is right and the value misses the half-unit window but
   lies within one unit in the last place; farther away it is a wrong value, diagnosed below;
 - a wrong value is diagnosed in this order: named misconception, sign error, factor of 10^k,
@@ -42,12 +49,13 @@ _NUMBER = re.compile(
     r"""(?P<sign>[+-])?[ ]?
         (?P<mantissa>[0-9]{1,3}(?:[ ][0-9]{3})+(?:[.,][0-9]*)?(?![0-9])   # ISO space grouping
                     |[0-9.,]+)
-        (?:[eE](?P<e>[+-]?[0-9]+)|[ ]?[*x][ ]?10\^(?P<ten>[+-]?[0-9]+))?
+        (?:[eE](?P<e>[+-]?[0-9]+)
+          |[ ]?[*xX][ ]?10(?:\^|\*\*)(?:(?P<ten>[+-]?[0-9]+)|\((?P<parenthesised>[+-]?[0-9]+)\)))?
         (?P<rest>.*)""",
     re.VERBOSE | re.DOTALL,
 )
-# Text after the number that tries to be a power of ten (6.4e -2, 3.2x10-4, 0x40, 10^5).
-_EXPONENT_ATTEMPT = re.compile(r"[eE][ ]*[+-]?[ ]*[0-9]|[*x][ ]*10|x[0-9]|\^")
+# Text after the number that tries to be a power of ten (6.4e -2, 3.2x10-4, 0x40, 10^5, e(-5)).
+_EXPONENT_ATTEMPT = re.compile(r"[eE][ ]*[+-]?[ ]*[0-9]|[eE][ ]*\(|[*xX][ ]*10|[xX][0-9]|\^")
 _ARITHMETIC = frozenset("+-*/%±=<>")
 
 
@@ -108,14 +116,35 @@ def _rest_problem(rest: str, text: str) -> Rejected | None:
 
 
 def parse_number(text: str) -> ParsedNumber | Rejected:
-    """Parse normalised text (see :func:`~problemgen.grading.normalize.normalize`) as number + unit."""
+    """Parse normalised text (see :func:`~problemgen.grading.normalize.normalize`) as number + unit.
+
+    One final period ending a sentence is dropped where it cannot change the meaning (see the
+    module docstring); ``120.`` keeps its trailing decimal point."""
+    parsed = _parse(text)
+    if not isinstance(parsed, Rejected) or not text.endswith(".") or len(text) < 2:
+        return parsed[0] if isinstance(parsed, tuple) else parsed
+    # The text as typed does not parse; a period that ends a sentence may be why.
+    before = text[:-1]
+    if before.endswith((" ", ".")):  # a detached or doubled period ("25.9 .", "120..", "mV.."): only one
+        return Rejected(fb.INVALID_FINAL_PERIOD) if not isinstance(_parse(before.rstrip(" .")), Rejected) else parsed
+    without = _parse(before)
+    if isinstance(without, Rejected):
+        return without  # the problem that remains once the period is gone ("-97.2 mv.": 'mv')
+    number, has_exponent = without
+    if number.unit or has_exponent or "." in number.mantissa[:-1]:
+        return number
+    return Rejected(fb.INVALID_FINAL_PERIOD)  # "120..": the period after "120." would be a second point
+
+
+def _parse(text: str) -> tuple[ParsedNumber, bool] | Rejected:
+    """The number and unit in ``text``, and whether the number has an exponent."""
     match = _NUMBER.match(text)
     if match is None:
         return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(text)))
     mantissa = _mantissa(match.group("mantissa"))
     if isinstance(mantissa, Rejected):
         return mantissa
-    exponent = match.group("e") or match.group("ten") or ""
+    exponent = match.group("e") or match.group("ten") or match.group("parenthesised") or ""
     if len(exponent.lstrip("+-")) > MAX_EXPONENT_DIGITS:
         return Rejected(fb.INVALID_EXPONENT_RANGE)  # before Decimal: e123456789 never allocates
     rest = match.group("rest").lstrip(" ")
@@ -123,6 +152,10 @@ def parse_number(text: str) -> ParsedNumber | Rejected:
         problem = _rest_problem(rest, text)
         if problem is not None:
             return problem
+        if rest.endswith("."):  # a unit never ends with a point: "-97.2 mV." ends a sentence
+            rest = rest[:-1]
+            if rest.endswith((" ", ".")):  # "mV ." or "mV..": say what to remove
+                return Rejected(fb.INVALID_FINAL_PERIOD)
     signed = (match.group("sign") or "") + mantissa
     try:
         value = Decimal(signed + ("e" + exponent if exponent else ""))
@@ -130,7 +163,7 @@ def parse_number(text: str) -> ParsedNumber | Rejected:
         return Rejected(fb.INVALID_NOT_A_NUMBER.format(text=fb.echo(text)))
     if abs(value) > _LARGEST_DOUBLE:
         return Rejected(fb.INVALID_NOT_FINITE)
-    return ParsedNumber(value, signed, rest)
+    return ParsedNumber(value, signed, rest), bool(exponent)
 
 
 # --- comparison ---------------------------------------------------------------------------------
@@ -142,13 +175,15 @@ def _read(parsed: ParsedNumber, spec: NumericSpec) -> Decimal | dict[str, Any]:
         return parsed.value
     if spec.dimensionless:
         return fb.invalid(fb.INVALID_NO_UNIT_EXPECTED)
-    unit = try_parse_unit(parsed.unit)
+    unit = try_parse_unit(parsed.unit, spec.unit.dims)  # a misspelt symbol: suggest one of this dimension
     if isinstance(unit, UnitFormatError):
         return fb.invalid(fb.INVALID_UNIT.format(problem=fb.echo(unit.problem, 120)))
     if unit.dims != spec.unit.dims:
         # Dimension first (rules §5.1): wrong even when the magnitude is 0. A dimension without a
         # name (m V is metre-volt) is not spelt out in SI base units, which no student reads.
-        if unit.dimension_named:
+        if unit.dimensionless:  # V/V: its units cancel; "measures dimensionless" is not English
+            text = fb.INCORRECT_DIMENSIONLESS_UNIT.format(unit=fb.echo(parsed.unit), expected=spec.unit.dimension)
+        elif unit.dimension_named:
             text = fb.INCORRECT_DIMENSION.format(unit=fb.echo(parsed.unit), found=unit.dimension,
                                                  expected=spec.unit.dimension)
         elif " " in parsed.unit.strip():
