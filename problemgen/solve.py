@@ -18,9 +18,9 @@ import numpy as np
 
 from problemgen import expr
 from problemgen.bank import unit_factor
-from problemgen.errors import ProblemgenError, SamplingError
+from problemgen.errors import BankError, PhysicsInputError, ProblemgenError, SamplingError
 from problemgen.functions import CONSTANTS, FUNCTIONS
-from problemgen.model import Part, Template
+from problemgen.model import Param, Part, Template
 from problemgen.physics import misconceptions_for
 
 Functions = Mapping[str, Callable[..., Any]]
@@ -177,7 +177,10 @@ class TemplateSolver:
         """Evaluate a batch of ``rows`` draws (default: the length of the value arrays; a template
         without parameters has none) and check constraints and finiteness."""
         with np.errstate(all="ignore"):
-            env = self.evaluate(values)
+            try:
+                env = self.evaluate(values)
+            except PhysicsInputError as error:
+                raise self.unphysical(values, error) from None
             closures = self.closures("", FUNCTIONS)
             n = rows if rows is not None else len(next(iter(values.values()))) if values else 1
             failures: dict[str, np.ndarray] = {}
@@ -195,6 +198,35 @@ class TemplateSolver:
         for failed in failures.values():
             accepted &= ~failed
         return Solved(env, accepted, failures)
+
+    def non_finite_derived(self, values: Mapping[str, np.ndarray]) -> list[tuple[Param, float, int, int]]:
+        """Derived parameters that overflow or are undefined for some draws: (parameter, an example
+        value, how many draws, of how many)."""
+        try:
+            with np.errstate(all="ignore"):
+                env = self.evaluate(values, derived_only=True)
+        except (PhysicsInputError, ArithmeticError, ValueError):
+            return []
+        rows = len(next(iter(values.values()))) if values else 1
+        found = []
+        for param in self.template.params:
+            if param.kind == "derived":
+                value = np.broadcast_to(np.asarray(env[param.name], dtype=float), (rows,))
+                bad = ~np.isfinite(value)
+                if np.any(bad):
+                    found.append((param, float(value[bad][0]), int(np.count_nonzero(bad)), rows))
+        return found
+
+    def unphysical(self, values: Mapping[str, np.ndarray], error: PhysicsInputError) -> BankError:
+        """The located error for draws a physics function refused (``error``): the derived
+        parameter that overflowed into it, or the ranges."""
+        path = self.template.path
+        for param, example, count, rows in self.non_finite_derived(values):
+            return BankError(path, f"params.{param.name}", (
+                f"is {example:g} (not a finite number) for {count} of {rows} draws of {param.expression!r}, so that "
+                f"{error}; change the formula or narrow the ranges it reads"))
+        return BankError(path, "params", f"some draws are outside what the physics allows ({error}); narrow the "
+                                         "ranges of the parameters it is given")
 
     def rounding_allowance(self, env: Mapping[str, Any], rows: int, figures_graded: bool = False
                            ) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from problemgen import expr
-from problemgen.errors import GradingSpecError, PhysicsInputError, ProblemgenError
+from problemgen.errors import BankError, GradingSpecError, ProblemgenError
 from problemgen.functions import RESULT_UNITS
 from problemgen.model import Template
 
@@ -304,10 +304,8 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     drawn = draw(template, grids, words).values
     try:
         solved = solver.solve(drawn, samples)
-    except PhysicsInputError as error:
-        findings += _non_finite_derived(template, solver, drawn, samples)
-        findings.append(Finding(template.path, "params", f"some draws are outside what the physics allows ({error}); "
-                                "narrow the ranges of the parameters it is given"))
+    except BankError as error:  # draws a physics function refused
+        findings.append(Finding(template.path, error.key, error.problem))
         return TemplateReport(template.id, template.path, tuple(findings), samples, 0.0, None,
                               not_drawn="draws are unphysical")
     acceptance = float(np.mean(solved.accepted)) if samples else 1.0
@@ -315,7 +313,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
         worst = max(solved.failures, key=lambda k: int(np.count_nonzero(solved.failures[k])))
         findings.append(Finding(template.path, "constraints", f"only {acceptance:.1%} of draws are accepted; "
                                 f"{worst!r} fails most often; widen the ranges or relax the constraint"))
-    findings += _non_finite_derived(template, solver, drawn, samples)
+    findings += _non_finite_derived(template, solver, drawn)
     for source, failed in solved.failures.items():
         if source.startswith("answer ") and np.any(failed):
             findings.append(Finding(template.path, f"parts.{source[7:]}", f"is not finite for {np.count_nonzero(failed)} of "
@@ -600,24 +598,11 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
     return findings
 
 
-def _non_finite_derived(template: Template, solver: TemplateSolver, drawn: dict[str, np.ndarray],
-                        samples: int) -> list[Finding]:
+def _non_finite_derived(template: Template, solver: TemplateSolver, drawn: dict[str, np.ndarray]) -> list[Finding]:
     """A derived parameter that overflows or is undefined (``10^10^10``, ``log(0)``) in some draws."""
-    try:
-        with np.errstate(all="ignore"):
-            env = solver.evaluate(drawn, derived_only=True)
-    except (PhysicsInputError, ArithmeticError, ValueError):
-        return []
-    findings = []
-    for param in template.params:
-        if param.kind == "derived":
-            value = np.broadcast_to(np.asarray(env[param.name], dtype=float), (samples,))
-            bad = ~np.isfinite(value)
-            if np.any(bad):
-                findings.append(Finding(template.path, f"params.{param.name}",
-                                        f"is {value[bad][0]:g} (not a finite number) for {np.count_nonzero(bad)} of {samples} "
-                                        f"draws of {param.expression!r}; change the formula or narrow the ranges it reads"))
-    return findings
+    return [Finding(template.path, f"params.{param.name}", f"is {example:g} (not a finite number) for {count} of "
+                    f"{rows} draws of {param.expression!r}; change the formula or narrow the ranges it reads")
+            for param, example, count, rows in solver.non_finite_derived(drawn)]
 
 
 def shown_key_failures(template: Template, variants: list) -> dict[str, list[tuple[str, float]]]:

@@ -235,8 +235,8 @@ VALIDATION_ERRORS = [
      ('step = 10, unit = "mM" }\n\n[[parts]]\nname = "E"\nvalue = "nernst(c_out, c_in,',
       'step = 10, unit = "mM" }\nbig = { derived = "c_in * 10^10^10^10", unit = "mM", hidden = true }\n\n'
       '[[parts]]\nname = "E"\nvalue = "nernst(c_out, big,'),
-     "error: In {path}, key params.big: is inf (not a finite number) for 50 of 50 draws of 'c_in * 10^10^10^10'; "
-     "change the formula or narrow the ranges it reads"),
+     "error: In {path}, key params.big: is inf (not a finite number) for 50 of 50 draws of 'c_in * 10^10^10^10', so "
+     "that nernst: c_in must be finite, got inf; change the formula or narrow the ranges it reads"),
     ("unit-mismatch-article", ('unit = "mV"', 'unit = "V/m"'),
      "error: In {path}, key parts.E.unit: the answer is a voltage but the unit 'V/m' is an electric field; use a unit "
      "of voltage"),
@@ -581,3 +581,24 @@ def test_a_part_that_recomputes_an_earlier_part_is_a_warning(tmp_path: Path, val
     (report,) = validate_paths([path], samples=20)
     found = [str(f) for f in report.findings if f.key == "parts.shifted.value"]
     assert found == ([f"warning: In {path}, key parts.shifted.value: {finding}"] if finding else [])
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ('big = { derived = "c_in * 10^10^10^10", unit = "mM", hidden = true }\n',
+     "key params.big: is inf (not a finite number) for 1 of 1 draws of 'c_in * 10^10^10^10', so that nernst: c_in "
+     "must be finite, got inf; change the formula or narrow the ranges it reads"),
+    ('big = { derived = "0 * c_in - 1 mM", unit = "mM", hidden = true }\n',
+     "key params: some draws are outside what the physics allows (nernst: c_in must be > 0 (mol/m^3), got -1.0); "
+     "narrow the ranges of the parameters it is given"),
+], ids=["derived-overflow", "negative-concentration"])
+def test_generating_from_unphysical_draws_names_the_template_and_key(tmp_path: Path, params: str, message: str) -> None:
+    # GIVEN a template whose answer gets a derived value the physics refuses
+    from problemgen.engine import generate_from_seeds
+
+    text = VALID.replace('step = 10, unit = "mM" }\n\n[[parts]]\nname = "E"\nvalue = "nernst(c_out, c_in,',
+                         'step = 10, unit = "mM" }\n' + params + '\n[[parts]]\nname = "E"\nvalue = "nernst(c_out, big,')
+    path = write(tmp_path, text)
+    # WHEN a variant is generated (as preview and generate do), THEN the error is located
+    with pytest.raises(BankError) as caught:
+        generate_from_seeds(load_template(path), [bytes(32)], [None])
+    assert str(caught.value) == f"In {path}, {message}"
