@@ -663,7 +663,13 @@ def _convert_shape(shape: str, display: bool) -> _Pieces | None:
         mathml = convert(shape, display="block" if display else "inline")
     except Exception:  # noqa: BLE001 - latex2mathml raises assorted errors on bad input
         return None
-    return _pieces(_UNARY_MINUS.sub(_prefix_minus, mathml), _SLOT_PATTERN)
+    mathml = _TRAILING_POINT.sub(r"<mn>\1.</mn>", _UNARY_MINUS.sub(_prefix_minus, mathml))
+    return _pieces(mathml, _SLOT_PATTERN)
+
+
+#: A number shown to its significant figures with a trailing point ("−150." for 3 figures):
+#: latex2mathml writes the point as an operator, which browsers space ("150 . mV").
+_TRAILING_POINT = re.compile(r"<mn>([^<]*)</mn><mo>&#x0002E;</mo>")
 
 
 #: A minus right after another operator (``= −62``, ``× −2``, ``(−5``): latex2mathml writes it as a

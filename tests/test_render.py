@@ -81,9 +81,20 @@ def test_shape_cached_mathml_equals_a_direct_conversion(latex: str) -> None:
     from problemgen.render import latex_to_mathml
 
     # A single letter in \mathrm{} becomes \text{} so browsers draw it upright (latex2mathml
-    # would emit an italic <mi>), and a minus after "=" is marked as a sign.
+    # would emit an italic <mi>), a minus after "=" is marked as a sign, and a trailing point
+    # stays in its number.
     direct = convert(latex.replace(r"\mathrm{C}", r"\text{C}"))
+    direct = re.sub(r"<mn>([^<]*)</mn><mo>&#x0002E;</mo>", r"<mn>\1.</mn>", direct)
     assert latex_to_mathml(latex) == direct.replace("</mo><mo>&#x02212;</mo>", '</mo><mo form="prefix">&#x02212;</mo>')
+
+
+@pytest.mark.parametrize(("latex", "number"), [(r"-150.\,\mathrm{mV}", "<mn>150.</mn>"), (r"x = 7.", "<mn>7.</mn>"),
+                                               (r"2.51\,\mathrm{mV}", "<mn>2.51</mn>")])
+def test_a_trailing_point_stays_in_its_number(latex: str, number: str) -> None:
+    from problemgen.render import latex_to_mathml
+
+    mathml = latex_to_mathml(latex)
+    assert number in mathml and "<mo>&#x0002E;</mo>" not in mathml
 
 
 @pytest.mark.parametrize(
