@@ -439,3 +439,19 @@ def test_students_get_distinct_keys_while_the_template_has_them(template_id: str
     # THEN no two share the key as shown (copying a classmate's answers does not pay)
     shown = shown_keys(template, batch.solver, batch.env, 300)
     assert len({row.tobytes() for row in shown}) == 300
+
+
+def test_no_inverted_nernst_potential_lands_on_the_plotted_reversal_potential() -> None:
+    # GIVEN 300 variants of iv-plot-reversal (read E_rev off a plot, then name the ion)
+    import hashlib
+
+    from problemgen.bank import builtin_banks
+    from problemgen.engine import generate_from_seeds
+
+    template = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == "iv-plot-reversal")
+    seeds = [hashlib.sha256(f"iv/{i}".encode()).digest() for i in range(300)]
+    for variant in generate_from_seeds(template, seeds, [None] * 300, unique=False):
+        answers = {a.part: float(a.display) for a in variant.answers if a.kind == "numeric"}
+        # THEN a student who flips the sign of a Nernst potential (inverted ratio, anion sign) never
+        # finds it within 8 mV of the reversal potential, which would point them to the wrong ion
+        assert all(abs(answers["E_rev"] + answers[name]) > 8 for name in ("E_K", "E_Na", "E_Cl")), variant.givens
