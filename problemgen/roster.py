@@ -248,6 +248,7 @@ def _collect(rows: list[list[str]], shown: str, delimiter: str, layout: _Layout)
     checks = _Checks(shown, layout.labels)
     nameless: list[int] = []
     fallbacks: list[int] = []
+    not_addresses: list[int] = []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -265,10 +266,15 @@ def _collect(rows: list[list[str]], shown: str, delimiter: str, layout: _Layout)
             nameless.append(number)
         if layout.fallback(student):
             fallbacks.append(number)
+        if student.email and "@" not in student.email and layout.labels["email"] != "SIS Login ID":
+            not_addresses.append(number)  # a Canvas login may be a user name; an email column holds addresses
         students.append(student)
     notices = []
     if nameless:
         notices.append(f"{shown}, {_rows(nameless)}: no name; the sheets show the id alone")
+    if not_addresses:
+        notices.append(f"{shown}, {_rows(not_addresses)}: the {layout.labels['email']} is not an email address (no "
+                       f"'@'); graders match submissions by it, so check that column")
     if fallbacks:
         where = (f"{shown}: no student has an ID number, so the email addresses are the ids" if len(fallbacks) ==
                  len(students) else f"{shown}, {_rows(fallbacks)}: no ID number, so the email address is the id")

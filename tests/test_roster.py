@@ -142,6 +142,9 @@ NOTICES = [
       "variant: a student given an ID number later gets another variant, so fill in ID numbers before handing out "
       "sheets)"]),
     ("moodle-without-id-number-column", "First name,Last name,Email address\nAnn,Lee,a@u\n", []),
+    ("email-that-is-not-an-address", "id,name,email\ns1,Alice,Jr.\ns2,Bob,bob@x\n",
+     [", row 2: the email is not an email address (no '@'); graders match submissions by it, so check that column"]),
+    ("canvas-login-that-is-a-user-name", CANVAS + '"Lee, Ann",1001,S1,alee,A\n', []),
     ("windows-1252", "id,name\ns1,Ann\ns2,Zoë\n".encode("cp1252"),
      [': is not UTF-8 (from row 3); read as Windows-1252, as Excel saves "CSV" on Windows: check names with '
       'accents, or save the roster as "CSV UTF-8"']),
