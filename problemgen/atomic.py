@@ -59,6 +59,14 @@ def _tidy_after_killed_runs(out: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def restore_interrupted(out: Path) -> bool:
+    """Put back an output a killed run had moved aside, when ``out`` is missing; whether it did."""
+    if out.exists():
+        return False
+    _tidy_after_killed_runs(out)
+    return out.exists()
+
+
 def _running(pid: int) -> bool:
     if pid == os.getpid() or os.name == "nt":  # on Windows, signal 0 would be a Ctrl-C, not a probe
         return True

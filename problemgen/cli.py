@@ -180,8 +180,20 @@ class _NoBar:
         self.pos += steps
 
 
+def _build_folder(context: click.Context, parameter: click.Parameter, value: Path) -> Path:
+    """EXAM_DIR, put back first if a build killed while moving it into place left it aside."""
+    from problemgen.atomic import restore_interrupted
+
+    if restore_interrupted(value):
+        click.echo(f"note: {value} was put back from where an interrupted build had moved it", err=True)
+    if not value.is_dir():
+        raise click.BadParameter(f"Directory {str(value)!r} does not exist." if not value.exists()
+                                 else f"{str(value)!r} is a file, not a build folder.")
+    return value
+
+
 @main.command()
-@click.argument("exam_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("exam_dir", type=click.Path(file_okay=False, path_type=Path), callback=_build_folder)
 @click.argument("submissions", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder. Default: EXAM_DIR/grades.")
 @click.option("--force", is_flag=True, help="Replace earlier results in the results folder.")
@@ -207,7 +219,7 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool, quie
 
 
 @main.command()
-@click.argument("exam_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("exam_dir", type=click.Path(file_okay=False, path_type=Path), callback=_build_folder)
 @click.option("--to", "target", type=click.Choice(["moodle", "canvas"]), required=True,
               help="moodle: Moodle XML question bank; canvas: Canvas QTI 1.2 zip.")
 @click.option("--pool", type=click.IntRange(1), help="At most this many variants per slot (default: every distinct one).")

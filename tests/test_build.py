@@ -775,3 +775,36 @@ def test_a_tolerance_that_refuses_the_printed_key_stops_the_build(exam_dir: Path
         build(exam_dir)
     assert str(caught.value).startswith("problem 2 (test-driving): its tolerance (rtol 1e-05, atol 0) grades part ")
     assert str(caught.value).endswith("widen the tolerance, or grade significant figures (sigfigs) instead")
+
+
+@pytest.mark.parametrize("command", ["grade", "export"])
+def test_grading_or_exporting_puts_back_a_build_a_killed_run_moved_aside(exam_dir: Path, tmp_path: Path,
+                                                                        command: str) -> None:
+    # GIVEN a build that a run killed between its two renames left aside (.out.previous-<pid>)
+    from click.testing import CliRunner
+
+    from problemgen.cli import main
+
+    out = build(exam_dir)
+    aside = out.parent / f".out.previous-{_finished_pid()}"
+    out.rename(aside)
+    subs = tmp_path / "subs.csv"
+    subs.write_text("id,1a\na1,78.3 mV\n", encoding="utf-8")
+    args = ["grade", str(out), str(subs), "--out", str(tmp_path / "g")] if command == "grade" else \
+        ["export", str(out), "--to", "moodle", "--out", str(tmp_path / "m.xml")]
+    # WHEN it is graded or exported, THEN the build is put back (with a note) and used
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"note: {out} was put back from where an interrupted build had moved it" in result.stderr
+    assert (out / "manifest.json").is_file() and not aside.exists()
+
+
+def test_grading_a_missing_build_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from problemgen.cli import main
+
+    subs = tmp_path / "subs.csv"
+    subs.write_text("id,1a\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["grade", str(tmp_path / "nowhere"), str(subs)])
+    assert result.exit_code == 2 and f"Directory '{tmp_path / 'nowhere'}' does not exist." in result.stderr
