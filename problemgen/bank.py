@@ -484,7 +484,7 @@ def _check_tex(r: _Reader, key: str, text: str) -> None:
     """
     from jinja2 import nodes
 
-    from problemgen.latex import unsafe_tex_at
+    from problemgen.latex import unsafe_tex_at, without_code
     from problemgen.render import environment
 
     try:
@@ -495,7 +495,7 @@ def _check_tex(r: _Reader, key: str, text: str) -> None:
         pieces = [(node.lineno, node.data) for node in tree.find_all(nodes.TemplateData)]
         pieces += [(node.lineno, node.value) for node in tree.find_all(nodes.Const) if isinstance(node.value, str)]
     for line, piece in sorted(pieces, key=lambda found: found[0]):
-        found = unsafe_tex_at(piece)
+        found = unsafe_tex_at(without_code(piece))
         if found is not None:
             problem, offset = found
             raise r.fail(key, f"line {line + piece.count(chr(10), 0, offset)}: {problem}")

@@ -115,6 +115,15 @@ _CONTROL = re.compile(r"\\(?:([^\W\d_]+)|.)|\^\^", re.S)
 _ENVIRONMENT = re.compile(r"\s*\{([^{}]*)\}")
 
 
+#: Markdown code spans and fences: their text is printed as typed (escaped), never read as LaTeX.
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+
+
+def without_code(text: str) -> str:
+    """``text`` with its Markdown code blanked out (same length, so offsets and lines hold)."""
+    return _CODE_SPAN.sub(lambda code: re.sub(r"[^\n]", " ", code.group()), text) if "`" in text else text
+
+
 def unsafe_tex(text: str) -> str | None:
     """Why ``text`` may not reach a LaTeX file (a command bank math may not use), or None.
 

@@ -725,7 +725,7 @@ def _check_magnitudes(template: Template, variants: list) -> list[Finding]:
 
 
 def _check_rendering(template: Template, variants: list, render_problem: object) -> list[Finding]:
-    from problemgen.latex import unsafe_tex
+    from problemgen.latex import unsafe_tex, without_code
 
     findings = []
     solutions = []
@@ -737,7 +737,7 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
         solutions.append(problem.solution)
         for label, text in [("statement", problem.statement), ("solution", problem.solution),
                             *((f"parts.{p.name}.prompt", p.prompt) for p in problem.parts)]:
-            unsafe = unsafe_tex(text)  # a command the text builds as it renders (checked in its source on loading)
+            unsafe = unsafe_tex(without_code(text))  # a command built as it renders (its source is checked on loading)
             if unsafe is not None:
                 return [*findings, Finding(template.path, label, f"as rendered: {unsafe}")]
             html = problem.html(text)
@@ -748,7 +748,7 @@ def _check_rendering(template: Template, variants: list, render_problem: object)
                     "sheet would show it as code); simplify it, and brace a cell or row that starts with a bracket "
                     "({[X]_o}: a leading [ reads as an optional argument)")))
                 return findings
-            html = re.sub(r"<math.*?</math>", "", html, flags=re.S)
+            html = re.sub(r"<math.*?</math>|<code>.*?</code>|<pre>.*?</pre>", "", html, flags=re.S)  # code is as typed
             left = _LATEX_LEFT.search(html)
             if left:
                 findings.append(Finding(template.path, label, f"LaTeX {left.group()!r} survives in the HTML; "

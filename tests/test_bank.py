@@ -602,3 +602,12 @@ def test_generating_from_unphysical_draws_names_the_template_and_key(tmp_path: P
     with pytest.raises(BankError) as caught:
         generate_from_seeds(load_template(path), [bytes(32)], [None])
     assert str(caught.value) == f"In {path}, {message}"
+
+
+@pytest.mark.parametrize("code", ["`print(f'E = {E:.1f} mV\\\\n')`", "`\\\\input{x}`", "``a `\\\\n` b``"])
+def test_latex_commands_inside_markdown_code_are_text(tmp_path: Path, code: str) -> None:
+    # GIVEN a statement with a code span that holds backslashes (printed as typed, escaped in LaTeX)
+    text = VALID.replace("inside at 37 °C.", f"inside at 37 °C. In Python: {code}.", 1)
+    # WHEN it loads and is validated, THEN nothing is refused
+    (report,) = validate_paths([write(tmp_path, text)], samples=20)
+    assert report.findings == ()
