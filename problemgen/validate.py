@@ -329,6 +329,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_magnitudes(template, variants)
     findings += _check_rounding_allowance(template, variants)
     findings += _check_recomputed_parts(template)
+    findings += _check_math_delimiters(template)
     findings += _check_shown_key(template, variants)
     findings += _check_option_leaks(template, variants)
     findings += _check_given_answers(template, variants)
@@ -683,6 +684,26 @@ def _subtrees(node: object) -> Iterable[object]:
     elif dataclasses.is_dataclass(node):
         for field in dataclasses.fields(node):
             yield from _subtrees(getattr(node, field.name))
+
+
+#: LaTeX's own math delimiters, which Markdown reads as escaped brackets: "\(x\)" prints "(x)".
+_LATEX_DELIMITER = re.compile(r"\\\((?s:.)*?\\\)|\\\[(?s:.)*?\\\]")
+
+
+def _check_math_delimiters(template: Template) -> list[Finding]:
+    """Math written between \\( \\) or \\[ \\], which the sheets print as plain brackets."""
+    from problemgen.latex import without_code
+
+    texts = [("statement", template.statement), ("solution", template.solution),
+             *((f"parts.{p.name}.prompt", p.prompt) for p in template.parts)]
+    findings = []
+    for key, text in texts:
+        found = _LATEX_DELIMITER.search(without_code(text))
+        if found:
+            pair, write = ("\\( \\)", "$...$") if found.group().startswith("\\(") else ("\\[ \\]", "$$...$$")
+            findings.append(Finding(template.path, key, f"'{found.group()[:60]}' is not math here: Markdown prints "
+                                                        f"{pair} as plain brackets; write {write} instead"))
+    return findings
 
 
 def _check_recomputed_parts(template: Template) -> list[Finding]:

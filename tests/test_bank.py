@@ -240,6 +240,12 @@ VALIDATION_ERRORS = [
     ("unit-mismatch-article", ('unit = "mV"', 'unit = "V/m"'),
      "error: In {path}, key parts.E.unit: the answer is a voltage but the unit 'V/m' is an electric field; use a unit "
      "of voltage"),
+    ("latex-math-delimiters", ("inside at 37 °C.", "inside at 37 °C, so \\\\(E_K\\\\) is negative."),
+     "error: In {path}, key statement: '\\(E_K\\)' is not math here: Markdown prints \\( \\) as plain brackets; "
+     "write $...$ instead"),
+    ("latex-display-delimiters", ('solution = "{{ work.E }}"', 'solution = "{{ work.E }} \\\\[x = 1\\\\]"'),
+     "error: In {path}, key solution: '\\[x = 1\\]' is not math here: Markdown prints \\[ \\] as plain brackets; "
+     "write $$...$$ instead"),
     ("value-opens-a-line", ("K+ is {{ c_out }} outside", "K+ is\\n{{ c_out }} outside"),
      "error: In {path}, key statement: line 2 of this text starts with {{{{ c_out }}}}; where a value prints with a "
      "trailing point (120 to three significant figures is '120. mV'), Markdown reads the line as a numbered list, so "
