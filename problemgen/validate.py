@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import html as html_module
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -579,23 +580,32 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
     """A numeric choice whose distractors show another part's answer gives that answer away: the
     sheet shows every part at once (a "pump ratio ignored" option equal to the next part's
     "electroneutral pump" answer; a "local concentration" option equal to the part before)."""
+    from problemgen.bank import unit_factor
     from problemgen.render import Quantity
+    from problemgen.units import parse_unit
 
     findings = []
-    for index, part in enumerate(template.parts):
+    for part in template.parts:
         if part.kind != "choice" or part.options:
             continue  # numeric choices only: fixed word options are the same for everyone
         for other in (each for each in template.parts if each.kind == "numeric"):
-            leaks = 0
+            if (other.unit != part.unit and other.unit not in ("", "degC") and part.unit not in ("", "degC")
+                    and parse_unit(other.unit).dims != parse_unit(part.unit).dims) or (other.unit == "") != (part.unit == ""):
+                continue  # another kind of quantity: it cannot be an option
+            scale = unit_factor(other.unit) / unit_factor(part.unit)
+            leaks, mistakes = 0, Counter()
             for variant in variants:
                 answers = {a.part: a for a in variant.answers}
                 choice, answer = answers[part.name], answers[other.name]
-                shown = str(Quantity(float(answer.display), other.unit, part.sigfigs or 3))
-                leaks += shown != choice.display and shown in choice.options
+                shown = str(Quantity(float(answer.display) * scale, part.unit, part.sigfigs or 3))
+                if shown != choice.display and shown in choice.options:
+                    leaks += 1
+                    mistakes.update(name for name, option in choice.option_mistakes if option == shown)
             if leaks > len(variants) / 10:  # not a coincidence of two numbers
+                named = f"the misconception {mistakes.most_common(1)[0][0]!r}" if mistakes else "the distractor"
                 findings.append(Finding(template.path, f"parts.{part.name}.misconceptions", (
                     f"in {leaks} of {len(variants)} samples an option shows the answer of part {other.name}, which the "
-                    "sheet asks for too; drop the misconception that gives it")))
+                    f"sheet asks for too; drop {named} that gives it")))
     return findings
 
 

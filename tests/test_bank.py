@@ -553,17 +553,19 @@ sigfigs = 3
 '''
 
 
-@pytest.mark.parametrize("where", ["later", "earlier"])
+@pytest.mark.parametrize("where", ["later", "earlier", "later-in-volts"])
 def test_an_option_showing_another_parts_answer_is_a_leak(tmp_path: Path, where: str) -> None:
     # GIVEN a numeric choice whose inverted-ratio distractor is the answer of another part, asked
-    # after it or before it (the sheet shows both at once)
+    # after it or before it (the sheet shows both at once), in the same unit or another
     text = VALID.replace('name = "E"\n', 'name = "E"\nkind = "choice"\ndistractors = 2\n')
-    text = text + INVERTED_PART if where == "later" else text.replace("\n[[parts]]\n", INVERTED_PART + "\n[[parts]]\n", 1)
+    other = INVERTED_PART.replace('unit = "mV"', 'unit = "V"') if where == "later-in-volts" else INVERTED_PART
+    text = text + other if where != "earlier" else text.replace("\n[[parts]]\n", other + "\n[[parts]]\n", 1)
     path = write(tmp_path, text)
     # WHEN it is validated, THEN the leak is an error that says how to fix it
     (report,) = validate_paths([path], samples=50)
     assert (f"error: In {path}, key parts.E.misconceptions: in 50 of 50 samples an option shows the answer of part "
-            "E_inverted, which the sheet asks for too; drop the misconception that gives it") in map(str, report.findings)
+            "E_inverted, which the sheet asks for too; drop the misconception 'inverted_ratio' that gives it"
+            ) in map(str, report.findings)
 
 
 def test_a_value_opening_a_line_inside_display_math_is_not_a_list(tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ CHOICES = [
     ("in flux", "invalid"), ("influxx", "invalid"), ("flux", "invalid"), ("inward", "invalid"),
     ("the influx", "invalid"), ("ınflux", "invalid"), ("іnflux", "invalid"), ("in\u200bflux", "invalid"),
     ("influx\n", "invalid"), ("", "invalid"), ("influx" * 40, "invalid"),
+    # one pair of brackets or quotes around the whole answer (the form shows options in parentheses)
+    ("(influx)", "correct"), ("(influx).", "correct"), ('"Influx"', "correct"), ("[efflux]", "incorrect"),
+    ("((influx))", "invalid"), ("(influx", "invalid"), ("(influx | efflux)", "invalid"),
 ]
 
 

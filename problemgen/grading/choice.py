@@ -2,7 +2,8 @@
 
 Student text and every option and alias go through the same :func:`fold`: NFKC, case-fold,
 minus signs and en dashes read as a hyphen (so ``Cl-`` matches ``Cl⁻``), inner whitespace runs
-collapsed, surrounding spaces trimmed, one trailing period dropped, and British ``-ise`` endings
+collapsed, surrounding spaces trimmed, one pair of brackets or quotes around the whole answer and
+one trailing period dropped, and British ``-ise`` endings
 read as ``-ize`` (``depolarises`` matches ``depolarizes``, ``hyperpolarisation`` matches
 ``hyperpolarization``): a spelling variant is not a different answer, so authors need not list
 it as an alias. Two options that differ only so (``prise``, ``prize``) fold to one text and the
@@ -59,9 +60,17 @@ def fold(text: str, case: bool = True) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     text = _SPACES.sub(" ", (text.casefold() if case else text).translate(_MINUS)).strip()
+    text = text[:-1].rstrip() if text.endswith(".") else text
     if case:  # word options; numeric ones keep every character
         text = _BRITISH_ISE.sub("iz", text)
-    return text[:-1].rstrip() if text.endswith(".") else text
+        if len(text) > 2 and (text[0], text[-1]) in _WRAPPERS:  # "(out of the cell)", copied from the form
+            text = text[1:-1].strip()
+            text = text[:-1].rstrip() if text.endswith(".") else text
+    return text
+
+
+#: Brackets and quotes around a whole word answer, as the form's "(influx | efflux)" suggests.
+_WRAPPERS = {("(", ")"), ("[", "]"), ('"', '"'), ("'", "'"), ("“", "”"), ("‘", "’"), ("«", "»")}
 
 
 def _option_table(expected: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
