@@ -15,6 +15,7 @@ import csv
 import functools
 import io
 import json
+import math
 import os
 import re
 import weakref
@@ -91,11 +92,17 @@ class StudentResult:
     @functools.cached_property
     def points(self) -> float:
         """Points earned (summed once: reports and gradebooks read it per student)."""
-        return sum(p.points for p in self.parts)
+        return _total(p.points for p in self.parts)
 
     @functools.cached_property
     def max_points(self) -> float:
-        return sum(p.max_points for p in self.parts)
+        return _total(p.max_points for p in self.parts)
+
+
+def _total(points: Iterable[float]) -> float:
+    """A sum of part points without float noise: seven parts of 3/7 make 3, not 2.9999999999999996,
+    and 9.325 is not 9.324999999999998 (which a gradebook would round down to 9.32)."""
+    return round(math.fsum(points), 9)
 
 
 @dataclass(frozen=True)

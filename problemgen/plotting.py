@@ -9,6 +9,7 @@ matplotlib so layout does not depend on the fonts installed.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 PLOT_RC: dict[str, Any] = {
@@ -42,7 +43,8 @@ def new_figure(width: float = 6.4, height: float = 3.2, margins: tuple[float, fl
 def to_svg(figure: Any, name: str) -> str:
     """The figure as an inline ``<svg>`` element, byte-identical on every run.
 
-    ``name`` seeds the element ids, so two SVGs in one page never share clip-path ids.
+    ``name`` prefixes every element id (and the references to them), so two SVGs in one page
+    never share an id: matplotlib names its groups ``figure_1``, ``axes_1``, ... in every figure.
     """
     import matplotlib
 
@@ -50,4 +52,11 @@ def to_svg(figure: Any, name: str) -> str:
     with matplotlib.rc_context({**PLOT_RC, "svg.hashsalt": f"problemgen-{name}", "svg.id": name}):
         figure.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):].strip()
+    svg = text[text.index("<svg"):].strip()
+    own = set(_ID.findall(svg)) - {name}
+    return _ID_OR_REFERENCE.sub(lambda m: f'{m.group(1)}{name}-{m.group(2)}' if m.group(2) in own else m.group(), svg)
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+#: An id attribute, or a reference to one (url(#x), href="#x", xlink:href="#x").
+_ID_OR_REFERENCE = re.compile(r'(\bid="|url\(#|href="#)([^")]+)')

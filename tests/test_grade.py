@@ -734,3 +734,19 @@ def test_markdown_feedback_shows_student_text_as_typed(built: Path, tmp_path: Pa
     rendered = MarkdownIt("commonmark").renderInline(line[2:])
     assert f"'{html.escape(submitted, quote=False)}' is not a number we can read" in rendered
     assert not re.search(r"<(a|em|strong|code)\b", rendered), rendered
+
+
+@pytest.mark.parametrize(("shares", "total", "gradebook"), [
+    ([3 / 7] * 7, 3.0, "3"),                       # seven parts of 3/7: not 2.9999999999999996
+    ([0.325] + [1.0] * 9, 9.325, "9.33"),          # not 9.324999999999998, rounded down to 9.32
+    ([0.1] * 3, 0.3, "0.3"),
+], ids=["sevenths", "half-cent", "tenths"])
+def test_a_students_total_is_the_sum_a_spreadsheet_gives(shares: list[float], total: float, gradebook: str) -> None:
+    from problemgen.batch import PartResult, StudentResult
+    from problemgen.results import _lms_score
+
+    parts = tuple(PartResult(f"{i}a", "x", "correct", 1.0, share, share, None, None, "") for i, share in
+                  enumerate(shares))
+    result = StudentResult("a1", "A", "graded", parts)
+    assert (result.points, result.max_points) == (total, total)
+    assert _lms_score(result) == gradebook

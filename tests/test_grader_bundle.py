@@ -443,7 +443,7 @@ def test_gradescope_scores_carry_no_float_noise() -> None:
 
     parts = tuple(PartResult(f"{i}a", "1 mV", "correct", 1.0, 23 / 7, 23 / 7, 1.0, None, "Correct.") for i in range(7))
     result = StudentResult("s1", "Ada", "graded", parts, "answers.txt")
-    assert result.points != 23  # summed float noise
+    assert result.points == 23  # summed without float noise
     results = _results(result, [], {})
     assert results["score"] == 23.0 and results["tests"][0]["score"] == round(23 / 7, 6)
     assert results["output"].startswith("Graded against your own version of the exam: 23 of 23 points.")
