@@ -360,6 +360,20 @@ def test_a_form_of_another_student_is_named_to_the_instructor_not_to_the_submitt
     assert f"Note: {OTHER_FORM}" in results["output"] and "a1" not in results["output"]
 
 
+@pytest.mark.parametrize("content", [None, "# my notes\nremember the units\n"], ids=["blank-form", "not-a-form"])
+def test_a_submission_with_no_answer_is_refused_visibly(built: Path, tmp_path: Path, content: str | None) -> None:
+    # GIVEN a1's blank answer form, or a text file that is no form, handed in from a1's account
+    from problemgen.export.runtime import BLANK
+
+    root = autograder_root(built, tmp_path / "autograder")
+    text = (built / "students" / "a1" / "answers.txt").read_text(encoding="utf-8") if content is None else content
+    (root / "submission" / "answers.txt").write_text(text, encoding="utf-8")
+    results = run_autograder(root, {"email": "jane@example.edu", "id": 5, "name": "Jane"})
+    # THEN the student sees now (whatever the exam's visibility) that nothing was graded
+    assert results["visibility"] == "visible" and results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith(BLANK.format(name="answers.txt"))
+
+
 def test_an_answer_shown_back_is_html_escaped(built: Path, tmp_path: Path) -> None:
     root = autograder_root(built, tmp_path / "autograder")
     (root / "submission" / "answers.txt").write_text(_form("a1", {"1a": "<script>alert(1)</script>"}),

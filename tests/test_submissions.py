@@ -210,11 +210,12 @@ def test_an_identifier_that_names_two_students_is_never_given_to_a_guessed_one(
 
 @pytest.mark.parametrize(("roster", "user", "graded", "note"), [
     (CASE, {"email": "ALICE@x", "id": 5}, "ab", ""),
+    (CANVAS, {"email": "bob@personal.example", "id": 2002}, None, ""),  # Gradescope's own id is not a roster id
     (CASE, {"student_id": "Ab", "id": 5}, None, "names 2 roster students"),
     (CANVAS, {"sid": "2002", "email": "ann@uni.edu"}, "1001", "but it is also the id of '2002'"),
     (CANVAS, {"student_id": "2002"}, "2002", "but it is also the SIS id of '1001'"),
     (ROSTER, {"email": "nobody@uni.edu", "id": 77}, None, ""),
-], ids=["email-any-case", "ambiguous-id", "sid-is-a-sis-id", "student-id-is-an-id", "stranger"])
+], ids=["email-any-case", "gradescope-id", "ambiguous-id", "sid-is-a-sis-id", "student-id-is-an-id", "stranger"])
 def test_gradescope_finds_its_user_as_the_batch_grader_does(roster: tuple, user: dict[str, Any], graded: str | None,
                                                            note: str) -> None:
     student, said = find_student(manifest(roster), user)
@@ -387,7 +388,9 @@ def test_the_roster_reads_doubled_quotes_in_a_name() -> None:
     ({"answers": form("a1", {"1a": "5 mV"}), "photo.png": "x"}, "answers"),
     ({"answers": form("a1", {"1a": "5 mV"}), "ANSWERS.TXT": form("a1", {})}, "ANSWERS.TXT"),
     ({"notes": "remember the units"}, None),
-], ids=["form-without-an-ending", "txt-first", "no-form"])
+    ({"answers (1).txt": form("a1", {"1a": "5 mV"}), "Notes.txt": "remember the units"}, "answers (1).txt"),
+    ({"answers-final.txt": form("a1", {"1a": "5 mV"}), "answers.txt": form("a1", {})}, "answers.txt"),
+], ids=["form-without-an-ending", "txt-first", "no-form", "renamed-download", "the-form-itself-first"])
 def test_gradescope_picks_a_form_without_a_file_ending(tmp_path: Path, files: dict[str, str], picked: str | None) -> None:
     from problemgen.export.runtime import pick_submission
 

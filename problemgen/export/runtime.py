@@ -35,10 +35,13 @@ if TYPE_CHECKING:
 
 DEFAULT_ROOT = Path("/autograder")
 #: The ``submission_metadata.json`` user fields that may name the student, in the order tried
-#: (``sid`` is the SIS id; ``id`` is Gradescope's own user id, tried last).
-USER_KEYS = ("sid", "email", "student_id", "id")
-#: Answer files by preference: the answer form first, then any text form, a CSV, a JSON file.
+#: (``sid`` is the SIS id). Gradescope's own user ``id`` is never one: it is Gradescope's number,
+#: and a roster of numeric ids (Canvas's) could hold it for another student.
+USER_KEYS = ("sid", "email", "student_id")
+#: Answer files by preference: the answer form first (``answers.txt``, then ``answers (1).txt`` as
+#: a browser renames a second download), then any text form, a CSV, a JSON file.
 SUBMISSION_RANKS = {"answers.txt": 0, ".txt": 1, ".csv": 2, ".json": 3}
+ANSWERS_COPY_RANK = 0.5
 #: A file without an ending that holds a ``student:`` line is an answer form, ranked after the others.
 FORM_WITHOUT_ENDING_RANK = 4
 SHOWN_ANSWER_LIMIT = 200
@@ -52,6 +55,8 @@ AMBIGUOUS_STUDENT = ("Your Gradescope account matches more than one student on t
 NO_FILE = ("No answer file was found in your submission. Upload your filled answers.txt form "
            "(or a CSV or JSON file of your answers) and submit again.")
 NO_ANSWERS = "No answers for you could be read from {name}."
+BLANK = ("Every answer in {name} is blank, so nothing was graded. If you meant to hand in your filled answers.txt "
+         "form, upload it and submit again.")
 CRASHED = ("The autograder failed while grading this submission; your instructor can see the details. "
            "Your submission is kept and can be regraded.")
 NOT_GRADED = "This answer could not be read, so it earned no points."
@@ -179,6 +184,12 @@ def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
         print(f"{student['id']}: no answers read from {path}", *shown, *hidden, sep="\n")
         return failure("\n".join([NO_ANSWERS.format(name=path.name), *map(_shown_to_student, shown)]), "no_answers",
                        student["id"])
+    if not any(answer.strip() for answer in answers.values()):
+        # A blank form, or a text file that is no form: say so now, whatever the exam's
+        # visibility, so the student can hand in the right file (a hidden 0 would say nothing).
+        print(f"{student['id']}: every answer in {path} is blank", *shown, *hidden, sep="\n")
+        return failure("\n".join([BLANK.format(name=path.name), *(f"Note: {_shown_to_student(note)}" for note in shown)]),
+                       "blank", student["id"])
     result = grade_student(student, answers, str(path.relative_to(folder)))
     print(f"{result.student_id}: {_shown_points(result.points)} of {_shown_points(result.max_points)} points from "
           f"{result.source}", *shown, *hidden, sep="\n")
@@ -239,6 +250,8 @@ def pick_submission(folder: Path) -> Path | None:
         if any(part.startswith((".", "__MACOSX")) for part in parts) or not path.is_file():
             continue
         rank = SUBMISSION_RANKS.get(path.name.casefold(), SUBMISSION_RANKS.get(path.suffix.casefold()))
+        if rank == SUBMISSION_RANKS[".txt"] and path.name.casefold().startswith("answers"):
+            rank = ANSWERS_COPY_RANK
         if rank is None and not path.suffix and _is_form(path):
             rank = FORM_WITHOUT_ENDING_RANK
         if rank is not None:
