@@ -567,3 +567,15 @@ def test_moodle_notes_that_a_problem_drawing_two_templates_may_repeat_one(tmp_pa
     drawn = {(note.slot, note.reason) for note in summary.limitations if note.reason == DRAWN_NOTE}
     assert {slot for slot, _ in drawn} == {"3.1", "3.2"}
     assert all(note.slot.startswith("3.") for note in summary.limitations if note.reason == DRAWN_NOTE)
+
+
+@pytest.mark.parametrize("unit_required", [True, False])
+def test_moodle_notes_that_it_does_not_grade_units_a_sheet_prints(tmp_path: Path, unit_required: bool) -> None:
+    # GIVEN an exam whose numeric boxes print their unit (unit_required = false), or require it
+    built = small_exam(tmp_path, lambda text: text.replace("misconception_credit = 0.5",
+                                                           f"misconception_credit = 0.5\nunit_required = "
+                                                           f"{str(unit_required).lower()}"))
+    # WHEN it is exported for Moodle, THEN the notes say Moodle reads any unit as the printed one
+    notes = [note.reason for note in export_lms(built, "moodle").limitations]
+    noted = [n for n in notes if n.startswith("units are not graded (unit_required = false)")]
+    assert bool(noted) is not unit_required

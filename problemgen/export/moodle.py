@@ -172,6 +172,9 @@ def _numerical(variant: PoolVariant, part: PoolPart, body: str, notes: Notes) ->
         _html(answer, "feedback", feedback)
         ET.SubElement(answer, "tolerance").text = tolerance
     graded = "1" if key.unit and key.unit_required else "0"
+    if key.unit and not key.unit_required:
+        notes.add(variant, part.name, f"units are not graded (unit_required = false): Moodle reads a number with "
+                                      f"a unit it does not list (63 kg) as {key.unit}, where problemgen grades it wrong")
     for tag, value in (("unitgradingtype", graded), ("unitpenalty", "1.0000000"),
                        ("showunits", "0" if key.unit else "3"), ("unitsleft", "0")):
         ET.SubElement(question, tag).text = value
