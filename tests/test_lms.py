@@ -419,7 +419,8 @@ def test_a_single_numeric_part_is_a_numerical_question_with_units(special: dict[
     assert question.qtype == "numerical" and question.units["mV"] == 1 and question.units["V"] == 0.001
     assert (question.unit_grading, question.unit_penalty, question.show_units) == (1, 1.0, 0)
     for case, value in numeric_cases(expected):
-        for typed in (f"{_typed(value)} mV", f"{_typed(value / 1000)} V"):
+        for typed in (f"{_typed(value)} mV", f"{_typed(value / 1000)} V", f"{_typed(value * 1000)} μV",  # Greek mu
+                      f"{_typed(value * 1000)} µV", f"{_typed(value * 1_000_000_000)} pV"):  # 10^9 from mV
             reference = check_answer(typed, expected)
             score = sim.moodle_numeric_score(question.answers, typed, question.units, question.unit_grading,
                                              question.unit_penalty, question.show_units)

@@ -372,11 +372,11 @@ def snap_percent(score: float, allowed: tuple[str, ...]) -> str:
     return min(allowed, key=lambda p: (abs(float(p) - 100 * score), float(p)))
 
 
-def unit_alternatives(unit: str) -> tuple[tuple[str, Decimal], ...]:
+def unit_alternatives(unit: str, max_ratio: Decimal = _MAX_PREFIX_RATIO) -> tuple[tuple[str, Decimal], ...]:
     """Spellings of ``unit`` with other SI prefixes, each with (value in it) / (value in ``unit``).
 
     ``mV`` -> ``(("mV", 1), ("fV", 1e12), ..., ("V", 0.001), ...)``; the display unit first, then
-    by decreasing size, within a factor of 10^6. Empty for a pure number.
+    by decreasing size, within a factor of ``max_ratio`` (10^6). Empty for a pure number.
     """
     if not unit:
         return ()
@@ -389,7 +389,7 @@ def unit_alternatives(unit: str) -> tuple[tuple[str, Decimal], ...]:
             if getattr(other, "dims", None) != base.dims:
                 continue
             ratio = base.factor / other.factor  # type: ignore[union-attr]
-            if 1 / _MAX_PREFIX_RATIO <= ratio <= _MAX_PREFIX_RATIO:
+            if 1 / max_ratio <= ratio <= max_ratio:
                 found.setdefault(other.canonical, ratio)  # type: ignore[union-attr]
     rest = sorted((u for u in found if u != unit), key=lambda u: found[u])
     return ((unit, Decimal(1)), *((u, found[u]) for u in rest))

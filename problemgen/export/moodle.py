@@ -194,8 +194,10 @@ def moodle_units(unit: str) -> list[tuple[str, Decimal]]:
     spelling is listed, and the Unicode one (``µA/cm²``) too when it differs.
     """
     rows: list[tuple[str, Decimal]] = []
-    for name, multiplier in unit_alternatives(unit):
-        for spelling in dict.fromkeys((name, unit_text(name))):
+    # Every prefix a student may use (pA, nA ... A for a current in pA), as check_answer reads them.
+    for name, multiplier in unit_alternatives(unit, Decimal("1e12")):
+        shown = unit_text(name)
+        for spelling in dict.fromkeys((name, shown, shown.replace("µ", "μ"))):  # micro sign, then Greek mu
             if " " not in spelling and spelling not in (n for n, _ in rows):
                 rows.append((spelling, multiplier))
     return rows
