@@ -497,7 +497,8 @@ def _read_text(path: Path) -> tuple[str, list[Notice]] | Notice:
     """
     where = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # a huge file is never read whole
     except OSError as error:
         return Notice(where, f"cannot be read ({error.strerror}); skipped")
     if len(raw) > MAX_FILE_BYTES:

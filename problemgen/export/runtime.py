@@ -280,7 +280,10 @@ def read_own_answers(path: Path, manifest: Mapping[str, Any], roster_id: str
         if roster_id in submissions.answers:
             return submissions.answers[roster_id], own, others
         return None, [*own, Notice(str(path), f"has no answers for {roster_id}")], others
-    data = path.read_bytes()
+    from problemgen.batch import MAX_FILE_BYTES
+
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)  # one byte past the limit: the reader names it too large
     with tempfile.TemporaryDirectory() as folder:
         # The batch reader reads forms from a folder; this one holds only the submitted form.
         copy = Path(folder) / "answers.txt"
