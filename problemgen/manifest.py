@@ -114,10 +114,12 @@ def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fing
     the fingerprint of the secret (so a rebuild can refuse another secret), each student's
     answer-form check code (so grading can tell whose form was handed in) and, for a Canvas
     roster, the gradebook column of the exam's assignment (``Midterm (12345)``)."""
+    from problemgen.export.grader import grading_code
     from problemgen.sheets import misconception_texts
 
     return {
         "schema_version": MANIFEST_SCHEMA_VERSION, "generator": f"problemgen {__version__}",
+        "grading_code": grading_code(),
         **({"secret_fingerprint": secret_fingerprint} if secret_fingerprint else {}),
         **({"form_checks": form_checks} if form_checks else {}),
         "exam": {"id": exam.id, "title": exam.title, "course": exam.course, "date": exam.date,

@@ -16,7 +16,7 @@ import io
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -69,7 +69,7 @@ def grade_exam(exam_dir: Path, submissions: Path, out: Path | None = None, force
                                         progress)
         results = [result for result, _ in outcomes]
         with _results_kept_out_of_gc():
-            notices = run_notices(submitted, results)
+            notices = [*_grader_notice(exam_dir, manifest), *run_notices(submitted, results)]
             _write_grades_rows(folder / "grades.csv", (rows for _, rows in outcomes))
             write_canvas_csv(folder / "canvas-gradebook.csv", manifest, results)
             write_moodle_csv(folder / "moodle-grades.csv", manifest, results)
@@ -256,6 +256,19 @@ def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[Student
             email = entry.email if "@" in entry.email else ""
             writer.writerow({"Email address": email, "ID number": entry.sis_id or result.student_id,
                              "Full name": spreadsheet_text(result.name), title: _lms_score(result)})
+
+
+def _grader_notice(exam_dir: Path, manifest: Mapping[str, Any]) -> list[Notice]:
+    """A notice when the build's own graders (grader/, the Gradescope zip) run other grading code
+    than this problemgen, so their grades may differ from these."""
+    from problemgen.export.grader import grading_code
+
+    built_with = manifest.get("grading_code")
+    if not built_with or built_with == grading_code():
+        return []
+    return [Notice(str(exam_dir), "was built by a problemgen whose grading code differs from this one's: its grader/ "
+                                  "and gradescope-autograder.zip may grade some answers otherwise than these results; "
+                                  "rebuild it (--force; the build names any student whose key changes) to update them")]
 
 
 def _write_report(path: Path, manifest: dict[str, Any], results: list[StudentResult], notices: list[Notice]) -> None:

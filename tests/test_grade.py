@@ -750,3 +750,26 @@ def test_a_students_total_is_the_sum_a_spreadsheet_gives(shares: list[float], to
     result = StudentResult("a1", "A", "graded", parts)
     assert (result.points, result.max_points) == (total, total)
     assert _lms_score(result) == gradebook
+
+
+@pytest.mark.parametrize("same_code", [True, False])
+def test_grading_says_when_the_builds_own_graders_run_other_code(built: Path, tmp_path: Path, same_code: bool) -> None:
+    # GIVEN a build, as this problemgen made it or as another one did (another grading-code digest)
+    from problemgen.export.grader import grading_code
+
+    build = tmp_path / "out"
+    shutil.copytree(built, build)
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["grading_code"] == grading_code()
+    if not same_code:
+        manifest["grading_code"] = "0123456789abcdef"
+        (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    source = tmp_path / "subs.json"
+    source.write_text(json.dumps({"a1": {"1a": "1 mV"}}), encoding="utf-8")
+    # WHEN it is graded, THEN a notice says whether grader/ and the Gradescope zip may grade otherwise
+    notices = [str(n) for n in grade_exam(build, source, tmp_path / "g").notices]
+    said = [n for n in notices if "grading code differs" in n]
+    assert said == ([] if same_code else [
+        f"{build}: was built by a problemgen whose grading code differs from this one's: its grader/ and "
+        "gradescope-autograder.zip may grade some answers otherwise than these results; rebuild it (--force; the "
+        "build names any student whose key changes) to update them"])

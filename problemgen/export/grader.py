@@ -17,6 +17,8 @@ second copy lives in the source tree. Both outputs are byte-for-byte reproducibl
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.metadata
 import importlib.resources
 import json
@@ -134,6 +136,16 @@ def grader_files(header: Mapping[str, Any]) -> dict[str, tuple[bytes, int]]:
     files["requirements.txt"] = (requirements().encode(), REGULAR)
     files.update({f"problemgen/{name}": (data, REGULAR) for name, data in vendored_modules().items()})
     return files
+
+
+@functools.lru_cache(maxsize=1)
+def grading_code() -> str:
+    """A digest of the grading code a build copies into its graders (:func:`vendored_modules`):
+    a build records it, so grading with another problemgen can say the graders differ."""
+    digest = hashlib.sha256()
+    for name, source in sorted(vendored_modules().items()):
+        digest.update(name.encode() + b"\0" + source + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def vendored_modules() -> dict[str, bytes]:
