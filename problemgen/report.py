@@ -139,6 +139,9 @@ def item_analysis(results: Sequence[StudentResult], manifest: Mapping[str, Any])
     tallies = {key: _Tally() for key in layout}
     for student in results:
         if student.status != "graded":
+            for part in student.parts:  # a part's points are known without a submission
+                tally = tallies[part.label, part.template]
+                tally.points = max(tally.points, part.max_points)
             continue
         total = math.fsum(p.points for p in student.parts)
         for part in student.parts:

@@ -167,6 +167,22 @@ def test_a_pooled_label_has_a_row_per_template_graded_students_had() -> None:
     assert "2a (t-two)" in html and "2a (t-two-b)" in html
 
 
+def test_a_label_only_missing_students_had_keeps_its_points() -> None:
+    # GIVEN a pooled problem whose template t-two-c only s3 (no submission) had, as its only template
+    swapped = {1: "t-two-c", 2: "t-two-c"}
+    items = item_analysis(results([], missing=2, templates=swapped), manifest(2, swapped))
+    # THEN its row still shows the part's points, not 0
+    assert [(i.label, i.points, i.n) for i in items] == [("1a", 1.0, 0), ("1b", 1.0, 0), ("2a", 2.0, 0)]
+
+
+def test_an_undefined_discrimination_of_a_pooled_label_names_its_template() -> None:
+    # GIVEN two templates in slot 2, each with no spread in 2a (everyone right)
+    alternate = {2: "t-two-b", 4: "t-two-b"}
+    html = render_report(results(["CCC", "CIC", "ICC", "IIC"], templates=alternate), manifest(4, alternate), [])
+    # THEN the caption tells the two 2a apart
+    assert "Not shown (discrimination undefined): 2a (t-two), 2a (t-two-b)." in html
+
+
 def test_flags_follow_the_thresholds() -> None:
     stats = {item.label: item for item in item_analysis(results(FIVE), manifest(5))}
     assert stats["1b"].flags == ("low discrimination",)
