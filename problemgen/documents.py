@@ -37,9 +37,32 @@ def document_environment() -> jinja2.Environment:
     # check_answer's feedback is already HTML-safe (echoed student text is escaped).
     env.filters["safe_feedback"] = Markup
     env.filters["feedback_text"] = _feedback_markdown
+    env.filters["shows_trailing_point"] = shows_trailing_point
+    env.globals["trailing_point_note"] = TRAILING_POINT_NOTE
     env.filters["code_span"] = _code_span
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env
+
+
+#: A whole number written with a point to show its last zero is significant ("−150. mV").
+_TRAILING_POINT = re.compile(r"(?<![\d.])\d+\.(?![\d\w])")
+TRAILING_POINT_NOTE = ("A point after a whole number, as in 150. mV, shows that its last zero is significant: "
+                       "150. has three significant figures.")
+
+
+def shows_trailing_point(problems: Any, answers: bool = False, solutions: bool = False) -> bool:
+    """Whether the problems' statements, prompts and options (with ``answers`` and ``solutions``:
+    those too) print a whole number with a trailing point, which a note then explains."""
+    def get(thing: Any, name: str) -> Any:
+        return thing.get(name) if isinstance(thing, dict) else getattr(thing, name, None)
+
+    for problem in problems:
+        texts = [get(problem, "statement")] + ([get(problem, "solution")] if solutions else [])
+        for part in get(problem, "parts") or ():
+            texts += [get(part, "prompt"), *(get(part, "options") or ())] + ([get(part, "answer")] if answers else [])
+        if any(text and _TRAILING_POINT.search(str(text)) for text in texts):
+            return True
+    return False
 
 
 _MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]])")

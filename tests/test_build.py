@@ -808,3 +808,19 @@ def test_grading_a_missing_build_says_so(tmp_path: Path) -> None:
     subs.write_text("id,1a\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["grade", str(tmp_path / "nowhere"), str(subs)])
     assert result.exit_code == 2 and f"Directory '{tmp_path / 'nowhere'}' does not exist." in result.stderr
+
+
+@pytest.mark.parametrize(("problem", "answers", "solutions", "shown"), [
+    ({"statement": "V_m = −150. mV", "parts": []}, False, False, True),
+    ({"statement": "$V = -150.\\,\\mathrm{mV}$", "parts": []}, False, False, True),
+    ({"statement": "V_m = −150 mV and 15.5 mM.", "parts": []}, False, False, False),
+    ({"statement": "x", "parts": [{"prompt": "p", "options": ["10. mV", "12.5 mV"], "answer": "1"}]}, False, False, True),
+    ({"statement": "x", "parts": [{"prompt": "p", "options": [], "answer": "−160. mV"}]}, False, False, False),
+    ({"statement": "x", "parts": [{"prompt": "p", "options": [], "answer": "−160. mV"}]}, True, False, True),
+    ({"statement": "x", "solution": "so 120. mV", "parts": []}, False, True, True),
+], ids=["text", "math", "ordinary-decimals", "option", "answer-not-shown", "answer-shown", "solution"])
+def test_a_whole_number_with_a_trailing_point_is_explained(problem: dict, answers: bool, solutions: bool,
+                                                           shown: bool) -> None:
+    from problemgen.documents import shows_trailing_point
+
+    assert shows_trailing_point([problem], answers=answers, solutions=solutions) is shown
