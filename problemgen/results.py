@@ -216,7 +216,17 @@ def _column_title(manifest: dict[str, Any], lms: str = "moodle") -> str:
     """The gradebook column of the exam: for Canvas the assignment column of its roster export
     (``Midterm (12345)``, which Canvas matches by id) when the build found one, else the title."""
     exam = manifest["exam"]
-    return (lms == "canvas" and exam.get("canvas_column")) or exam["title"]
+    if lms == "canvas" and exam.get("canvas_column"):
+        return str(exam["canvas_column"])
+    title = str(exam["title"])
+    if lms == "canvas" and _CANVAS_ID.search(title):
+        # Canvas reads a closing "(12345)" as an assignment id: "Midterm (2026)" would go to assignment 2026.
+        return _CANVAS_ID.sub(r"[\1]", title)
+    return title
+
+
+#: A column title's closing "(digits)", which Canvas takes for the id of an assignment.
+_CANVAS_ID = re.compile(r"\((\d+)\)\s*$")
 
 
 def write_canvas_csv(path: Path, manifest: dict[str, Any], results: list[StudentResult]) -> None:

@@ -773,3 +773,13 @@ def test_grading_says_when_the_builds_own_graders_run_other_code(built: Path, tm
         f"{build}: was built by a problemgen whose grading code differs from this one's: its grader/ and "
         "gradescope-autograder.zip may grade some answers otherwise than these results; rebuild it (--force; the "
         "build names any student whose key changes) to update them"])
+
+
+@pytest.mark.parametrize(("title", "column"), [("Midterm (2026)", "Midterm [2026]"), ("Quiz 3", "Quiz 3"),
+                                               ("Exam (part 2)", "Exam (part 2)")])
+def test_a_canvas_column_never_reads_as_an_assignment_id(title: str, column: str) -> None:
+    # Canvas takes a closing "(digits)" for an assignment id: an exam title must not end like one
+    from problemgen.results import _column_title
+
+    manifest = {"exam": {"title": title}}
+    assert (_column_title(manifest, "canvas"), _column_title(manifest, "moodle")) == (column, title)
