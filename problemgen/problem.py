@@ -104,7 +104,9 @@ def render_problem(template: Template, variant: Variant) -> RenderedProblem:
     for part, prompt in zip(template.parts, prompts):
         answer = answers[part.name]
         parts.append(RenderedPart(part.name, part.label, prompt, part.unit if part.kind == "numeric" else "",
-                                  answer.options, str(answer_quantity(part, answer)), part.points))
+                                  # a choice's key is its option as printed (1.11 × 10⁻⁴, not 0.000111)
+                                  answer.options, str(answer.display if answer.kind == "choice" else
+                                                      answer_quantity(part, answer)), part.points))
     solution_context = dict(context)
     solution_context.update({p.name: given_quantity(p, variant.hidden[p.name]) for p in template.params
                              if p.name in variant.hidden})
