@@ -45,9 +45,14 @@ def document_environment() -> jinja2.Environment:
 
 
 #: A whole number written with a point to show its last zero is significant ("−150. mV").
-_TRAILING_POINT = re.compile(r"(?<![\d.])\d+\.(?![\d\w])")
+_TRAILING_POINT = re.compile(r"\.(?![\d\w])(?<=\d\.)")  # a point first: the regex engine skips to points
 TRAILING_POINT_NOTE = ("A point after a whole number, as in 150. mV, shows that its last zero is significant: "
                        "150. has three significant figures.")
+
+
+def has_trailing_point(*texts: str) -> bool:
+    """Whether any of ``texts`` prints a whole number with a trailing point."""
+    return any(text and _TRAILING_POINT.search(text) for text in texts)
 
 
 def shows_trailing_point(problems: Any, answers: bool = False, solutions: bool = False) -> bool:
@@ -57,6 +62,11 @@ def shows_trailing_point(problems: Any, answers: bool = False, solutions: bool =
         return thing.get(name) if isinstance(thing, dict) else getattr(thing, name, None)
 
     for problem in problems:
+        flags = getattr(problem, "trailing_points", None)
+        if flags is not None:  # a sheet's problem: found once when it was made
+            if flags[0] or (answers and flags[1]) or (solutions and flags[2]):
+                return True
+            continue
         texts = [get(problem, "statement")] + ([get(problem, "solution")] if solutions else [])
         for part in get(problem, "parts") or ():
             texts += [get(part, "prompt"), *(get(part, "options") or ())] + ([get(part, "answer")] if answers else [])

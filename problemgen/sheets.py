@@ -70,6 +70,9 @@ class SheetProblem:
     solution: str
     figure_svg: str = ""
     figure_caption: str = ""
+    trailing_points: tuple[bool, bool, bool] = (False, False, False)
+    """Whether the sheet's text (statement, prompts, options), the answers and the solution print a
+    whole number with a trailing point (``−150.``), which the documents then explain."""
 
     @property
     def figure_file(self) -> str:
@@ -100,8 +103,13 @@ def sheet_problem(template: Template, variant: Variant, number: str, points: flo
         unit = shown.unit
         parts.append(SheetPart(letter, f"{number}{letter}", shown.prompt, unit_text(unit), unit, shown.options, share,
                                shown.answer, mistakes, figures if answer.kind == "numeric" else "", policy.unit_required))
+    from problemgen.documents import has_trailing_point
+
+    flags = (has_trailing_point(rendered.statement, *(p.prompt for p in parts), *(o for p in parts for o in p.options)),
+             has_trailing_point(*(p.answer for p in parts), *(m.value for p in parts for m in p.mistakes)),
+             has_trailing_point(rendered.solution))
     return SheetProblem(number, template.title, points, rendered.statement, tuple(parts), rendered.solution,
-                        rendered.figure_svg, rendered.figure_caption)
+                        rendered.figure_svg, rendered.figure_caption, flags)
 
 
 def _feedback(template: Template, part: Part, name: str) -> str:

@@ -824,3 +824,29 @@ def test_a_whole_number_with_a_trailing_point_is_explained(problem: dict, answer
     from problemgen.documents import shows_trailing_point
 
     assert shows_trailing_point([problem], answers=answers, solutions=solutions) is shown
+
+
+@pytest.mark.parametrize("template_id", ["sodium-paradox", "fractional-change-soma", "iv-plot-reversal"])
+def test_a_sheet_problem_knows_its_trailing_points_as_a_search_of_its_text_finds_them(template_id: str) -> None:
+    import dataclasses
+    import hashlib
+
+    from problemgen.bank import builtin_banks
+    from problemgen.documents import shows_trailing_point
+    from problemgen.engine import generate_from_seeds
+    from problemgen.sheets import sheet_problem
+
+    template = next(t for b in builtin_banks().values() for t in b.templates.values() if t.id == template_id)
+    seeds = [hashlib.sha256(f"tp/{i}".encode()).digest() for i in range(40)]
+    for variant in generate_from_seeds(template, seeds, [None] * 40, unique=False):
+        problem = sheet_problem(template, variant, "1", 3.0)
+        plain = {"statement": problem.statement, "solution": problem.solution,
+                 "parts": [{**dataclasses.asdict(p), "options": p.options + tuple(m.value for m in p.mistakes)}
+                           for p in problem.parts]}
+        for answers, solutions in ((False, False), (True, True)):
+            if not answers:
+                plain_sheet = {**plain, "parts": [{**p, "options": problem.parts[i].options}
+                                                  for i, p in enumerate(plain["parts"])]}
+                assert shows_trailing_point([problem]) == shows_trailing_point([plain_sheet])
+            else:
+                assert shows_trailing_point([problem], True, True) == shows_trailing_point([plain], True, True)
