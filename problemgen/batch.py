@@ -605,13 +605,15 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
     if student is None:
         return [*notices[:len(read_as)], (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's "
                                                                        "header deleted?)"))]
-    answers, twice = _one_answer_per_label(str(path), given)
+    answers, twice = _one_answer_per_label(str(path), given, last=True)
     return [*notices, *((n.where, n) for n in twice), (str(path), _Entry(student, answers, form=True, check=check))]
 
 
-def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]]) -> tuple[dict[str, str], list[Notice]]:
+def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]], last: bool = False
+                          ) -> tuple[dict[str, str], list[Notice]]:
     """Answers by label from ``(place, label, answer)``: of a label given twice (``1a`` and ``1A``
-    columns, say), the first answer that is not blank, with a notice when another one differs."""
+    columns, say), the first answer that is not blank (with ``last``, the last one: a line a student
+    added below on a form is a correction), with a notice when another one differs."""
     places: dict[str, list[tuple[str, str]]] = {}
     for place, label, answer in given:
         # A cell's surrounding line breaks and tabs come from the export (a form's paragraph answer,
@@ -621,11 +623,11 @@ def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]]) -> 
     notices: list[Notice] = []
     for label, found in places.items():
         filled = [(place, answer) for place, answer in found if answer.strip()] or found[:1]
-        answers[label] = filled[0][1]
+        answers[label] = filled[-1 if last else 0][1]
         if len({answer.strip() for _, answer in filled}) > 1:
             shown = ", ".join(f"{_shown(answer.strip())} ({place})" for place, answer in filled)
             notices.append(Notice(where, f"answer {label} is given {len(filled)} times, differently: {shown}; the "
-                                         f"first is graded: keep one answer {label}"))
+                                         f"{'last' if last else 'first'} is graded: keep one answer {label}"))
     return answers, notices
 
 

@@ -316,8 +316,9 @@ def test_two_columns_of_one_answer_never_silently_lose_one(tmp_path: Path, heade
 def test_an_answer_given_twice_on_a_form_is_named(tmp_path: Path) -> None:
     path = tmp_path / "a1.txt"
     path.write_text(form("a1", {"1a": "1 mV"}) + "1A: 2 mV\n", encoding="utf-8")
-    assert read(path) == ({"a1": {"1a": "1 mV", "1b": "", "2a": ""}}, [
-        "F: answer 1a is given 2 times, differently: '1 mV' (line 5), '2 mV' (line 8); the first is graded: keep one "
+    # the later line is a correction the student added below
+    assert read(path) == ({"a1": {"1a": "2 mV", "1b": "", "2a": ""}}, [
+        "F: answer 1a is given 2 times, differently: '1 mV' (line 5), '2 mV' (line 8); the last is graded: keep one "
         "answer 1a"])
 
 
