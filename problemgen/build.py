@@ -607,7 +607,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
         files += 1 + (exported.notes is not None)
     if browser:
         printed, htmls = _print_pdfs(browser, root, [job.folders[s.id] for s in students], exam.title, keys, done,
-                                     total, progress)
+                                     total, progress, exam.duplex)
         files += printed
         if "html" not in formats:
             for html in htmls:
@@ -651,7 +651,7 @@ def _predraw_figures(students: list[Student], assignment: dict[str, list[tuple[P
 
 
 def _print_pdfs(browser: str, root: Path, folders: list[str], title: str, with_keys: bool, done: int, total: int,
-                progress: Progress | None) -> tuple[int, list[Path]]:
+                progress: Progress | None, duplex: bool = True) -> tuple[int, list[Path]]:
     """Print every sheet (and, ``with_keys``, every key), and the combined sheets, with one Chromium.
 
     Returns the number of PDFs written and the HTML files they were printed from.
@@ -661,7 +661,7 @@ def _print_pdfs(browser: str, root: Path, folders: list[str], title: str, with_k
     sheets = [Printable(root / "students" / f / "sheet.html", root / "students" / f / "sheet.pdf") for f in folders]
     keys = [Printable(root / "keys" / f / "key.html", root / "keys" / f / "key.pdf") for f in folders] if with_keys else []
     # NB: keys first: they are the longest print jobs, so no core idles at the end.
-    batches = [Batch(keys), Batch(sheets, root / "print" / "all-sheets.pdf", f"{title} — all sheets")]
+    batches = [Batch(keys), Batch(sheets, root / "print" / "all-sheets.pdf", f"{title} — all sheets", duplex)]
 
     def report(finished: int) -> None:
         if progress:

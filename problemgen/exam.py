@@ -26,7 +26,7 @@ SCHEMA_VERSION = 1
 FORMATS = ("html", "md", "pdf", "tex")
 DEFAULT_FORMATS = ("html", "md", "pdf")
 _EXAM_KEYS = {"schema_version", "id", "title", "course", "date", "instructions", "secret_file", "formats", "banks",
-              "grading", "problems", "lms", "key_pdfs"}
+              "grading", "problems", "lms", "key_pdfs", "duplex"}
 LMS = ("moodle", "canvas")
 #: Points of one problem: gradebooks add them up, so a total must stay an ordinary number.
 MAX_POINTS = 10_000
@@ -89,6 +89,9 @@ class ExamConfig:
     """LMS pools the build also writes: ``moodle`` (``lms/moodle.xml``), ``canvas`` (``lms/canvas-qti.zip``)."""
     key_pdfs: bool = True
     """With the ``pdf`` format, also print each key (about three quarters of the printing time)."""
+    duplex: bool = True
+    """The combined print file pads each sheet to an even page count, so that printed on both sides
+    every student's sheet starts on a sheet of paper of its own."""
     gradescope_visibility: str = "visible"
     """When the Gradescope autograder's results show to students (one of :data:`GRADESCOPE_VISIBILITIES`)."""
 
@@ -216,6 +219,7 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
         misconception_credit=credit, show_solutions=_get(grading, "show_solutions", bool, True, shown, "grading."),
         sigfig_rule=rule, unit_required=_get(grading, "unit_required", bool, True, shown, "grading."), banks=banks,
         lms=tuple(dict.fromkeys(lms)), key_pdfs=_get(data, "key_pdfs", bool, True, shown),
+        duplex=_get(data, "duplex", bool, True, shown),
         gradescope_visibility=visibility,
     )
 

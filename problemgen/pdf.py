@@ -237,6 +237,9 @@ class Batch:
     """Also write every page, in document order, to this PDF (the print-shop file)."""
     title: str = ""
     """The combined PDF's title."""
+    duplex: bool = False
+    """In the combined PDF, a blank page after each document with an odd page count, so that printed
+    on both sides every document starts on a sheet of paper of its own."""
 
 
 def print_batches(printer: ChromiumPrinter, batches: list[Batch], done: Callable[[int], None] | None = None,
@@ -247,7 +250,7 @@ def print_batches(printer: ChromiumPrinter, batches: list[Batch], done: Callable
     ``done(n)`` is called with the number of PDFs written so far (combined files included).
     """
     jobs = [(number, chunk) for number, batch in enumerate(batches) for chunk in _chunks(batch.documents, batch_bytes)]
-    sources: dict[int, pikepdf.Pdf] = {}  # job -> its whole PDF, open until the combined file is written
+    sources: dict[int, tuple[pikepdf.Pdf, list[int]]] = {}  # job -> its PDF and documents' first pages
     titles: dict[int, list[str]] = {}
     finished = 0
     with tempfile.TemporaryDirectory(prefix="problemgen-print-") as folder:
@@ -260,9 +263,9 @@ def print_batches(printer: ChromiumPrinter, batches: list[Batch], done: Callable
         def received(job: int, pdf: bytes) -> None:
             nonlocal finished
             number, documents = jobs[job]
-            source = split_pdf(pdf, documents, titles.pop(job))
+            source, firsts = split_pdf(pdf, documents, titles.pop(job))
             if batches[number].combined:
-                sources[job] = source
+                sources[job] = (source, firsts)
             (Path(folder) / f"job-{job}.html").unlink()
             finished += len(documents)
             if done:
@@ -272,7 +275,7 @@ def print_batches(printer: ChromiumPrinter, batches: list[Batch], done: Callable
     for number, batch in enumerate(batches):
         if batch.combined:
             _combine([sources[job] for job, (owner, _) in enumerate(jobs) if owner == number], batch.combined,
-                     batch.title)
+                     batch.title, batch.duplex)
             finished += 1
             if done:
                 done(finished)
@@ -320,8 +323,9 @@ def _anchor(number: int) -> str:
     return f"document-{number}"
 
 
-def split_pdf(pdf: bytes, documents: list[Printable], titles: list[str]) -> pikepdf.Pdf:
-    """Cut a printed batch at its named destinations into one PDF per document; return the batch.
+def split_pdf(pdf: bytes, documents: list[Printable], titles: list[str]) -> tuple[pikepdf.Pdf, list[int]]:
+    """Cut a printed batch at its named destinations into one PDF per document; return the batch
+    and each document's first page in it.
 
     Each file gets only its own pages and what they use (fonts are subsets shared by the batch,
     which is one kind of document), no outline or destinations, internal links dropped, and no
@@ -336,7 +340,7 @@ def split_pdf(pdf: bytes, documents: list[Printable], titles: list[str]) -> pike
         part = pikepdf.new()
         part.pages.extend(source.pages[first:end])
         _save(part, [source], title, document.pdf)
-    return source
+    return source, firsts
 
 
 def _save(pdf: pikepdf.Pdf, sources: list[pikepdf.Pdf], title: str, path: Path) -> None:
@@ -387,11 +391,16 @@ def _keep_only_web_links(pdf: pikepdf.Pdf) -> None:
             del page.obj.Annots
 
 
-def _combine(sources: list[pikepdf.Pdf], path: Path, title: str) -> None:
-    """Every page of the batches, in order, as one PDF."""
+def _combine(sources: list[tuple[pikepdf.Pdf, list[int]]], path: Path, title: str, duplex: bool = False) -> None:
+    """Every page of the batches, in order, as one PDF; with ``duplex``, a blank page after each
+    document of an odd page count."""
     import pikepdf
 
     combined = pikepdf.new()
-    for source in sources:
-        combined.pages.extend(source.pages)
-    _save(combined, sources, title, path)
+    for source, firsts in sources:
+        for first, end in zip(firsts, [*firsts[1:], len(source.pages)]):
+            combined.pages.extend(source.pages[first:end])
+            if duplex and (end - first) % 2:
+                box = [float(x) for x in source.pages[end - 1].mediabox]
+                combined.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+    _save(combined, [source for source, _ in sources], title, path)

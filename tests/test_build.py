@@ -213,8 +213,9 @@ CONFIG_ERRORS = [
     ("schema", ("schema_version = 1", "schema_version = 7"),
      "key schema_version: is 7 but this problemgen reads 1"),
     ("unknown-key", ("course =", "cours ="),
-     "key cours: unknown key; allowed keys: banks, course, date, formats, grading, id, instructions, key_pdfs, lms, "
-     "problems, schema_version, secret_file, title"),
+     "key cours: unknown key; allowed keys: banks, course, date, duplex, formats, grading, id, instructions, key_pdfs, "
+     "lms, problems, schema_version, secret_file, title"),
+    ("duplex-not-a-boolean", ("course =", 'duplex = "yes"\ncourse ='), "key duplex: must be true or false, got 'yes'"),
     ("key-pdfs-not-a-boolean", ("course =", 'key_pdfs = "no"\ncourse ='),
      "key key_pdfs: must be true or false, got 'no'"),
     ("title-not-a-string", ('title = "Small exam"', "title = 3"), "key title: must be a string, got 3"),

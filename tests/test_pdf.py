@@ -101,9 +101,11 @@ def test_all_sheets_is_every_sheet_in_roster_order(built: tuple[Path, Path]) -> 
     out = built[0]
     combined = out / "print" / "all-sheets.pdf"
     sheets = [out / "students" / s["folder"] / "sheet.pdf" for s in students(out)]
+    counts = [len(pikepdf.open(p).pages) for p in sheets]
     with pikepdf.open(combined) as pdf:
-        assert len(pdf.pages) == sum(len(pikepdf.open(p).pages) for p in sheets)
-    assert pdf_text(combined) == "".join(pdf_text(p) for p in sheets)
+        # printed on both sides (duplex, the default), each sheet starts on a sheet of paper of its own
+        assert len(pdf.pages) == sum(count + count % 2 for count in counts)
+    assert pdf_text(combined).replace("\f\f", "\f") == "".join(pdf_text(p) for p in sheets).replace("\f\f", "\f")
 
 
 @needs_browser
@@ -210,6 +212,20 @@ def test_a_batch_is_cut_at_its_marks(tmp_path: Path, pages: int, marks: dict[str
         with pikepdf.open(document.pdf) as part:
             assert len(part.pages) == length
             assert str(part.docinfo.Title) == f"title {number}"
+
+
+@pytest.mark.parametrize(("duplex", "expected"), [(True, 8), (False, 6)], ids=["duplex", "single-sided"])
+def test_the_print_file_pads_each_document_to_even_pages_for_duplex(tmp_path: Path, duplex: bool,
+                                                                     expected: int) -> None:
+    from problemgen.pdf import _combine
+
+    # GIVEN two printed batches: documents of 3 and 2 pages, then one of 1 page
+    first = pikepdf.open(io.BytesIO(_marked_pdf(5, {"document-0": 0, "document-1": 3})))
+    second = pikepdf.open(io.BytesIO(_marked_pdf(1, {"document-0": 0})))
+    path = tmp_path / "all.pdf"
+    _combine([(first, [0, 3]), (second, [0])], path, "all", duplex)
+    with pikepdf.open(path) as combined:
+        assert len(combined.pages) == expected
 
 
 def test_a_cut_keeps_web_links_and_drops_links_that_reach_other_pages(tmp_path: Path) -> None:
