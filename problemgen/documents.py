@@ -38,6 +38,7 @@ def document_environment() -> jinja2.Environment:
     env.filters["safe_feedback"] = Markup
     env.filters["feedback_text"] = _feedback_markdown
     env.filters["shows_trailing_point"] = shows_trailing_point
+    env.filters["css_string"] = lambda text: Markup(css_string(str(text)))
     env.globals["trailing_point_note"] = TRAILING_POINT_NOTE
     env.filters["code_span"] = _code_span
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
@@ -48,6 +49,13 @@ def document_environment() -> jinja2.Environment:
 _TRAILING_POINT = re.compile(r"\.(?![\d\w])(?<=\d\.)")  # a point first: the regex engine skips to points
 TRAILING_POINT_NOTE = ("A point after a whole number, as in 150. mV, shows that its last zero is significant: "
                        "150. has three significant figures.")
+
+
+def css_string(text: str) -> str:
+    """``text`` as the inside of a CSS string: every character but letters, digits and spaces as a
+    CSS escape, so no name can end the string or the style element."""
+    text = " ".join(text.split())[:120]
+    return "".join(c if c.isalnum() or c == " " else f"\\{ord(c):x} " for c in text)
 
 
 def has_trailing_point(*texts: str) -> bool:

@@ -298,6 +298,15 @@ def _chunks(documents: list[Printable], limit: int) -> list[list[Printable]]:
 _BODY = re.compile(r"<body([^>]*)>(.*)</body>", re.S)
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _CLASS = re.compile(r'\bclass="([^"]*)"')
+#: The student a document belongs to, as its header names them (``Ada Okafor (s001)``).
+_OWNER = re.compile(r'<p class="student">(.*?)</p>', re.S)
+
+
+def _css_string(html: str) -> str:
+    """Element text (HTML-escaped) as the inside of a CSS string (:func:`~problemgen.documents.css_string`)."""
+    from problemgen.documents import css_string
+
+    return css_string(html_text.unescape(html))
 
 
 def batch_html(documents: list[Printable]) -> tuple[str, list[str]]:
@@ -313,8 +322,9 @@ def batch_html(documents: list[Printable]) -> tuple[str, list[str]]:
         if body is None or title is None:
             raise BuildError(f"{document.html}: no <title> or <body> element to print")
         classes = _CLASS.search(body.group(1))
+        owner = _OWNER.search(body.group(2))
         parts.append({"anchor": _anchor(number), "classes": classes.group(1) if classes else "",
-                      "body": Markup(body.group(2))})
+                      "body": Markup(body.group(2)), "owner": Markup(_css_string(owner.group(1))) if owner else ""})
         titles.append(html_text.unescape(title.group(1)))
     return render_document("print_batch.html.j2", documents=parts), titles
 

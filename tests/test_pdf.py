@@ -67,6 +67,26 @@ def test_a_students_pdf_holds_only_that_students_document(built: tuple[Path, Pat
 
 
 @needs_browser
+@pytest.mark.parametrize("kind", ["sheet", "key"])
+def test_every_page_names_its_student(built: tuple[Path, Path], kind: str) -> None:
+    # GIVEN printed sheets and keys of several pages, THEN each page names its student at the top,
+    # so a loose page can be put back
+    out = built[0]
+    for student in students(out):
+        path = out / ("students" if kind == "sheet" else "keys") / student["folder"] / f"{kind}.pdf"
+        pages = pdf_text(path).split("\f")[:-1]
+        assert len(pages) >= 1
+        assert all(page.lstrip().startswith(f"{student['name']} ({student['id']})") for page in pages), path
+
+
+def test_a_document_owner_becomes_a_css_string_that_cannot_break_out() -> None:
+    from problemgen.pdf import _css_string
+
+    assert _css_string("D&#x27;Angelo, Jr. &lt;/style&gt; (s1)") == "D\\27 Angelo\\2c  Jr\\2e  \\3c \\2f style\\3e  \\28 s1\\29 "
+    assert _css_string("Zoë 山田 (s2)") == "Zoë 山田 \\28 s2\\29 "
+
+
+@needs_browser
 def test_no_student_pdf_shows_an_answer(built: tuple[Path, Path]) -> None:
     # GIVEN the printed sheets, WHEN their text is scanned, THEN no numeric answer of the student
     # appears (at the key's precision, either minus sign) unless it is also a given.
@@ -165,9 +185,10 @@ def test_a_batch_holds_each_body_on_its_own_page_with_a_mark(tmp_path: Path) -> 
         documents.append(Printable(html, tmp_path / f"{number}.pdf"))
     text, titles = batch_html(documents)
     assert titles == ["A & B", "C"]
-    assert '<div class="page-break key-document" id="document-0">\n\n<p>one</p>\n\n</div>' in text
-    assert '<div class="page-break" id="document-1">\n\n<p>two</p>\n\n</div>' in text
-    assert '<a href="#document-0"></a><a href="#document-1"></a>' in text
+    assert '<div class="page-break key-document" id="document-0">\n\n<p>one</p>\n</div>' in text
+    # the links that mark each document's first page sit inside the last document (a page of its own otherwise)
+    assert '<div class="page-break" id="document-1">\n\n<p>two</p>\n<a href="#document-0"></a><a href="#document-1">' \
+           '</a></div>' in text
 
 
 def test_a_document_without_a_body_is_a_located_error(tmp_path: Path) -> None:
