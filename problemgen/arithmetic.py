@@ -44,8 +44,11 @@ class StepMiss:
 
 
 _MATH = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.S)
-#: Where one formula holds several statements: ``a = 1,\qquad b = 2``.
-_STATEMENTS = re.compile(r",?\s*\\q?quad|;")
+#: Where one formula holds several statements: ``a = 1,\qquad b = 2``, or the rows of an
+#: alignment (``\\``), each read as its own statement.
+_STATEMENTS = re.compile(r",?\s*\\q?quad|;|\\\\")
+#: An alignment's frame and column marks, which are no arithmetic.
+_ALIGNMENT = re.compile(r"\\(?:begin|end)\{(?:aligned|split|gathered|alignedat)\}(?:\{\d+\})?|&")
 _BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
 _POWER = rf"(?:\s*\^\s*(?:{_BRACED}|-?\d))?"
 _UNIT = rf"(?:\\mu\s*|\\Omega\s*)?\\(?:mathrm|text|mathit){_BRACED}{_POWER}"
@@ -69,7 +72,7 @@ def misses(markdown: str) -> list[StepMiss]:
     """Every step of the formulas in ``markdown`` whose printed result its printed numbers do not give."""
     found = []
     for match in _MATH.finditer(markdown):
-        formula = match.group(1) or match.group(2)
+        formula = _ALIGNMENT.sub(" ", match.group(1) or match.group(2))
         for statement in _STATEMENTS.split(formula.replace("\n", " ")):
             sides = _top_level_split(statement)
             for left, right in zip(sides, sides[1:]):

@@ -208,7 +208,9 @@ def worked_steps(template: Template, part: Part, variant: Variant) -> str:
         bracket = value < 0 or f"PGSLOT{i}X^" in pattern or f"PGSLOT{i}X}}^" in pattern
         pattern = pattern.replace(f"PGSLOT{i}X", rf"\left({shown}\right)" if bracket else shown)
     result = Quantity(float(answer.display), part.unit, sigfigs=part.sigfigs or 3)
-    return f"$${equation}$$\n\n$${pattern} = {result.tex}$$"
+    # One aligned equation: the relation, then "= the numbers = the result" under its right side.
+    left, right = equation.split(" = ", 1)
+    return f"$$\\begin{{aligned}} {left} &= {right} \\\\ &= {pattern} = {result.tex} \\end{{aligned}}$$"
 
 
 @functools.lru_cache(maxsize=65536)

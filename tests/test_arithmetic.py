@@ -67,6 +67,9 @@ STEPS = [
     ("second-statement-off", r"$a = 2\times 3 = 6;\ b = 2.0\times 4.1 = 8.5$", [("8.5", 3.0)]),
     ("approx-counts-as-equals", r"$x = 3.2\times 3.2 \approx 10.5$", [("10.5", 2.6)]),
     ("prose-is-not-checked", "2 × 3 = 7 in words", []),
+    # an aligned worked step: each row is read on its own, its frame and & marks dropped
+    ("aligned-rows", r"$$\begin{aligned} E &= \frac{RT}{F} \\ &= 2 \times 3 = 9 \end{aligned}$$", [("9", 3.0)]),
+    ("aligned-rows-right", r"$$\begin{aligned} E &= \frac{RT}{F} \\ &= 2 \times 3 = 6 \end{aligned}$$", []),
 ]
 
 
