@@ -126,7 +126,9 @@ def _iv_curve(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> Non
     axes.axhline(0, color="#444", linewidth=0.8)
     axes.axvline(0, color="#444", linewidth=0.8)
     axes.set_xlim(settings["v_min"], settings["v_max"])
-    axes.set_xticks(np.arange(math.ceil(settings["v_min"] / 20) * 20, settings["v_max"] + 1, 20))
+    ticks = np.arange(math.ceil(settings["v_min"] / 20) * 20, settings["v_max"] + 1, 20)
+    # A grid line every 20 mV, a label every 40 mV: "−120−100" ran together at a sheet's width.
+    axes.set_xticks(ticks, [f"{tick:g}".replace("-", "\u2212") if tick % 40 == 0 else "" for tick in ticks])
     _fine_grid(axes, x_step=5.0)
     axes.set_xlabel("membrane potential $V_m$ (mV)")
     axes.set_ylabel(f"current ({unit.replace('u', 'µ')})")
