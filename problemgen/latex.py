@@ -119,6 +119,16 @@ _ENVIRONMENT = re.compile(r"\s*\{([^{}]*)\}")
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
 
 
+#: A subscript of two or more letters (``E_{Na}``, ``V_{rest}``): a label, which typesetting keeps upright.
+_WORD_SUBSCRIPT = re.compile(r"_\{([A-Za-z]{2,})\}")
+
+
+def upright_subscripts(math: str) -> str:
+    """``E_{Na}`` as ``E_{\\mathrm{Na}}``: a word or ion in a subscript is a label, not a product of
+    italic variables (a single letter, ``E_{K}``, is left as written)."""
+    return _WORD_SUBSCRIPT.sub(r"_{\\mathrm{\1}}", math) if "_{" in math else math
+
+
 def without_code(text: str) -> str:
     """``text`` with its Markdown code blanked out (same length, so offsets and lines hold)."""
     return _CODE_SPAN.sub(lambda code: re.sub(r"[^\n]", " ", code.group()), text) if "`" in text else text
@@ -246,7 +256,7 @@ def _math(display: bool) -> Callable[[Node, str], str]:
         problem = unsafe_tex(node.content)
         if problem is not None:
             raise LatexError(f"the formula {node.content.strip()[:80]!r} cannot be written to LaTeX: {problem}")
-        content = _BLANK_LINE.sub("\n", node.content.strip())  # a blank line is an error in math
+        content = upright_subscripts(_BLANK_LINE.sub("\n", node.content.strip()))  # a blank line is an error in math
         if "_\\" in content or "^\\" in content:
             content = _braced_scripts(content)
         if not display:

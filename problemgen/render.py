@@ -632,7 +632,9 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     latex = _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", latex)
     if "\\begin{" in latex:
         latex = _ALIGNMENT.sub(_as_array, latex)
-    shape = _NUMBER.sub(slot, _UPRIGHT_LETTER.sub(r"\\text{\1}", latex))
+    from problemgen.latex import upright_subscripts
+
+    shape = _NUMBER.sub(slot, _UPRIGHT_LETTER.sub(r"\\text{\1}", upright_subscripts(latex)))
     pieces = _convert_shape(shape, display)
     if pieces is None:
         return f'<code class="math-error">{html.escape(latex)}</code>'

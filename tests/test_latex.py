@@ -281,3 +281,15 @@ def test_ordinary_math_is_allowed(math: str) -> None:
 def test_a_command_as_a_bare_script_is_braced_for_lualatex(math: str, written: str) -> None:
     # E_\mathrm{Na} stops lualatex (unicode-math) with "Missing { inserted"; E_{\mathrm{Na}} does not.
     assert markdown_to_latex(f"So ${math}$.").strip() == rf"So \({written}\)."
+
+
+@pytest.mark.parametrize(("math", "written"), [
+    (r"E_{Na} - E_{Cl}", r"E_{\mathrm{Na}} - E_{\mathrm{Cl}}"),
+    (r"V_{rest}", r"V_{\mathrm{rest}}"),
+    (r"E_{K} + x_1", r"E_{K} + x_1"),                     # a single letter stays as written
+    (r"I_{\mathrm{in}} + g_{Na^+}", r"I_{\mathrm{in}} + g_{Na^+}"),  # already upright; not letters only
+])
+def test_a_word_in_a_subscript_is_set_upright(math: str, written: str) -> None:
+    from problemgen.latex import upright_subscripts
+
+    assert upright_subscripts(math) == written
