@@ -221,10 +221,8 @@ class TemplateSolver:
         """The located error for draws a physics function refused (``error``): the derived
         parameter that overflowed into it, or the ranges."""
         path = self.template.path
-        for param, example, count, rows in self.non_finite_derived(values):
-            return BankError(path, f"params.{param.name}", (
-                f"is {example:g} (not a finite number) for {count} of {rows} draws of {param.expression!r}, so that "
-                f"{error}; change the formula or narrow the ranges it reads"))
+        for found in self.non_finite_derived(values):
+            return BankError(path, f"params.{found[0].name}", non_finite_text(*found, f", so that {error}"))
         return BankError(path, "params", f"some draws are outside what the physics allows ({error}); narrow the "
                                          "ranges of the parameters it is given")
 
@@ -301,6 +299,12 @@ class TemplateSolver:
             except (ProblemgenError, ValueError, TypeError, ZeroDivisionError):
                 continue
         return out
+
+
+def non_finite_text(param: Param, example: float, count: int, rows: int, consequence: str = "") -> str:
+    """What to say of a derived parameter that is not a finite number in some draws."""
+    return (f"is {example:g} (not a finite number) for {count} of {rows} draws of {param.expression!r}{consequence}; "
+            "change the formula or narrow the ranges it reads")
 
 
 def _half_last_figure(values: np.ndarray, figures: int) -> np.ndarray:

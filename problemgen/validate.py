@@ -611,9 +611,10 @@ def _check_option_leaks(template: Template, variants: list) -> list[Finding]:
 
 def _non_finite_derived(template: Template, solver: TemplateSolver, drawn: dict[str, np.ndarray]) -> list[Finding]:
     """A derived parameter that overflows or is undefined (``10^10^10``, ``log(0)``) in some draws."""
-    return [Finding(template.path, f"params.{param.name}", f"is {example:g} (not a finite number) for {count} of "
-                    f"{rows} draws of {param.expression!r}; change the formula or narrow the ranges it reads")
-            for param, example, count, rows in solver.non_finite_derived(drawn)]
+    from problemgen.solve import non_finite_text
+
+    return [Finding(template.path, f"params.{found[0].name}", non_finite_text(*found))
+            for found in solver.non_finite_derived(drawn)]
 
 
 def shown_key_failures(template: Template, variants: list) -> dict[str, list[tuple[str, float]]]:

@@ -215,9 +215,14 @@ def _figures_verdict(parsed: ParsedNumber, s: Decimal, spec: NumericSpec) -> dic
         return None
     # Wrong count: is the value right at the coarser of the two precisions?
     if abs(s - t) <= sigfig_window(t, min(given, n)) + spec.allowance:
-        template = fb.INCORRECT_TOO_MANY_FIGURES if given > n else fb.INCORRECT_TOO_FEW_FIGURES
-        return fb.incorrect(template.format(given=given, needed=n), value=float(s))
+        return fb.incorrect(_count_text(given, n), value=float(s))
     return None
+
+
+def _count_text(given: int, needed: int) -> str:
+    """Too many or too few significant figures, as feedback says it."""
+    template = fb.INCORRECT_TOO_MANY_FIGURES if given > needed else fb.INCORRECT_TOO_FEW_FIGURES
+    return template.format(given=given, needed=needed)
 
 
 def _figure_count(parsed: ParsedNumber, spec: NumericSpec) -> tuple[bool, int]:
@@ -257,8 +262,7 @@ def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None)
             if spec.sigfigs is not None and parsed is not None and score:
                 count_ok, given = _figure_count(parsed, spec)
                 if not count_ok:
-                    template = fb.INCORRECT_TOO_MANY_FIGURES if given > spec.sigfigs else fb.INCORRECT_TOO_FEW_FIGURES
-                    feedback += " " + template.format(given=given, needed=spec.sigfigs)
+                    feedback += " " + _count_text(given, spec.sigfigs)
                     score = 0.0
             return fb.incorrect(feedback, value=value, misconception=name, score=score)
     if t and _close(-s, t, spec):
@@ -277,8 +281,7 @@ def _diagnose(s: Decimal, spec: NumericSpec, parsed: ParsedNumber | None = None)
         if parsed is not None:
             count_ok, given = _figure_count(parsed, spec)
             if not count_ok:
-                template = fb.INCORRECT_TOO_MANY_FIGURES if given > spec.sigfigs else fb.INCORRECT_TOO_FEW_FIGURES
-                feedback += " " + template.format(given=given, needed=spec.sigfigs)
+                feedback += " " + _count_text(given, spec.sigfigs)
         return fb.incorrect(feedback, value=value)
     return fb.incorrect(fb.INCORRECT, value=value)
 
