@@ -230,28 +230,33 @@ class StudentIdentity:
     folder: str
     labels: tuple[str, ...]
     """The student's answer labels, in exam order."""
+    form_version: str = ""
+    """The version code on the student's answer form (``""`` from builds that printed none)."""
 
     @classmethod
     def of(cls, student: Mapping[str, Any]) -> StudentIdentity:
         return cls(student["id"], student.get("name") or "", student.get("email") or "", student.get("sis_id") or "",
                    student.get("folder") or "",
-                   tuple(part["label"] for problem in student["problems"] for part in problem["parts"]))
+                   tuple(part["label"] for problem in student["problems"] for part in problem["parts"]),
+                   str(student.get("form_version") or ""))
 
 
 _JSON_STRING = rb'"(?:[^"\\]|\\.)*"'
 #: A streamed student line as builds write it (sorted keys; ``labels`` since 0.2): the identity
 #: is read from its two ends without parsing the problems between them.
 _IDENTITY = re.compile(
-    rb'\{"email": (%(s)s), "folder": (%(s)s), "id": (%(s)s), "labels": (\[(?:%(s)s(?:, %(s)s)*)?\]), '
-    rb'"name": (%(s)s), "problems": .*, "sis_id": (%(s)s)\}' % {b"s": _JSON_STRING}, re.S)
+    rb'\{"email": (%(s)s), "folder": (%(s)s), (?:"form_version": (%(s)s), )?"id": (%(s)s), '
+    rb'"labels": (\[(?:%(s)s(?:, %(s)s)*)?\]), "name": (%(s)s), "problems": .*, "sis_id": (%(s)s)\}'
+    % {b"s": _JSON_STRING}, re.S)
 
 
 def _quick_identity(line: bytes) -> StudentIdentity | None:
     match = _IDENTITY.fullmatch(line)
     if match is None:
         return None
-    email, folder, student_id, labels, name, sis_id = json.loads(b"[" + b",".join(match.groups()) + b"]")
-    return StudentIdentity(student_id, name, email, sis_id, folder, tuple(labels))
+    email, folder, version, student_id, labels, name, sis_id = json.loads(
+        b"[" + b",".join(group or b'""' for group in match.groups()) + b"]")
+    return StudentIdentity(student_id, name, email, sis_id, folder, tuple(labels), version)
 
 
 class StreamedStudents(Sequence[dict[str, Any]]):
@@ -550,6 +555,8 @@ class _Entry:
     """An answer form (which carries a check code), not a CSV row or JSON entry."""
     check: str = ""
     """The form's check code (``""`` when its ``check:`` line is missing or blank)."""
+    version: str = ""
+    """The form's version code (``""`` when its ``version:`` line is missing or blank)."""
     kind: str | None = None
     """What the student identifier is (``email``, ``SIS id``), when the file says so."""
 
@@ -566,7 +573,7 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
     text, read_as = text
     notices: list[tuple[str, Notice | _Entry]] = [(str(path), notice) for notice in read_as]
     student: str | None = None
-    check = ""
+    check = version = ""
     given: list[tuple[str, str, str]] = []
     last = 0  # the number of the line read last (blank and comment lines are skipped)
     for number, line in enumerate(text.splitlines(), start=1):
@@ -579,6 +586,9 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
             continue
         if colon and key.strip().lower() == "check":
             check = value.strip().lower()
+            continue
+        if colon and key.strip().lower() == "version":
+            version = value.strip().lower()
             continue
         if colon and key.strip().lower() == "exam":
             if exam_id and value.strip() != exam_id:
@@ -606,7 +616,8 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
         return [*notices[:len(read_as)], (str(path), Notice(str(path), "has no 'student:' line; skipped (was the form's "
                                                                        "header deleted?)"))]
     answers, twice = _one_answer_per_label(str(path), given, last=True)
-    return [*notices, *((n.where, n) for n in twice), (str(path), _Entry(student, answers, form=True, check=check))]
+    return [*notices, *((n.where, n) for n in twice), (str(path), _Entry(student, answers, form=True, check=check,
+                                                                           version=version))]
 
 
 def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]], last: bool = False
@@ -639,7 +650,9 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
     """Match submissions to roster students; of two for one student the later is graded, except
     that a form without the student's own check code (another student's, an edited one, or none)
     never replaces one with it, or a CSV row or JSON entry."""
-    index = StudentIndex(student_identities(manifest))
+    identities = student_identities(manifest)
+    index = StudentIndex(identities)
+    versions = {identity.id: identity.form_version for identity in identities}
     labels = _labels(manifest)
     checks: Mapping[str, str] = manifest.get("form_checks") or {}
     owners: dict[str, str] = {}
@@ -678,6 +691,13 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
             foreign.add(roster_id)
         else:
             foreign.discard(roster_id)
+        current = versions.get(roster_id, "")
+        # A form with another student's check code has their version: said once, by its check code.
+        if entry.form and entry.version and current and entry.version != current and roster_id not in foreign:
+            notices.append(Notice(where, f"its version code {entry.version!r} is not the one on {roster_id}'s current "
+                                         f"sheet ({current!r}): the form was written on a sheet of an earlier build, "
+                                         "whose problems have changed since; graded against the current key all the "
+                                         f"same: hand {roster_id} the current sheet, or grade this form by hand"))
         given = entry.answers
         if roster_id in answers:
             before = sum(1 for v in answers[roster_id].values() if v.strip())

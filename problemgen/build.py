@@ -110,7 +110,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     more, else 1); the files are the same either way. ``key_pdfs``: print the keys too when
     writing PDFs (default: the config's ``key_pdfs``).
     """
-    from problemgen.secret import check_rebuild_secret, fingerprint, form_check, load_or_create_secret, save_secret
+    from problemgen.secret import (check_rebuild_secret, fingerprint, form_check, form_version_key, load_or_create_secret,
+                                   save_secret)
 
     started = time.perf_counter()
     exam, templates = _exam_and_templates(exam_path)
@@ -142,7 +143,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
                                       processes, fingerprint(secret),
-                                      {s.id: form_check(secret, exam.id, s.id) for s in students}, canvas_column)
+                                      {s.id: form_check(secret, exam.id, s.id) for s in students}, canvas_column,
+                                      form_version_key(secret))
         files += _write_readme(partial, exam, printed="pdf" in chosen and not pdf_note)
         notes = (*notes, *changed_variants(out / "keys" / "master-key.csv", partial / "keys" / "master-key.csv"))
         if created:
@@ -196,16 +198,17 @@ def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
     against the new key)."""
 
     def keys(path: Path) -> dict[str, int]:
-        """Student id -> a hash of their rows but the name (a chain of row hashes, in file order)."""
+        """Student id -> a hash of their rows' label, slot, template, part, kind, answer and unit (a
+        chain of row hashes, in file order): what the form's version code covers. Tolerances and
+        points change no answer, so a student whose only change is one keeps their sheet."""
         digests: dict[str, int] = {}
         earlier = digests.get
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             next(reader, None)
-            for row in reader:  # student_id, student_name, then label, slot, template, …, answer, …
+            for row in reader:  # student_id, student_name, label, slot, template, part, kind, answer, unit, …
                 student = row[0]
-                del row[1]
-                digests[student] = hash((earlier(student), *row))
+                digests[student] = hash((earlier(student), *row[2:9]))
         return digests
 
     try:
@@ -219,7 +222,8 @@ def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
         return (f"the previous build's {len(both)} student{'s' if len(both) != 1 else ''} kept their keys",) if both else ()
     listed = ", ".join(changed[:8]) + (" …" if len(changed) > 8 else "")
     return (f"{len(changed)} of the {len(both)} students of the previous build have a different key now: {listed}; hand "
-            "them their new sheets (a sheet from the previous build is graded against the new key)",)
+            "them their new sheets (a form from the previous build's sheet is graded against the new key, with a notice "
+            "naming it)",)
 
 
 def _canvas_column(roster_path: Path | None, exam: ExamConfig) -> tuple[str, tuple[str, ...]]:
@@ -479,9 +483,11 @@ class _Job:
     printing: bool
     """Sheets are printed to PDF (so their HTML is needed)."""
     key_html: bool
+    """Write key.html (to keep, or to print the key from)."""
     form_checks: dict[str, str]
     """Each student's answer-form check code (:func:`problemgen.secret.form_check`)."""
-    """Write key.html (to keep, or to print the key from)."""
+    version_key: bytes
+    """The key of each answer form's version code (:func:`problemgen.secret.form_version`)."""
 
 
 @dataclass(frozen=True)
@@ -495,6 +501,7 @@ class _StudentOutput:
 def _student_files(job: _Job, index: int) -> _StudentOutput:
     """Render and write one student's sheet, answer form and key; return their stream entries."""
     from problemgen.documents import render_document
+    from problemgen.secret import form_version
     from problemgen.sheets import GradingPolicy, manifest_problem, sheet_problem
 
     student = job.students[index]
@@ -506,8 +513,9 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
+    version = form_version(job.version_key, _versioned_parts(entries))
     # NB: jinja reads attributes of objects fastest.
-    who = SimpleNamespace(id=student.id, name=student.name, check=job.form_checks.get(student.id, ""))
+    who = SimpleNamespace(id=student.id, name=student.name, check=job.form_checks.get(student.id, ""), version=version)
     folder = job.folders[student.id]
     sheet_dir, key_dir = job.root / "students" / folder, job.root / "keys" / folder
     sheet_dir.mkdir()
@@ -537,9 +545,20 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
     for path, text in written.items():
         path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     entry = {"id": student.id, "name": student.name, "email": student.email, "sis_id": student.sis_id,
-             "folder": folder, "labels": [part["label"] for problem in entries for part in problem["parts"]],
+             "folder": folder, "form_version": version, "labels": [part["label"] for problem in entries for part in problem["parts"]],
              "problems": entries}
     return _StudentOutput(student_lines(student, entry), len(written))
+
+
+def _versioned_parts(entries: list[dict[str, Any]]) -> Iterator[tuple[object, ...]]:
+    """What a form's version code covers, part by part: the label, the template and the key (not
+    points or tolerances, which change no answer)."""
+    for problem in entries:
+        for part in problem["parts"]:
+            expected = part["expected"]
+            key = expected.get("value", expected.get("answer", expected.get("expression")))
+            yield (part["label"], problem["template"], part["name"], expected["kind"], repr(key),
+                   expected.get("unit", ""), "|".join(expected.get("options", ())))
 
 
 def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutput]:
@@ -560,8 +579,8 @@ def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutpu
 def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], students: list[Student],
            assignment: dict[str, list[tuple[Problem, str, str]]], slotted: SlotTable,
            formats: tuple[str, ...], progress: Progress | None, processes: int | None = None,
-           secret_fingerprint: str = "", form_checks: dict[str, str] | None = None, canvas_column: str = ""
-           ) -> tuple[int, str, tuple[str, ...]]:
+           secret_fingerprint: str = "", form_checks: dict[str, str] | None = None, canvas_column: str = "",
+           version_key: bytes = b"") -> tuple[int, str, tuple[str, ...]]:
     """Write every file, one student at a time (streaming manifest, master key and print file)."""
     from problemgen.export.grader import finish_grader_bundle
     from problemgen.export.lms import export_lms
@@ -584,7 +603,7 @@ def _write(root: Path, exam: ExamConfig, templates: dict[str, Template], student
     # Every student has a key in some format: without key PDFs (or Markdown/LaTeX keys) it is HTML.
     key_html = "html" in formats or keys or not {"md", "tex"} & set(formats)
     job = _Job(root, exam, exam_info, students, student_folders(students), assignment, slotted, formats,
-               bool(browser), key_html, form_checks or {})
+               bool(browser), key_html, form_checks or {}, version_key)
     used = {template for rows in assignment.values() for _, _, template in rows}
     header = manifest_header(exam, [templates[template] for template in sorted(used)], secret_fingerprint,
                              form_checks or {}, canvas_column)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from problemgen.errors import ConfigError
@@ -54,6 +56,23 @@ def form_check(secret: bytes, exam_id: str, student_id: str) -> str:
     """The check code printed on a student's answer form (8 hex digits): grading tells from it
     whose form was handed in, and only the secret makes it."""
     return hmac.new(secret, f"problemgen/form/{exam_id}/{student_id}".encode(), hashlib.sha256).hexdigest()[:8]
+
+
+def form_version_key(secret: bytes) -> bytes:
+    """The key of :func:`form_version` (derived, so the workers that write forms never hold the secret)."""
+    return hmac.new(secret, b"problemgen/form-version", hashlib.sha256).digest()
+
+
+def form_version(key: bytes, parts: Iterable[Sequence[object]]) -> str:
+    """The version code printed on an answer form (8 hex digits): a keyed digest of the problems the
+    student answers (each part's label, template and key), so grading can tell a form written on a
+    sheet of an earlier build whose problems have changed since. Only the secret's key makes it, so
+    it reveals nothing about the answers."""
+    digest = hmac.new(key, b"problemgen/form-version/1", hashlib.sha256)
+    for part in parts:
+        digest.update(json.dumps([str(field) for field in part], ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:8]
 
 
 def check_rebuild_secret(build: Path, path: Path) -> None:

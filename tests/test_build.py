@@ -628,23 +628,37 @@ def test_a_build_says_what_to_hand_out_and_what_holds_answers(exam_dir: Path, fo
 
 
 REBUILDS = [
-    ("same-roster", lambda d: None, "the previous build's 3 students kept their keys"),
+    ("same-roster", lambda d: None, "the previous build's 3 students kept their keys", set()),
     ("student-removed", lambda d: _edit(d, "roster.csv", 'a1,"Doe, Jane",jane@example.edu\n', ""),
-     "the previous build's 2 students kept their keys"),
+     "the previous build's 2 students kept their keys", set()),
     ("exam-id-changed", lambda d: _edit(d, "exam.toml", 'id = "small-exam"', 'id = "small-exam-2"'),
      "3 of the 3 students of the previous build have a different key now: a1, b2, c3; hand them their new sheets (a "
-     "sheet from the previous build is graded against the new key)"),
+     "form from the previous build's sheet is graded against the new key, with a notice naming it)",
+     {"a1", "b2", "c3"}),
+    ("tolerance-changed", lambda d: _edit(d, "exam.toml", "tolerance = { rtol = 0.02 }", "tolerance = { rtol = 0.05 }"),
+     "the previous build's 3 students kept their keys", set()),
 ]
 
 
-@pytest.mark.parametrize(("change", "note"), [row[1:] for row in REBUILDS], ids=[row[0] for row in REBUILDS])
-def test_a_rebuild_says_whose_key_changed(exam_dir: Path, change, note: str) -> None:
+def _form_versions(out: Path) -> dict[str, str]:
+    return {form.parent.name: line.removeprefix("version: ")
+            for form in (out / "students").glob("*/answers.txt")
+            for line in form.read_text(encoding="utf-8").splitlines() if line.startswith("version: ")}
+
+
+@pytest.mark.parametrize(("change", "note", "new_versions"), [row[1:] for row in REBUILDS],
+                         ids=[row[0] for row in REBUILDS])
+def test_a_rebuild_says_whose_key_changed(exam_dir: Path, change, note: str, new_versions: set[str]) -> None:
     # GIVEN a build, WHEN the exam is rebuilt over it after a change
-    build(exam_dir)
+    before = _form_versions(build(exam_dir))
     change(exam_dir)
     summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS, force=True)
-    # THEN the summary says which students must get their new sheets (or that none must)
+    # THEN the summary says which students must get their new sheets (or that none must), and
+    # exactly their answer forms carry a new version code (a tolerance changes no answer)
     assert note in summary.notes
+    after = _form_versions(exam_dir / "out")
+    assert len(set(after.values())) == len(after) and all(len(code) == 8 for code in after.values())
+    assert {student for student in after if after[student] != before[student]} == new_versions
 
 
 def test_a_secret_inside_the_output_folder_is_refused(exam_dir: Path) -> None:

@@ -642,6 +642,31 @@ def test_a_form_handed_in_under_another_id_is_noticed_by_its_check_code(built: P
         "handed in under another student's id?"]
 
 
+@pytest.mark.parametrize(("edit", "noticed"), [
+    (lambda line: "version: 0badc0de" if line.startswith("version:") else line, True),
+    (lambda line: f"VERSION:  {line.split(':')[1].strip().upper()} " if line.startswith("version:") else line,
+     False),
+    (lambda line: "# removed" if line.startswith("version:") else line, False),
+], ids=["earlier-build", "same-code-other-case", "no-version-line"])
+def test_a_form_from_a_sheet_of_an_earlier_build_is_graded_with_a_notice(built: Path, tmp_path: Path, edit: Any,
+                                                                         noticed: bool) -> None:
+    # GIVEN a1's filled form whose version code is not (or, in other case, is) that of a1's sheet now
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    form = tmp_path / "forms" / "a1.txt"
+    current = next(line.split(":")[1].strip() for line in form.read_text(encoding="utf-8").splitlines()
+                   if line.startswith("version:"))
+    form.write_text("\n".join(edit(line) for line in form.read_text(encoding="utf-8").splitlines()) + "\n",
+                    encoding="utf-8")
+    # WHEN the forms are read, THEN it is graded all the same, with a notice where the codes differ
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert submitted.answers == {"a1": answers["a1"]}
+    assert [str(n) for n in submitted.notices] == ([
+        f"{form}: its version code '0badc0de' is not the one on a1's current sheet ({current!r}): the form was written "
+        "on a sheet of an earlier build, whose problems have changed since; graded against the current key all the "
+        "same: hand a1 the current sheet, or grade this form by hand"] if noticed else [])
+
+
 @pytest.mark.parametrize("saved_last", ["own", "foreign"])
 def test_a_form_with_another_students_check_code_never_replaces_a_students_own_form(built: Path, tmp_path: Path,
                                                                                      saved_last: str) -> None:

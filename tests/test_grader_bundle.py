@@ -269,11 +269,11 @@ def test_the_bundle_files_are_copies_of_the_installed_modules(built: Path) -> No
         assert path.read_bytes() == (package / relative).read_bytes(), relative
     trimmed = json.loads((built / "grader" / "manifest.json").read_text(encoding="utf-8"))
     student = trimmed["students"][0]
-    assert set(student) == {"id", "name", "email", "sis_id", "problems"}
+    assert set(student) == {"id", "name", "email", "sis_id", "form_version", "problems"}
     assert set(student["problems"][0]["parts"][0]) == {"label", "name", "points", "expected"}
     assert "misconception_feedback" not in student["problems"][0]["parts"][0]["expected"]  # kept once, in the header
     assert load_manifest(built / "grader")["students"] == [
-        {key: student[key] for key in ("id", "name", "email", "sis_id")} | {"problems": [
+        {key: student[key] for key in ("id", "name", "email", "sis_id", "form_version")} | {"problems": [
             {"slot": problem["slot"], "template": problem["template"],
              "parts": [{key: part[key] for key in ("label", "name", "points", "expected")} for part in problem["parts"]]}
             for problem in student["problems"]]}
@@ -358,6 +358,21 @@ def test_a_form_of_another_student_is_named_to_the_instructor_not_to_the_submitt
     # THEN it is graded as b2's, and what b2 sees says it is not their form without naming whose
     assert results["extra_data"]["student_id"] == "b2"
     assert f"Note: {OTHER_FORM}" in results["output"] and "a1" not in results["output"]
+
+
+def test_a_form_from_a_sheet_of_an_earlier_build_tells_the_student_to_fetch_the_current_sheet(built: Path,
+                                                                                            tmp_path: Path) -> None:
+    # GIVEN a1's form with the version code of a sheet the exam was rebuilt over, handed in by a1
+    from problemgen.export.runtime import STALE_FORM
+
+    form = (built / "students" / "a1" / "answers.txt").read_text(encoding="utf-8")
+    stale = "\n".join("version: 0badc0de" if line.startswith("version:") else line for line in form.splitlines())
+    root = autograder_root(built, tmp_path / "autograder")
+    (root / "submission" / "answers.txt").write_text(stale + "\n1a: -64 mV\n", encoding="utf-8")
+    results = run_autograder(root, {"email": "jane@example.edu", "id": 5, "name": "Jane"})
+    # THEN it is graded as a1's, and a1 is told the form is out of date (not the current code)
+    assert results["extra_data"]["student_id"] == "a1"
+    assert f"Note: {STALE_FORM}" in results["output"] and "0badc0de" not in results["output"]
 
 
 @pytest.mark.parametrize("content", [None, "# my notes\nremember the units\n"], ids=["blank-form", "not-a-form"])

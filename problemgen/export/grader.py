@@ -174,7 +174,7 @@ def trim_student(entry: Mapping[str, Any]) -> dict[str, Any]:
     write feedback documents.
     """
     return {"id": entry["id"], "name": entry.get("name", ""), "email": entry.get("email", ""),
-            "sis_id": entry.get("sis_id", ""),
+            "sis_id": entry.get("sis_id", ""), "form_version": entry.get("form_version", ""),
             "problems": [{"slot": problem.get("slot", ""), "template": problem.get("template", ""),
                           "parts": [{"label": part["label"], "name": part.get("name", ""), "points": part["points"],
                                      "expected": _without_texts(part["expected"])} for part in problem["parts"]]}

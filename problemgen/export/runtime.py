@@ -320,9 +320,17 @@ NO_CHECK_FORM = ("the form has no 'check:' line, so it cannot be told to be your
                  "answers.txt of your own sheet folder with its header lines as they were")
 
 
+#: What a student sees of a notice that their form comes from a sheet of an earlier build.
+STALE_FORM = ("your answer form comes from an earlier version of your sheet: the exam was rebuilt since, and your "
+              "problems have changed; ask your instructor for your current sheet, and hand in the answers to its "
+              "problems on its own answers.txt")
+
+
 def _shown_to_student(note: str) -> str:
     if ": its check code " in note:
         return OTHER_FORM
+    if ": its version code " in note:
+        return STALE_FORM
     return NO_CHECK_FORM if ": it has no check code " in note else note
 
 
