@@ -430,13 +430,14 @@ def read_submissions(path: Path, manifest: Mapping[str, Any]) -> Submissions:
         forms, skipped = _forms_in(path)
         # Oldest first, so of two forms of one student the one saved last is graded.
         forms.sort(key=lambda form: (_saved_at(form), form))
-        return _merge(manifest, [*skipped, *(entry for form in forms for entry in _read_form(form, exam_id))])
+        labels = frozenset(_labels(manifest))
+        return _merge(manifest, [*skipped, *(entry for form in forms for entry in _read_form(form, exam_id, labels))])
     if not path.exists():
         return Submissions({}, {}, (Notice(str(path), "not found"),))
     if path.suffix.lower() == ".json":
         return _read_json(path, manifest)
     if path.suffix.lower() in (".txt", "") and _is_form(path):  # one student's answers.txt
-        return _merge(manifest, _read_form(path, exam_id))
+        return _merge(manifest, _read_form(path, exam_id, frozenset(_labels(manifest))))
     return _read_csv(path, manifest)
 
 
@@ -540,6 +541,23 @@ _LOOSE_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:[).](?=\s)|(?
                               r"(?:\s*\[[^\]]*\])?(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*[=:]?(?P<answer>.*)$")
 
 
+#: A label as students rewrite it: ``1 a``, ``4.1(b)``, ``2.1 a``, ``Problem 5a``, ``Q3 c``, then
+#: what the form line had after it. Read only where it names one of the exam's labels (``80 V``
+#: below a label line is an answer, not label 80v).
+#: Like the form's own lines, it needs a ``:``, ``=``, ``)`` or ``.`` before the answer.
+_EDITED_LABEL = re.compile(r"^(?:(?:problem|question|part|q)\s*\.?\s*)?(?P<number>[0-9]+(?:\.[0-9]+)*)\s*[(.\-]?\s*"
+                           r"(?P<letter>[A-Za-z])(?![A-Za-z0-9])\s*(?P<close>\)|\.(?=\s))?(?:\s*\[[^\]]*\])?"
+                           r"(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*(?P<mark>[=:]?)(?P<answer>.*)$", re.IGNORECASE)
+
+
+def _edited_label(line: str, labels: frozenset[str]) -> re.Match[str] | None:
+    """``line`` as an edited label line (see :data:`_EDITED_LABEL`) of one of ``labels``."""
+    match = _EDITED_LABEL.match(line)
+    if match is None or not (match["mark"] or match["close"]):
+        return None
+    return match if f"{match['number']}{match['letter']}".lower() in labels else None
+
+
 #: A note after an answer on a form line ("-95.1 mV  # rounded"): a ``#`` after a blank starts it.
 _FORM_COMMENT = re.compile(r"(?:^|\s)#.*$")
 
@@ -561,11 +579,14 @@ class _Entry:
     """What the student identifier is (``email``, ``SIS id``), when the file says so."""
 
 
-def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry]]:
+def _read_form(path: Path, exam_id: str = "", labels: frozenset[str] = frozenset()
+               ) -> list[tuple[str, Notice | _Entry]]:
     """An answers.txt form: ``student: id`` and one ``label [unit] (options) {figures}: answer`` per line.
 
     Returns its submission and a notice for each line that is not one (a label the student
-    edited, say), and for a form of another exam; labels are read whatever their case.
+    edited, say), and for a form of another exam; labels are read whatever their case. A line
+    whose label was rewritten (``1 a:``, ``Problem 5a:``) is read where it names one of the
+    exam's ``labels``.
     """
     text = _read_text(path)
     if isinstance(text, Notice):
@@ -598,14 +619,16 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
         where = f"{path}, line {number}"
         match = _FORM_LINE.match(line.strip())
         loose = None if match else _LOOSE_FORM_LINE.match(line.strip())
-        if match or loose:
-            found = match or loose
-            answer = _FORM_COMMENT.sub("", found.group("answer")).strip()
-            given.append((f"line {number}", found.group("label").lower(), answer))
-            if loose:
-                notices.append((where, Notice(where, f"is read as answer {found.group('label').lower()} "
-                                                     f"({_shown(line.strip())}), though it is not a 'label: answer' line")))
-        elif given and not given[-1][2] and given[-1][0] == f"line {previous}" and not _LABEL_START.match(line.strip()):
+        edited = None if match or loose else _edited_label(line.strip(), labels)
+        if match or loose or edited:
+            label = f"{edited['number']}{edited['letter']}".lower() if edited else (match or loose)["label"].lower()
+            answer = _FORM_COMMENT.sub("", (match or loose or edited)["answer"]).strip()
+            given.append((f"line {number}", label, answer))
+            if not match:
+                notices.append((where, Notice(where, f"is read as answer {label} ({_shown(line.strip())}), though it is "
+                                                     "not a 'label: answer' line")))
+        elif (given and not given[-1][2] and given[-1][0] == f"line {previous}" and not _LABEL_START.match(line.strip())
+              and not _looks_labelled(line.strip())):
             # An answer written on the line below its empty label line.
             place, label, _ = given.pop()
             given.append((place, label, _FORM_COMMENT.sub("", line).strip()))
@@ -618,6 +641,13 @@ def _read_form(path: Path, exam_id: str = "") -> list[tuple[str, Notice | _Entry
     answers, twice = _one_answer_per_label(str(path), given, last=True)
     return [*notices, *((n.where, n) for n in twice), (str(path), _Entry(student, answers, form=True, check=check,
                                                                            version=version))]
+
+
+def _looks_labelled(line: str) -> bool:
+    """A line that starts with what reads as a label and a ``:`` or ``=`` (``2.1 a: -80 mV``, a
+    label of no part of this exam): never an answer to the label line above it."""
+    match = _EDITED_LABEL.match(line)
+    return bool(match and match["mark"] in (":", "="))
 
 
 def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]], last: bool = False

@@ -517,7 +517,9 @@ def test_a_damaged_student_line_is_an_error_naming_the_line(built: Path, tmp_pat
 FORM_EDITS = [
     # (what the student changed in a1's filled form, the notice, the labels still answered right)
     ("edited-label", lambda line: line.replace("1a", "1 a", 1) if line.startswith("1a") else line,
-     "{form}, line {line}: is not a 'label: answer' line ('1 a"),
+     "{form}, line {line}: is read as answer 1a ('1 a [with unit, e.g. mV]: "),
+    ("unreadable-label", lambda line: line.replace("1a", "one a", 1) if line.startswith("1a") else line,
+     "{form}, line {line}: is not a 'label: answer' line ('one a"),
     ("capital-label", lambda line: line.replace("2a", "2A", 1) if line.startswith("2a") else line, None),
     ("note-after-the-answer", lambda line: line + "   # rounded at the end" if line.startswith("2a") else line, None),
     ("other-exam", lambda line: "exam: last-year" if line.startswith("exam:") else line,
@@ -531,7 +533,8 @@ def test_a_changed_answer_form_is_graded_and_what_was_not_read_is_said(built: Pa
     answers, _ = scripted_answers(built)
     write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
     form = tmp_path / "forms" / "a1.txt"
-    lines = [edit(line) for line in form.read_text(encoding="utf-8").splitlines()]
+    original = form.read_text(encoding="utf-8").splitlines()
+    lines = [edit(line) for line in original]
     form.write_text("\n".join(lines) + "\n", encoding="utf-8")
     submitted = read_submissions(tmp_path / "forms", load_manifest(built))
     messages = [str(n) for n in submitted.notices]
@@ -539,8 +542,8 @@ def test_a_changed_answer_form_is_graded_and_what_was_not_read_is_said(built: Pa
         assert messages == []
         assert submitted.answers["a1"] == answers["a1"]
     else:
-        line = next((i for i, text in enumerate(lines, start=1) if text.startswith("1 a")), 0)
-        assert any(m.startswith(notice.format(form=form, line=line)) for m in messages), messages
+        line = next((i for i, (text, was) in enumerate(zip(lines, original), start=1) if text != was), 0)
+        assert [m for m in messages if m.startswith(notice.format(form=form, line=line))], messages
         # every other answer is still read
         assert {k: v for k, v in submitted.answers["a1"].items() if k != "1a"} == \
             {k: v for k, v in answers["a1"].items() if k != "1a"}

@@ -333,7 +333,21 @@ def test_an_answer_given_twice_on_a_form_is_named(tmp_path: Path) -> None:
      ["F, line 6: is not a 'label: answer' line ('-64.1 mV'); ignored"]),
     ("2a:\n1a -64 mV\n", {"2a": ""},                               # no separator: not guessed
      ["F, line 6: is not a 'label: answer' line ('1a -64 mV'); ignored"]),
-], ids=["edited-separators", "answer-below-its-label", "answered-label", "no-separator"])
+    ("1 a: 5 mV\nProblem 1b: 6 mV\n2(a) = 7 mV\n", {"1a": "5 mV", "1b": "6 mV", "2a": "7 mV"},
+     ["F, line 5: is read as answer 1a ('1 a: 5 mV'), though it is not a 'label: answer' line",
+      "F, line 6: is read as answer 1b ('Problem 1b: 6 mV'), though it is not a 'label: answer' line",
+      "F, line 7: is read as answer 2a ('2(a) = 7 mV'), though it is not a 'label: answer' line"]),
+    ("Q1 B) 5 mV\n2 - a. 7 mV\n", {"1b": "5 mV", "2a": "7 mV"},
+     ["F, line 5: is read as answer 1b ('Q1 B) 5 mV'), though it is not a 'label: answer' line",
+      "F, line 6: is read as answer 2a ('2 - a. 7 mV'), though it is not a 'label: answer' line"]),
+    ("1a:\n3 c: -80 mV\n", {"1a": ""},                            # a label of no part: not 1a's answer
+     ["F, line 6: is not a 'label: answer' line ('3 c: -80 mV'); ignored"]),
+    ("1a:\n80 V\n", {"1a": "80 V"},                               # no exam label 80v: an answer
+     ["F, line 6: is read as answer 1a, written below its label line"]),
+    ("1 a 5 mV\n", {},                                             # no separator: not guessed
+     ["F, line 5: is not a 'label: answer' line ('1 a 5 mV'); ignored"]),
+], ids=["edited-separators", "answer-below-its-label", "answered-label", "no-separator", "spaced-labels",
+        "prefixed-and-dashed", "unknown-label-below-a-label", "unit-like-answer-below", "spaced-no-separator"])
 def test_a_form_line_a_student_edited_is_read_where_its_meaning_is_plain(
         tmp_path: Path, lines: str, answers: dict[str, str], notices: list[str]) -> None:
     path = tmp_path / "a1.txt"
