@@ -129,7 +129,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     _refuse_to_drop_grades(out)
     check_rebuild_secret(out, exam.secret_file)
     canvas_column, notes = _canvas_column(roster_path, exam)
-    notes = (*roster.notices, *notes, *_repeated_templates(exam))
+    notes = (*roster.notices, *notes, *_repeated_templates(exam), *_pool_overlap_notes(exam))
     if "pdf" in (formats or exam.formats):
         notes = (*notes, *_missing_glyphs(students))
     if roster_path is None and exam_path is not None:
@@ -320,19 +320,62 @@ def _pool_order(secret: bytes, exam: ExamConfig, student: Student, problem: Prob
     return sorted(problem.candidates, key=rank)
 
 
+def _fixed_templates(exam: ExamConfig) -> dict[str, int]:
+    """Template id -> number of the first problem that names it alone (every student gets it)."""
+    fixed: dict[str, int] = {}
+    for problem in exam.problems:
+        if len(problem.candidates) == 1 and problem.draw == 1:
+            fixed.setdefault(problem.candidates[0], problem.number)
+    return fixed
+
+
 def assign_slots(exam: ExamConfig, students: list[Student], secret: bytes) -> dict[str, list[tuple[Problem, str, str]]]:
-    """Per student: (problem, slot id, template id) for every slot, in sheet order."""
+    """Per student: (problem, slot id, template id) for every slot, in sheet order.
+
+    A pool never draws a template the student's sheet already has (a fixed problem's, or one an
+    earlier pool drew), unless it has too few others (see :func:`_pool_overlap_notes`).
+    """
     assignment: dict[str, list[tuple[Problem, str, str]]] = {}
     # Students with the same draws share one list (with fixed problems: every student).
     shared: dict[tuple[str, ...], list[tuple[Problem, str, str]]] = {}
+    fixed = set(_fixed_templates(exam))
     for student in students:
         rows = []
+        used = set(fixed)
         for problem in exam.problems:
-            templates = _pool_order(secret, exam, student, problem)[: problem.draw] if problem.draw > 1 or \
-                len(problem.candidates) > 1 else list(problem.candidates)
+            if problem.draw > 1 or len(problem.candidates) > 1:
+                order = _pool_order(secret, exam, student, problem)
+                templates = [template for template in order if template not in used][: problem.draw]
+                templates += [template for template in order if template not in templates][: problem.draw - len(templates)]
+            else:
+                templates = list(problem.candidates)
+            used.update(templates)
             rows.extend((problem, slot, template) for slot, template in zip(problem.slots(), templates))
         assignment[student.id] = shared.setdefault(tuple(template for _, _, template in rows), rows)
     return assignment
+
+
+def _pool_overlap_notes(exam: ExamConfig) -> tuple[str, ...]:
+    """Notes on pools that hold templates of the exam's fixed problems: which they leave out, or
+    that some sheets get a template twice where the pool has too few others."""
+    fixed = _fixed_templates(exam)
+    notes = []
+    for problem in exam.problems:
+        if not (problem.draw > 1 or len(problem.candidates) > 1):
+            continue
+        shared = [template for template in problem.candidates if template in fixed]
+        if not shared:
+            continue
+        named = ", ".join(f"{template!r} (problem {fixed[template]})" for template in shared)
+        others = len(problem.candidates) - len(shared)
+        if others >= problem.draw:
+            notes.append(f"problem {problem.number} draws from a pool that holds {named}: it draws from its {others} "
+                         f"other template{'s' if others != 1 else ''}, so no sheet holds a template twice")
+        else:
+            notes.append(f"problem {problem.number} draws {problem.draw} of a pool of {len(problem.candidates)} that "
+                         f"holds {named}: with only {others} other template{'s' if others != 1 else ''}, every sheet "
+                         "gets one of them twice; narrow the pool or draw fewer")
+    return tuple(notes)
 
 
 @dataclass(frozen=True)

@@ -760,6 +760,30 @@ def test_a_template_named_by_two_problems_is_noted(exam_dir: Path) -> None:
             "is a slip, change one of them") in summary.notes
 
 
+POOL_OVERLAPS = [
+    # (problem 2 as edited, the templates every student's problem 2 has, the note)
+    ('draw = 1\npool = ["test-nernst", "test-driving"]', ["test-driving"],
+     "problem 2 draws from a pool that holds 'test-nernst' (problem 1): it draws from its 1 other template, so no "
+     "sheet holds a template twice"),
+    ('draw = 2\npool = ["test-nernst", "test-driving"]', ["test-driving", "test-nernst"],
+     "problem 2 draws 2 of a pool of 2 that holds 'test-nernst' (problem 1): with only 1 other template, every sheet "
+     "gets one of them twice; narrow the pool or draw fewer"),
+]
+
+
+@pytest.mark.parametrize(("problem", "drawn", "note"), POOL_OVERLAPS, ids=["drawn-from-the-others", "too-few-others"])
+def test_a_pool_never_draws_a_fixed_problems_template_while_it_has_others(exam_dir: Path, problem: str,
+                                                                         drawn: list[str], note: str) -> None:
+    # GIVEN problem 1 fixed to test-nernst and problem 2 drawn from a pool that also holds it
+    _edit(exam_dir, "exam.toml", 'template = "test-driving"', problem)
+    # WHEN it is built, THEN problem 2 takes the pool's other templates while there are enough, with a note
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
+    manifest = json.loads((exam_dir / "out" / "manifest.json").read_text(encoding="utf-8"))
+    for student in manifest["students"]:
+        assert sorted(p["template"] for p in student["problems"] if p["slot"].startswith("2")) == drawn
+    assert note in summary.notes
+
+
 @pytest.mark.parametrize(("has_cjk", "expected"), [
     (False, ("no installed font has 山田, used in the names of s1: their PDFs show empty boxes; install a font that "
              "has them (Debian: apt-get install fonts-noto-cjk) and build again",)),
