@@ -139,7 +139,8 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     secret, created = load_or_create_secret(exam.secret_file, save=False)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
-    slotted, capacity = generate_all(exam, templates, students, assignment, secret)
+    slotted, capacity, tolerance_notes = generate_all(exam, templates, students, assignment, secret)
+    notes = (*notes, *tolerance_notes)
     with writing_folder(out) as partial:
         files, pdf_note, lms = _write(partial, exam, templates, students, assignment, slotted, chosen, progress,
                                       processes, fingerprint(secret),
@@ -275,20 +276,58 @@ def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
                          f"Fix them, then check with: problemgen validate {files}")
 
 
-def _require_shown_keys_right(problem: Problem, template: Template, batch: Any) -> None:
+def _check_exam_tolerance(problem: Problem, template: Template, batch: Any) -> tuple[str, ...]:
+    """Check a tolerance the exam sets (the template's own is checked by validate): raise
+    :class:`BuildError` where it refuses a key as its sheet shows it, and return notes where its
+    ``atol``, in each part's own unit, is wide for the part's keys (see :func:`_wide_atol_notes`)."""
+    if problem.rtol is None and problem.atol is None:
+        return ()
+    variants = [batch.variant(i) for i in range(len(batch))]
+    _require_shown_keys_right(problem, template, variants)
+    return _wide_atol_notes(problem, template, variants)
+
+
+#: A share of the key above which an exam's ``atol`` is worth a note.
+WIDE_ATOL = 0.1
+
+
+def _wide_atol_notes(problem: Problem, template: Template, variants: list[Variant]) -> tuple[str, ...]:
+    """A note per numeric part whose exam ``atol`` exceeds a tenth of some students' keys: one
+    ``atol`` serves every template of a pool, each in its own unit (±0.5 is ±22 % of 2.22 mV, and
+    ±0.5 pA too), and a window that reaches zero gives credit for a wrong sign."""
+    if not problem.atol:
+        return ()
+    notes = []
+    for part in template.parts:
+        if part.kind != "numeric":
+            continue
+        keys = [abs(float(next(a for a in v.answers if a.part == part.name).display)) for v in variants]
+        wide = [key for key in keys if problem.atol > WIDE_ATOL * key]
+        if not wide:
+            continue
+        signs = sum(1 for key in keys if problem.atol >= key)
+        smallest = min(wide)
+        note = (f"problem {problem.number} ({template.id}), part {part.name}: the exam's atol {problem.atol:g} "
+                f"{part.unit} is more than {WIDE_ATOL * 100:g} % of the key for {len(wide)} of {len(keys)} students (e.g. "
+                f"±{problem.atol:g} on {smallest:.3g} {part.unit})")
+        if signs:
+            note += f"; for {signs} it reaches zero, so an answer of the wrong sign is graded correct"
+        notes.append(note + "; give this problem an rtol (tolerance = { rtol = 0.02 }) or a smaller atol")
+    return tuple(notes)
+
+
+def _require_shown_keys_right(problem: Problem, template: Template, variants: list[Variant]) -> None:
     """Raise :class:`BuildError` when the exam's own tolerance refuses a key as its sheet shows it
     (``rtol = 0.0005`` on a key shown to 3 figures): students copying the printed key would be wrong."""
-    if problem.rtol is None and problem.atol is None:
-        return  # the template's tolerance: validate checks it
     from problemgen.validate import shown_key_failures
 
-    failures = shown_key_failures(template, [batch.variant(i) for i in range(len(batch))])
+    failures = shown_key_failures(template, variants)
     if failures:
         name, failed = next(iter(failures.items()))
         shown, exact = failed[0]
         raise BuildError(f"problem {problem.number} ({template.id}): its tolerance (rtol {problem.rtol or 0:g}, atol "
                          f"{problem.atol or 0:g}) grades part {name}'s key as the key shows it wrong for {len(failed)} "
-                         f"of {len(batch)} students (e.g. {shown} for {exact:.6g}); widen the tolerance, or grade "
+                         f"of {len(variants)} students (e.g. {shown} for {exact:.6g}); widen the tolerance, or grade "
                          "significant figures (sigfigs) instead")
 
 
@@ -453,8 +492,9 @@ class _Seeds(Sequence[bytes]):
 
 def generate_all(exam: ExamConfig, templates: dict[str, Template], students: list[Student],
                  assignment: dict[str, list[tuple[Problem, str, str]]], secret: bytes
-                 ) -> tuple[SlotTable, tuple[str, ...]]:
-    """Generate every variant, grouped by (slot, template) so each group is solved at once."""
+                 ) -> tuple[SlotTable, tuple[str, ...], tuple[str, ...]]:
+    """Generate every variant, grouped by (slot, template) so each group is solved at once; returns
+    where each student's variants are, a capacity line per group and notes on the exam's tolerances."""
     from problemgen.engine import capacity, generate_batch, shown_keys
     from problemgen.sampling import variant_seed
 
@@ -465,14 +505,15 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
             groups.setdefault((slot, template_id), []).append(position)
             problems[(slot, template_id)] = problem
     slotted = SlotTable(students)
-    lines = []
+    lines: list[str] = []
+    notes: list[str] = []
     for (slot, template_id), members in sorted(groups.items(), key=lambda item: (slot_order(item[0][0]), item[0][1])):
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
         batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys,
                                figures_graded=problems[(slot, template_id)].sigfigs is not None)
         require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
-        _require_shown_keys_right(problems[(slot, template_id)], template, batch)
+        notes.extend(_check_exam_tolerance(problems[(slot, template_id)], template, batch))
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
         line = (f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "
@@ -482,7 +523,7 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
             line += (f", but only {keys_shown:,} distinct keys: students who share a key share no givens, yet copying "
                      "answers would pay; draw this slot from a pool of templates, or give it fewer students")
         lines.append(line)
-    return slotted, tuple(lines)
+    return slotted, tuple(lines), tuple(notes)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")

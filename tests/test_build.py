@@ -722,6 +722,26 @@ def test_a_problems_tolerance_replaces_the_templates_whole(exam_dir: Path, toler
     assert expected and {(e["rtol"], e["atol"]) for e in expected} == {(rtol, atol)}
 
 
+@pytest.mark.parametrize(("atol", "noted"), [(0.001, False), (1000.0, True)], ids=["narrow", "reaches-zero"])
+def test_an_exam_atol_wide_for_the_keys_is_noted(exam_dir: Path, atol: float, noted: bool) -> None:
+    # GIVEN problem 2 graded ± atol in each part's own unit
+    _edit(exam_dir, "exam.toml", "tolerance = { rtol = 0.02 }", f"tolerance = {{ rtol = 0.02, atol = {atol} }}")
+    summary = build_exam(exam_dir / "exam.toml", exam_dir / "roster.csv", exam_dir / "out", TEXT_FORMATS)
+    manifest = json.loads((exam_dir / "out" / "manifest.json").read_text(encoding="utf-8"))
+    # THEN each numeric part whose keys it dwarfs is noted, with how many students' windows reach zero
+    parts: dict[tuple[str, str], list[float]] = {}
+    for student in manifest["students"]:
+        for problem in student["problems"]:
+            for part in problem["parts"]:
+                if problem["slot"] == "2" and part["expected"]["kind"] == "numeric":
+                    parts.setdefault((part["name"], part["expected"]["unit"]), []).append(abs(part["expected"]["value"]))
+    expected = [f"problem 2 (test-driving), part {name}: the exam's atol {atol:g} {unit} is more than 10 % of the key "
+                f"for {len(keys)} of {len(keys)} students (e.g. ±{atol:g} on {min(keys):.3g} {unit}); for {len(keys)} it "
+                "reaches zero, so an answer of the wrong sign is graded correct; give this problem an rtol (tolerance = "
+                "{ rtol = 0.02 }) or a smaller atol" for (name, unit), keys in parts.items()] if noted else []
+    assert parts and [note for note in summary.notes if "the exam's atol" in note] == expected
+
+
 def test_a_slot_with_fewer_keys_than_students_says_so(exam_dir: Path) -> None:
     # GIVEN a template of 4 givens but 3 keys (2/100 and 4/200 mM are one ratio), for 4 students
     (exam_dir / "bank" / "few-keys.toml").write_text('''schema_version = 1
