@@ -198,23 +198,22 @@ def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
     master keys: which students must get their new sheets (a sheet handed out before is graded
     against the new key)."""
 
-    def keys(path: Path) -> dict[str, int]:
-        """Student id -> a hash of their rows' label, slot, template, part, kind, answer and unit (a
-        chain of row hashes, in file order): what the form's version code covers. Tolerances and
-        points change no answer, so a student whose only change is one keeps their sheet."""
-        digests: dict[str, int] = {}
-        earlier = digests.get
+    def keys(path: Path) -> dict[str, dict[str, int]]:
+        """Student id -> slot -> a hash of its rows' label, slot, template, part, kind, answer and
+        unit (a chain of row hashes, in file order): what the form's version code covers. Tolerances
+        and points change no answer, so a student whose only change is one keeps their sheet."""
+        digests: dict[str, dict[str, int]] = {}
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             next(reader, None)
             for row in reader:  # student_id, student_name, label, slot, template, part, kind, answer, unit, …
-                student = row[0]
-                digests[student] = hash((earlier(student), *row[2:9]))
+                slots = digests.setdefault(row[0], {})
+                slots[row[3]] = hash((slots.get(row[3]), *row[2:9]))
         return digests
 
     try:
         before = keys(previous)
-    except (OSError, UnicodeDecodeError, csv.Error):
+    except (OSError, UnicodeDecodeError, csv.Error, IndexError):
         return ()  # no previous build, or not one this problemgen wrote: nothing to compare with
     after = keys(new)
     both = [student for student in after if student in before]
@@ -222,6 +221,10 @@ def changed_variants(previous: Path, new: Path) -> tuple[str, ...]:
     if not changed:
         return (f"the previous build's {len(both)} student{'s' if len(both) != 1 else ''} kept their keys",) if both else ()
     listed = ", ".join(changed[:8]) + (" …" if len(changed) > 8 else "")
+    slots = {slot for student in changed for slot in {*before[student], *after[student]}
+             if before[student].get(slot) != after[student].get(slot)}
+    which = ", ".join(sorted(slots, key=slot_order))
+    listed += f" (problem{'s' if len(slots) != 1 else ''} {which})"
     return (f"{len(changed)} of the {len(both)} students of the previous build have a different key now: {listed}; hand "
             "them their new sheets (a form from the previous build's sheet is graded against the new key, with a notice "
             "naming it)",)

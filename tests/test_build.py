@@ -632,8 +632,12 @@ REBUILDS = [
     ("student-removed", lambda d: _edit(d, "roster.csv", 'a1,"Doe, Jane",jane@example.edu\n', ""),
      "the previous build's 2 students kept their keys", set()),
     ("exam-id-changed", lambda d: _edit(d, "exam.toml", 'id = "small-exam"', 'id = "small-exam-2"'),
-     "3 of the 3 students of the previous build have a different key now: a1, b2, c3; hand them their new sheets (a "
-     "form from the previous build's sheet is graded against the new key, with a notice naming it)",
+     "3 of the 3 students of the previous build have a different key now: a1, b2, c3 (problems 1, 2); hand them their "
+     "new sheets (a form from the previous build's sheet is graded against the new key, with a notice naming it)",
+     {"a1", "b2", "c3"}),
+    ("problem-2-range-changed", lambda d: _edit(d, "bank/test-driving.toml", "range = [100, 125]", "range = [101, 126]"),
+     "3 of the 3 students of the previous build have a different key now: a1, b2, c3 (problem 2); hand them their "
+     "new sheets (a form from the previous build's sheet is graded against the new key, with a notice naming it)",
      {"a1", "b2", "c3"}),
     ("tolerance-changed", lambda d: _edit(d, "exam.toml", "tolerance = { rtol = 0.02 }", "tolerance = { rtol = 0.05 }"),
      "the previous build's 3 students kept their keys", set()),
