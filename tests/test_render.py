@@ -325,3 +325,19 @@ def test_alignments_are_drawn_as_tables_not_raw_ampersands(latex: str, rows: int
     mathml = latex_to_mathml(latex)
     assert "&<" not in mathml and "<mi>&" not in mathml  # latex2mathml alone writes <mi>&</mi>
     assert mathml.count("<mtr>") == rows
+
+
+@pytest.mark.parametrize(("instructions", "shown"), [
+    ("Show your work.", "> Show your work.\n\n"),
+    ("\nDue **Friday**.\n\n- Give units.\n- Round at the end.\n",
+     "> Due **Friday**.\n>\n> - Give units.\n> - Round at the end.\n\n"),
+], ids=["one-line", "paragraphs-and-a-list"])
+def test_markdown_sheets_quote_the_instructions_keeping_their_markdown(instructions: str, shown: str) -> None:
+    from types import SimpleNamespace
+
+    from problemgen.documents import render_document
+
+    text = render_document("sheet.md.j2", key=False, problems=[],
+                           exam=SimpleNamespace(title="T", course="", date="", instructions=instructions),
+                           student=SimpleNamespace(id="s1", name="Ada"))
+    assert f"**Ada (s1)**\n\n{shown}" in text
