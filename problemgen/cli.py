@@ -77,7 +77,8 @@ def banks(coverage: bool, guide: bool) -> None:
 
 @main.command()
 @click.argument("template")
-@click.option("--student", help="Show the variant this student id would get (in an exam called 'preview').")
+@click.option("--student", help="Show the variant this id would get in a made-up exam called 'preview' (not the one "
+                                "a student got in your exam: that is in BUILD/keys/<id>/).")
 @click.option("--seed", type=int, help="Show the variant for this seed number (default 0).")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "html"]), default="text", show_default=True,
               help="text and md print the Markdown (with LaTeX) as a key shows it; html prints a page with MathML.")
@@ -97,6 +98,9 @@ def preview(template: str, student: str | None, seed: int | None, fmt: str, bank
         raise click.UsageError("give --student or --seed, not both")
     for finding in static_findings(find_template(template, banks)):
         click.echo(f"{finding} (generate refuses this template until it is fixed)", err=True)
+    if student is not None:
+        click.echo(f"Note: this is {student}'s variant in a made-up exam called 'preview', not in yours: each exam draws "
+                   "its own; a student's own key is keys/<id>/key.md (or key.html) of your exam's build", err=True)
     click.echo(render(template, seed=seed, student=student, fmt=fmt, banks=banks))
 
 

@@ -29,10 +29,13 @@ from problemgen.cli import main
          "Error: In banks: no template 'nernst-kation'; did you mean 'nernst-cation' or 'nernst-inverse' or "
          "'nernst-calcium'?"),
         (["preview", "nernst-cation", "--seed", "1", "--student", "a"], 2, "give --student or --seed, not both"),
+        (["preview", "nernst-cation", "--student", "alice"], 0,
+         "Note: this is alice's variant in a made-up exam called 'preview', not in yours: each exam draws its own; a "
+         "student's own key is keys/<id>/key.md (or key.html) of your exam's build"),
         (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
     ],
     ids=["help", "banks", "coverage", "guide", "preview", "preview-html", "unknown-template", "near-miss-template",
-         "seed-and-student", "bad-samples"],
+         "seed-and-student", "student-is-not-an-exams", "bad-samples"],
 )
 def test_commands(args: list[str], code: int, text: str) -> None:
     result = CliRunner().invoke(main, args)
