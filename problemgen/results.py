@@ -264,7 +264,10 @@ def write_moodle_csv(path: Path, manifest: dict[str, Any], results: list[Student
             entry = students[result.student_id]
             # A Canvas roster's SIS Login ID may be a user name: only an address goes under "Email address".
             email = entry.email if "@" in entry.email else ""
-            writer.writerow({"Email address": email, "ID number": entry.sis_id or result.student_id,
+            # A student known by email alone (a Moodle row without an ID number) has no ID number:
+            # their email would match nobody's there, so Moodle must map them by "Email address".
+            number = entry.sis_id or ("" if result.student_id == entry.email and email else result.student_id)
+            writer.writerow({"Email address": email, "ID number": number,
                              "Full name": spreadsheet_text(result.name), title: _lms_score(result)})
 
 

@@ -208,6 +208,20 @@ def test_lms_gradebooks_follow_their_import_formats(built: Path, tmp_path: Path)
     assert moodle[0]["Email address"] == "jane@example.edu" and moodle[0]["Small exam"] == "5"
 
 
+def test_a_student_known_by_email_alone_has_no_moodle_id_number(tmp_path: Path) -> None:
+    # GIVEN a roster whose row for Kim has no id but the email (a Moodle row without an ID number)
+    folder = tmp_path / "exam"
+    shutil.copytree(DATA, folder)
+    (folder / "roster.csv").write_text("id,name,email\na1,Jane,jane@example.edu\nkim@example.edu,Kim,kim@example.edu\n",
+                                       encoding="utf-8")
+    build_exam(folder / "exam.toml", folder / "roster.csv", folder / "out", ("md",))
+    write_csv(tmp_path / "subs.csv", {"a1": {"1a": "1 mV"}, "kim@example.edu": {"1a": "1 mV"}})
+    out = grade_exam(folder / "out", tmp_path / "subs.csv", tmp_path / "g").out
+    # THEN Moodle gets her email alone (an ID number of an email matches nobody), and Jane's id
+    assert [(row["Email address"], row["ID number"]) for row in read_csv(out / "moodle-grades.csv")] == [
+        ("jane@example.edu", "a1"), ("kim@example.edu", "")]
+
+
 def test_a_student_without_a_submission_has_no_score_in_the_lms_gradebooks(built: Path, tmp_path: Path) -> None:
     answers, _ = scripted_answers(built)
     source = tmp_path / "subs.csv"
