@@ -53,8 +53,14 @@ def constants() -> None:
     """Print the physical constants the physics core uses (CODATA 2018)."""
     from problemgen import physics
 
-    for name in ("e", "k_B", "N_A", "R", "F", "eps0"):
-        click.echo(f"{name:5} = {getattr(physics, name)!r}")
+    for name, unit, meaning in CONSTANT_UNITS:
+        click.echo(f"{name:5} = {getattr(physics, name)!r} {unit}  ({meaning})")
+
+
+#: The constants ``problemgen constants`` prints: name, SI unit and what it is.
+CONSTANT_UNITS = (("e", "C", "elementary charge"), ("k_B", "J/K", "Boltzmann constant"),
+                  ("N_A", "1/mol", "Avogadro constant"), ("R", "J/(mol·K)", "gas constant"),
+                  ("F", "C/mol", "Faraday constant"), ("eps0", "F/m", "vacuum permittivity"))
 
 
 @main.command()

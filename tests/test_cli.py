@@ -33,9 +33,10 @@ from problemgen.cli import main
          "Note: this is alice's variant in a made-up exam called 'preview', not in yours: each exam draws its own; a "
          "student's own key is keys/<id>/key.md (or key.html) of your exam's build"),
         (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
+        (["constants"], 0, "\nF     = 96485.33212331001 C/mol  (Faraday constant)\n"),
     ],
     ids=["help", "banks", "coverage", "guide", "preview", "preview-html", "unknown-template", "near-miss-template",
-         "seed-and-student", "student-is-not-an-exams", "bad-samples"],
+         "seed-and-student", "student-is-not-an-exams", "bad-samples", "constants-with-units"],
 )
 def test_commands(args: list[str], code: int, text: str) -> None:
     result = CliRunner().invoke(main, args)
