@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 
-def bank_listing(coverage: bool = False) -> str:
-    """Text table of the built-in banks: templates with topic, section and difficulty.
+def bank_listing(coverage: bool = False, folders: Sequence[str | Path] = ()) -> str:
+    """Text table of the built-in banks (and the bank ``folders`` of one's own, listed first):
+    templates with topic, section and difficulty.
 
     With ``coverage``, one line per section of each bank: how many templates teach it, and at
     which difficulties.
     """
-    from problemgen.bank import builtin_banks
+    from problemgen.bank import builtin_banks, load_bank
 
     lines: list[str] = []
-    for bank in builtin_banks().values():
+    for bank in [*(load_bank(folder) for folder in folders), *builtin_banks().values()]:
         lines.append(f"{bank.id} — {bank.title} ({len(bank.templates)} templates)")
         if coverage:
             lines.append(f"  {'section':24} {'templates':>9}  difficulty 1/2/3  title")

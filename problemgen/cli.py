@@ -66,8 +66,10 @@ CONSTANT_UNITS = (("e", "C", "elementary charge"), ("k_B", "J/K", "Boltzmann con
 @main.command()
 @click.option("--coverage", is_flag=True, help="Show how many templates teach each section of the domain text.")
 @click.option("--guide", is_flag=True, help="Print the guide to writing templates and banks of your own.")
+@click.option("--bank", "folders", multiple=True, type=click.Path(exists=True, file_okay=False),
+              help="A bank folder of your own to list too, first (repeatable).")
 @_reports_errors
-def banks(coverage: bool, guide: bool) -> None:
+def banks(coverage: bool, guide: bool, folders: tuple[str, ...]) -> None:
     """List the built-in banks and their templates (topic, section, difficulty)."""
     if guide and coverage:
         raise click.UsageError("give --guide (the authors' guide) or --coverage (what the banks teach), not both")
@@ -78,7 +80,7 @@ def banks(coverage: bool, guide: bool) -> None:
         return
     from problemgen.catalog import bank_listing
 
-    click.echo(bank_listing(coverage=coverage))
+    click.echo(bank_listing(coverage=coverage, folders=folders))
 
 
 @main.command()

@@ -34,9 +34,12 @@ from problemgen.cli import main
          "student's own key is keys/<id>/key.md (or key.html) of your exam's build"),
         (["validate", "--samples", "0"], 2, "0 is not in the range 1<=x<=100000"),
         (["constants"], 0, "\nF     = 96485.33212331001 C/mol  (Faraday constant)\n"),
+        (["banks", "--bank", str(Path(__file__).parent / "data" / "small-exam" / "bank")], 0,
+         "test-bank — A frozen bank for the build tests (3 templates)\n"),
     ],
     ids=["help", "banks", "coverage", "guide", "preview", "preview-html", "unknown-template", "near-miss-template",
-         "seed-and-student", "student-is-not-an-exams", "bad-samples", "constants-with-units"],
+         "seed-and-student", "student-is-not-an-exams", "bad-samples", "constants-with-units",
+         "own-bank-listed"],
 )
 def test_commands(args: list[str], code: int, text: str) -> None:
     result = CliRunner().invoke(main, args)
