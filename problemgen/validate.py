@@ -4,7 +4,8 @@ For each template: it loads (schema, expressions, units), its grid is non-empty,
 constraints accept a reasonable share of draws, its answers are finite, answer dimensions match
 the declared units, every listed misconception applies and lies outside the tolerance, the
 statement and solution render for many samples with no undefined name and no LaTeX left in
-the HTML, every given appears in the statement, and choice answers are among the options. A
+the HTML, every given appears in the statement (with a unit where it is a physical quantity:
+:mod:`problemgen.given_checks`), and choice answers are among the options. A
 worked step whose printed numbers do not give its printed result is a warning
 (:mod:`problemgen.arithmetic`).
 """
@@ -284,8 +285,10 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     if syntax:  # nothing renders, so no variant is drawn; the static checks still run
         return TemplateReport(template.id, template.path, (*syntax, *static_findings(template)), 0, 0.0, None,
                               not_drawn="does not render")
+    from problemgen.given_checks import check_given_units
+
     findings = [*static_findings(template), *_check_line_starts(template), *_check_plausible_ranges(template),
-                *_check_constraint_numbers(template)]
+                *_check_constraint_numbers(template), *check_given_units(template)]
     shown = _statement_names(template)
     if template.figure is not None:
         # A given drawn in the figure is shown to the student, too.
