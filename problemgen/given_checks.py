@@ -1,12 +1,15 @@
 """Validation of how a template declares and prints its givens (part of ``problemgen validate``).
 
-An author mistake that loads, solves and renders without an error, yet prints a wrong sheet:
+Two author mistakes that load, solve and render without an error, yet print a wrong sheet:
 
 - a physical given without a ``unit``: the sheet prints a bare number ("bathed in 6.5 K⁺").
   Only givens that are clearly physical are flagged: an argument of a physics function that
   takes a quantity with a unit (a concentration, a voltage, a temperature), a ``preset`` (a
   concentration), a name like a concentration (``K_out``, ``Na_i``), or a derived value whose
-  expression has a dimension. Hidden helpers are not printed, so they are left alone.
+  expression has a dimension. Hidden helpers are not printed, so they are left alone;
+- a quantity written into math as ``{{ Vm }}`` instead of ``{{ Vm.tex }}``: math then sets the
+  text form's minus sign as a variable and its unit in italics. Only a quantity whose text and
+  TeX forms differ in some sample is flagged (a ratio such as 0.04 prints the same in both).
 """
 
 from __future__ import annotations
@@ -157,3 +160,80 @@ def _derived_dimensions(template: Template) -> dict[str, str]:
         else:
             names[param.name] = _dims(param.unit)
     return found
+
+
+# --- quantities written into math ---------------------------------------------------------------
+def math_interpolations(text: str) -> list[tuple[int, str]]:
+    """(line, name) of each ``{{ name }}`` (a bare name: no ``.tex``, filter or call) inside ``$...$``
+    or ``$$...$$`` of a jinja text."""
+    from problemgen.render import environment
+
+    found = []
+    inline = display = False
+    block: list[tuple[int, str, str]] | None = None
+    for line, kind, value in environment().lex(text):
+        if kind == "data":
+            index = 0
+            while index < len(value):
+                if value[index] == "\\":
+                    index += 2
+                    continue
+                if value.startswith("$$", index) and not inline:
+                    display, index = not display, index + 2
+                    continue
+                if value[index] == "$" and not display:
+                    inline = not inline
+                index += 1
+        elif kind == "variable_begin":
+            block = []
+        elif kind == "variable_end" and block is not None:
+            if (inline or display) and len(block) == 1 and block[0][1] == "name":
+                found.append((block[0][0], block[0][2]))
+            block = None
+        elif block is not None and kind != "whitespace":
+            block.append((line, kind, value))
+    return found
+
+
+def _reasons(quantity: Any) -> list[str]:
+    """What math makes of a quantity's text form."""
+    text = quantity.number()
+    return [reason for reason, found in (("the minus sign as a variable", "\u2212" in text),
+                                         ("the power of ten as text", "×" in text),
+                                         ("the unit in italics", bool(quantity.unit))) if found]
+
+
+def check_math_quantities(template: Template, variants: list[Any]) -> list[Finding]:
+    """A finding per ``{{ x }}`` inside math whose text form differs from ``x.tex`` in some sample
+    (a unit, a minus sign or a power of ten, which math sets wrongly)."""
+    from problemgen.problem import answer_quantity, given_quantity, givens_context
+    from problemgen.render import Quantity
+    from problemgen.validate import Finding, _texts
+
+    places = [(key, line, name) for key, text in _texts(template) for line, name in math_interpolations(text or "")]
+    if not places or not variants:
+        return []
+    parts = {part.name: part for part in template.parts}
+    shown: list[dict[str, Any]] = []
+    for variant in variants:
+        context = givens_context(template, variant)
+        context.update({p.name: given_quantity(p, variant.hidden[p.name]) for p in template.params
+                        if p.name in variant.hidden})
+        context.update({a.part: answer_quantity(parts[a.part], a) for a in variant.answers})
+        shown.append(context)
+    findings = []
+    for key, line, name in places:
+        worst: tuple[int, str, str, list[str]] | None = None
+        for context in shown:
+            quantity = context.get(name)
+            if isinstance(quantity, Quantity) and str(quantity) != quantity.tex:
+                reasons = _reasons(quantity)
+                if worst is None or len(reasons) > worst[0]:
+                    worst = (len(reasons), str(quantity), quantity.tex, reasons)
+        if worst is None:
+            continue  # a plain number that prints the same in text and math
+        _, text, tex, reasons = worst
+        how = f", which math sets with {' and '.join(reasons)}" if reasons else ""
+        findings.append(Finding(template.path, key, f"line {line}: {{{{ {name} }}}} inside $...$ prints '{text}'{how}; "
+                                                    f"write {{{{ {name}.tex }}}} ({tex})"))
+    return findings

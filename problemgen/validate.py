@@ -4,8 +4,9 @@ For each template: it loads (schema, expressions, units), its grid is non-empty,
 constraints accept a reasonable share of draws, its answers are finite, answer dimensions match
 the declared units, every listed misconception applies and lies outside the tolerance, the
 statement and solution render for many samples with no undefined name and no LaTeX left in
-the HTML, every given appears in the statement (with a unit where it is a physical quantity:
-:mod:`problemgen.given_checks`), and choice answers are among the options. A
+the HTML, every given appears in the statement (with a unit where it is a physical quantity,
+and written into math with ``.tex``: :mod:`problemgen.given_checks`), and choice answers are
+among the options. A
 worked step whose printed numbers do not give its printed result is a warning
 (:mod:`problemgen.arithmetic`).
 """
@@ -285,7 +286,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     if syntax:  # nothing renders, so no variant is drawn; the static checks still run
         return TemplateReport(template.id, template.path, (*syntax, *static_findings(template)), 0, 0.0, None,
                               not_drawn="does not render")
-    from problemgen.given_checks import check_given_units
+    from problemgen.given_checks import check_given_units, check_math_quantities
 
     findings = [*static_findings(template), *_check_line_starts(template), *_check_plausible_ranges(template),
                 *_check_constraint_numbers(template), *check_given_units(template)]
@@ -339,6 +340,7 @@ def validate_template(template: Template, samples: int = 200) -> TemplateReport:
     findings += _check_given_answers(template, variants)
     findings += _self_test(template, variants[: min(len(variants), 20)])
     findings += _check_rendering(template, variants[: min(len(variants), 25)], render_problem)
+    findings += check_math_quantities(template, variants[: min(len(variants), 25)])
     for part in template.parts:
         if part.kind == "choice" and part.options:
             for variant in variants:

@@ -114,3 +114,49 @@ PURE_NUMBERS = [
 def test_a_pure_number_or_a_hidden_helper_needs_no_unit(tmp_path: Path, text: str, name: str) -> None:
     _, findings = validate(tmp_path, text)
     assert [f for f in findings if f"key params.{name}" in f] == []
+
+
+# GIVEN a quantity written into math without .tex, WHEN the template is validated, THEN the
+# finding names the text, the line, what math makes of the text form and what to write.
+MATH_QUANTITIES = [
+    ("negative-with-unit", [("rests at {{ Vm }}.", "rests at $V_m = {{ Vm }}$.")], "statement",
+     "line 1: {{ Vm }} inside $...$ prints '−65 mV', which math sets with the minus sign as a variable and the unit in "
+     "italics; write {{ Vm.tex }} (-65\\,\\mathrm{mV})"),
+    ("positive-with-unit", [("K+ is {{ c_out }} outside", "K+ is $[K^+]_o = {{ c_out }}$ outside")], "statement",
+     "line 1: {{ c_out }} inside $...$ prints '4 mM', which math sets with the unit in italics; write "
+     "{{ c_out.tex }} (4\\,\\mathrm{mM})"),
+    # DF = -65 mV - E with E = (RT/F) ln(4/140) = -95.0 mV at 37 °C
+    ("answer-in-display-math", [("range = [120, 150], step = 10", "choice = [140]"),
+                                ("The driving force is {{ DF }}.", "The driving force is\\n$$DF = {{ DF }}$$")],
+     "solution", "line 2: {{ DF }} inside $...$ prints '30.0 mV', which math sets with the unit in italics; write "
+                 "{{ DF.tex }} (30.0\\,\\mathrm{mV})"),
+]
+
+
+@pytest.mark.parametrize(("edits", "key", "message"), [case[1:] for case in MATH_QUANTITIES],
+                         ids=[case[0] for case in MATH_QUANTITIES])
+def test_a_quantity_in_math_without_tex_is_an_error(tmp_path: Path, edits: list[tuple[str, str]], key: str,
+                                                    message: str) -> None:
+    text = BASE
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    path, findings = validate(tmp_path, text)
+    assert [f for f in findings if "inside $...$" in f] == [f"error: In {path}, key {key}: {message}"]
+
+
+# GIVEN a value in math written the right way, or one that prints the same in text and math, or
+# a value outside math, WHEN the template is validated, THEN nothing is said.
+MATH_FINE = [
+    ("with-tex", BASE.replace("rests at {{ Vm }}.", "rests at $V_m = {{ Vm.tex }}$.")),
+    ("outside-math", BASE.replace("rests at {{ Vm }}.", "rests at {{ Vm }} ($V_m$).")),
+    ("filtered", BASE.replace("rests at {{ Vm }}.", "rests at $V_m = {{ Vm.value | tex('mV', 2) }}$.")),
+    ("plain-ratio", with_given("ratio = { choice = [0.04] }").replace("also {{ ratio }}", "also $r = {{ ratio }}$")),
+]
+
+
+@pytest.mark.parametrize("text", [case[1] for case in MATH_FINE], ids=[case[0] for case in MATH_FINE])
+def test_a_value_that_math_prints_right_is_not_flagged(tmp_path: Path, text: str) -> None:
+    assert text != BASE
+    _, findings = validate(tmp_path, text)
+    assert findings == []
