@@ -422,9 +422,45 @@ def _check_misconception_names(template: Template) -> list[Finding]:
                            f"{', '.join(applicable) or 'none'}")
             else:
                 message = (f"{name!r} does not apply to this answer; misconceptions of the functions it uses: "
-                           f"{', '.join(applicable) or 'none'}")
+                           f"{', '.join(applicable) or 'none'}; {_owner_hint(name, part.node)}")
             findings.append(Finding(template.path, key, message))
     return findings
+
+
+def _owner_hint(name: str, node: expr.Node | None) -> str:
+    """Which functions a misconception belongs to, and how to call one: a value written out as
+    ``Vm - E_K`` makes no mistake a student's driving force can be matched against."""
+    from problemgen.physics import all_misconceptions
+
+    owners = sorted({m.function for m in all_misconceptions() if m.name == name})
+    hint = f"it is a mistake in {_either(f'{f}()' for f in owners)}, which this value does not call"
+    call = _owner_call(node, owners)
+    return f"{hint}: write it as {call}" if call else f"{hint}: compute the value with it, or remove {name!r}"
+
+
+def _owner_call(node: expr.Node | None, owners: list[str]) -> str | None:
+    """``driving_force(Vm, E_K)`` for a value ``Vm - E_K``, ``ionic_current(g, Vm, E)`` for
+    ``g * (Vm - E)``, where the misconception is one of that function's; else None."""
+    def text(item: expr.Node) -> str:
+        from problemgen.bank import unit_factor
+
+        if isinstance(item, expr.Num):
+            return f"{item.value / unit_factor(item.unit):g} {item.unit}".strip()
+        return item.id if isinstance(item, expr.Name) else "..."
+
+    if isinstance(node, expr.Binary) and node.op == "-" and "driving_force" in owners:
+        return f"driving_force({text(node.left)}, {text(node.right)})"
+    if isinstance(node, expr.Binary) and node.op == "*" and "ionic_current" in owners:
+        for g, difference in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(difference, expr.Binary) and difference.op == "-":
+                return f"ionic_current({text(g)}, {text(difference.left)}, {text(difference.right)})"
+    return None
+
+
+def _either(items: Iterable[str]) -> str:
+    """``a()``, ``a() or b()``, ``a(), b() or c()``."""
+    found = list(items)
+    return found[0] if len(found) == 1 else f"{', '.join(found[:-1])} or {found[-1]}"
 
 
 def _check_misconceptions(template: Template, variants: list) -> list[Finding]:

@@ -191,7 +191,8 @@ VALIDATION_ERRORS = [
     ("misconception-does-not-apply", ('["inverted_ratio"]', '["circle_area"]'),
      "error: In {path}, key parts.E.misconceptions: 'circle_area' does not apply to this answer; misconceptions of the "
      "functions it uses: anion_sign, celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, "
-     "room_temperature_slope, thermal_voltage_25mV, valence_dropped, wrong_absolute_zero"),
+     "room_temperature_slope, thermal_voltage_25mV, valence_dropped, wrong_absolute_zero; it is a mistake in "
+     "sphere_area(), which this value does not call: compute the value with it, or remove 'circle_area'"),
     ("misconception-misspelt", ('["inverted_ratio"]', '["log_without_factor"]'),
      "error: In {path}, key parts.E.misconceptions: unknown misconception 'log_without_factor' (did you mean "
      "'log10_without_factor'?); the functions this answer uses know: anion_sign, celsius_as_kelvin, "

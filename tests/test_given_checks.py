@@ -160,3 +160,37 @@ def test_a_value_that_math_prints_right_is_not_flagged(tmp_path: Path, text: str
     assert text != BASE
     _, findings = validate(tmp_path, text)
     assert findings == []
+
+
+# GIVEN a part whose value writes out what a physics function computes, with that function's
+# misconception, WHEN the template is validated, THEN the error says which call to write.
+WRITTEN_OUT = [
+    ("difference", "Vm - E", "mV", "reversed_driving_force",
+     "'reversed_driving_force' does not apply to this answer; misconceptions of the functions it uses: anion_sign, "
+     "celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, room_temperature_slope, "
+     "thermal_voltage_25mV, valence_dropped, wrong_absolute_zero; it is a mistake in driving_force(), "
+     "flux_direction() or ionic_current(), which this value does not call: write it as driving_force(Vm, E)"),
+    ("ohms-law", "2 nS * (Vm - E)", "pA", "millivolt_slip",
+     "'millivolt_slip' does not apply to this answer; misconceptions of the functions it uses: anion_sign, "
+     "celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, room_temperature_slope, "
+     "thermal_voltage_25mV, valence_dropped, wrong_absolute_zero; it is a mistake in ionic_current(), which this "
+     "value does not call: write it as ionic_current(2 nS, Vm, E)"),
+    ("no-call-to-suggest", "Vm + E", "mV", "reversed_driving_force",
+     "'reversed_driving_force' does not apply to this answer; misconceptions of the functions it uses: anion_sign, "
+     "celsius_as_kelvin, decade_slope_with_ln, inverted_ratio, log10_without_factor, room_temperature_slope, "
+     "thermal_voltage_25mV, valence_dropped, wrong_absolute_zero; it is a mistake in driving_force(), "
+     "flux_direction() or ionic_current(), which this value does not call: compute the value with it, or remove "
+     "'reversed_driving_force'"),
+]
+DF_PART = 'name = "DF"\nvalue = "driving_force(Vm, E)"\nunit = "mV"\nsigfigs = 3\nmisconceptions = ["reversed_driving_force"]\n'
+
+
+@pytest.mark.parametrize(("value", "unit", "misconception", "message"), [case[1:] for case in WRITTEN_OUT],
+                         ids=[case[0] for case in WRITTEN_OUT])
+def test_a_misconception_of_a_function_written_out_names_the_call(tmp_path: Path, value: str, unit: str,
+                                                                  misconception: str, message: str) -> None:
+    assert DF_PART in BASE
+    part = f'name = "DF"\nvalue = "{value}"\nunit = "{unit}"\nsigfigs = 3\nmisconceptions = ["{misconception}"]\n'
+    path, findings = validate(tmp_path, BASE.replace(DF_PART, part))
+    assert [f for f in findings if "key parts.DF.misconceptions" in f] == [
+        f"error: In {path}, key parts.DF.misconceptions: {message}"]
