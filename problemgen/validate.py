@@ -945,11 +945,28 @@ def validate_paths(paths: Iterable[str | Path], samples: int = 200) -> list[Temp
                 reports.append(TemplateReport(file.stem, str(file), (_load_finding(error, file),), 0, 0.0, None,
                                               not_drawn="does not load"))
                 continue
-            membership = bank_membership_problems(template, sections, earlier)
+            membership = [Finding(str(file), *problem) for problem in bank_membership_problems(template, sections, earlier)]
+            membership += _replaced_builtin(template, file)
             earlier.setdefault(template.id, template)
             report = validate_template(template, samples)
             if membership:
-                report = dataclasses.replace(report, findings=(*(Finding(str(file), *problem) for problem in membership),
-                                                               *report.findings))
+                report = dataclasses.replace(report, findings=(*membership, *report.findings))
             reports.append(report)
     return reports
+
+
+def _replaced_builtin(template: Template, file: Path) -> list[Finding]:
+    """A warning when a template outside the built-in banks takes a built-in template's id: an
+    exam listing its bank silently gets it wherever the built-in one was meant."""
+    from problemgen.bank import builtin_banks, builtin_banks_dir
+
+    if file.resolve().is_relative_to(builtin_banks_dir().resolve()):
+        return []
+    builtin = next((bank.templates[template.id] for bank in builtin_banks().values() if template.id in bank.templates),
+                   None)
+    if builtin is None:
+        return []
+    return [Finding(str(file), "id", (
+        f"{template.id!r} is also the id of the built-in template {builtin.path} ({builtin.title!r}); an exam that "
+        f"lists this bank uses this template in its place (template = \"{template.id}\", and pools, topics and "
+        "sections that hold it); give this one an id of its own unless you mean to replace the built-in"), "warning")]

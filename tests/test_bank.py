@@ -346,6 +346,36 @@ def test_a_bank_folder_reports_each_template_with_its_own_bank_problem(tmp_path:
     assert not ok and "3 templates checked with 20 samples each: 2 failed" in text
 
 
+# GIVEN a template file whose id is or is not a built-in template's, WHEN it is validated, THEN a
+# template that would replace a built-in one in an exam passes with a warning naming the built-in.
+REPLACED_BUILTINS = [
+    ("own-id", "tiny", None),
+    ("built-in-id", "nernst-cation",
+     "warning: In {path}, key id: 'nernst-cation' is also the id of the built-in template "
+     "banks/driving-force/nernst-cation.toml ('Equilibrium potential of a cation'); an exam that lists this bank uses "
+     "this template in its place (template = \"nernst-cation\", and pools, topics and sections that hold it); give "
+     "this one an id of its own unless you mean to replace the built-in"),
+]
+
+
+@pytest.mark.parametrize(("template_id", "message"), [case[1:] for case in REPLACED_BUILTINS],
+                         ids=[case[0] for case in REPLACED_BUILTINS])
+def test_a_template_taking_a_built_in_id_is_a_warning(tmp_path: Path, template_id: str, message: str | None) -> None:
+    (tmp_path / "bank.toml").write_text(BANK_TOML, encoding="utf-8")
+    path = tmp_path / "k-current.toml"
+    path.write_text(VALID.replace('id = "tiny"', f'id = "{template_id}"'), encoding="utf-8")
+    (report,) = validate_paths([tmp_path], samples=20)
+    assert report.ok
+    assert [str(f) for f in report.findings if f.key == "id"] == ([message.format(path=path)] if message else [])
+
+
+def test_the_built_in_template_itself_is_no_replacement() -> None:
+    from problemgen.bank import builtin_banks_dir
+
+    (report,) = validate_paths([builtin_banks_dir() / "driving-force" / "nernst-cation.toml"], samples=20)
+    assert [f for f in report.findings if f.key == "id"] == []
+
+
 @pytest.mark.parametrize(("files", "line", "summary"), [
     ({"a.toml": VALID}, "FAIL bank {folder}", "1 template checked with 20 samples each: all passed; 1 bank folder failed"),
     ({"bank.toml": BANK_TOML, "a.toml": VALID.replace('unit = "mM" }', 'unit = "mM"')},
