@@ -259,7 +259,8 @@ def init_exam(path: Path) -> None:
     """Write a commented example exam config to PATH (default exam.toml) to start from."""
     from problemgen.exam import write_example
 
-    write_example(path)
+    if write_example(path):
+        click.echo(f"Created the folder {path.parent}")
     click.echo(f"Wrote {path}; edit it, then run: problemgen generate {path} --roster roster.csv")
     click.echo("  roster.csv: your class, as columns id,name[,email] (e.g. 's001,Ada Lovelace,ada@uni.edu'),")
     click.echo("  or the gradebook CSV exported from Canvas or Moodle; see the templates with: problemgen banks")

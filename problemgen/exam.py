@@ -106,13 +106,24 @@ def example_config() -> str:
     return (Path(str(importlib.resources.files("problemgen.templates"))) / "exam.example.toml").read_text(encoding="utf-8")
 
 
-def write_example(path: Path) -> None:
-    """Write the example config to ``path``; an existing file is never overwritten."""
+def write_example(path: Path) -> bool:
+    """Write the example config to ``path``, creating its folder if it does not exist (True
+    then); an existing file is never overwritten."""
     from problemgen.errors import BuildError
 
     if path.exists():
         raise BuildError(f"{path} already exists; choose another file name")
-    path.write_text(example_config(), encoding="utf-8")
+    folder = next(f for f in (path.parent, *path.parent.parents) if f.exists() or f == f.parent)
+    if not folder.is_dir():
+        raise BuildError(f"cannot write {path}: {folder} is a file, not a folder; choose another place")
+    created = not path.parent.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as file:
+            file.write(example_config())
+    except OSError as error:
+        raise BuildError(f"cannot write {path}: {error.strerror or error}; choose another place") from None
+    return created
 
 
 def _fail(path: str, key: str, problem: str) -> ConfigError:

@@ -123,3 +123,31 @@ def test_banks_refuses_guide_and_coverage_together() -> None:
     result = CliRunner().invoke(main, ["banks", "--guide", "--coverage"])
     assert result.exit_code == 2
     assert "give --guide (the authors' guide) or --coverage (what the banks teach), not both" in result.output
+
+
+WROTE = ("Wrote {path}; edit it, then run: problemgen generate {path} --roster roster.csv\n"
+         "  roster.csv: your class, as columns id,name[,email] (e.g. 's001,Ada Lovelace,ada@uni.edu'),\n"
+         "  or the gradebook CSV exported from Canvas or Moodle; see the templates with: problemgen banks\n")
+
+
+# GIVEN a working folder with a file `exam.toml` and a file `notes`, WHEN init-exam writes to a
+# path, THEN missing folders are created (and named), and what cannot be written is one line.
+@pytest.mark.parametrize(("path", "code", "output"), [
+    ("new.toml", 0, WROTE),
+    ("sub/dir/new.toml", 0, "Created the folder sub/dir\n" + WROTE),
+    ("exam.toml", 1, "Error: exam.toml already exists; choose another file name\n"),
+    ("notes/new.toml", 1, "Error: cannot write notes/new.toml: notes is a file, not a folder; choose another place\n"),
+], ids=["here", "missing-folders", "existing-file", "file-in-the-way"])
+def test_init_exam_creates_missing_folders_and_never_shows_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str, code: int, output: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exam.toml").write_text("mine", encoding="utf-8")
+    (tmp_path / "notes").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(main, ["init-exam", path])
+    assert (result.exit_code, result.output) == (code, output.format(path=path))
+    if code == 0:  # the example it wrote is a config that builds
+        from problemgen.build import all_templates
+        from problemgen.exam import load_exam
+
+        assert load_exam(tmp_path / path, all_templates()).id == "neuro101-midterm-2026"
+    assert (tmp_path / "exam.toml").read_text(encoding="utf-8") == "mine"
