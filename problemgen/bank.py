@@ -217,6 +217,11 @@ def _part(path: str, index: int, table: Any, variables: set[str]) -> Part:
         raise r.fail("kind", f"must be one of {', '.join(PART_KINDS)}, got {kind!r}")
     unit = r.get("unit", str, "")
     _check_unit(r, "unit", unit)
+    if "tolerance" in table and not isinstance(table["tolerance"], dict):
+        from problemgen.exam import tolerance_example
+
+        example = tolerance_example(table["tolerance"], "the part's unit")
+        raise r.fail("tolerance", f"must be a table, such as {example}; got {table['tolerance']!r}")
     tolerance = r.get("tolerance", dict, {})
     t = _Reader(path, r.key("tolerance"), tolerance, {"rtol", "atol"})
     fields: dict[str, Any] = dict(
@@ -376,6 +381,9 @@ def template_from_dict(data: dict[str, Any], shown: str) -> Template:
             raise BankError(shown, f"parts.{part.name}", "name used twice; give each part and parameter its own name")
         parts.append(part)
         seen.add(part.name)
+    if not any(part.points > 0 for part in parts):  # a problem's points are split by these weights
+        raise r.fail("parts", "every part has points = 0, so a problem's points would go to none of them; give at "
+                              "least one part a weight above 0 (1 if left out)")
     constraints = tuple(
         (source, r.expression(f"constraints[{i}]", source, known | seen))
         for i, source in enumerate(r.get("constraints", list, []))

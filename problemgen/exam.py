@@ -49,7 +49,8 @@ class Problem:
     draw: int
     """How many templates each student gets from the pool (1 for a fixed problem)."""
     points: float
-    """Points of the problem, shared equally by its parts (per drawn template)."""
+    """Points of the problem (1 when the config gives none), per drawn template; split over its
+    parts in proportion to the parts' ``points`` weights (equally by default)."""
     rtol: float | None = None
     atol: float | None = None
     sigfigs: int | None = None
@@ -235,6 +236,16 @@ def exam_from_dict(data: dict[str, Any], shown: str, base: Path, templates: dict
     )
 
 
+def tolerance_example(value: object, unit: str = "each part's own unit") -> str:
+    """A tolerance table for a bare number meant as one: ``0.02`` -> ``tolerance = { rtol = 0.02 }
+    (±2 %)``; a number of 1 or more (a fraction no longer) -> an ``atol``, in ``unit``."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1:
+        return f"tolerance = {{ rtol = {value!r} }} (±{value * 100:g} %)"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < float("inf"):
+        return f"tolerance = {{ atol = {value!r} }} (±{value:g} in {unit})"
+    return "tolerance = { rtol = 0.02 } (±2 %)"
+
+
 def _check_credit(value: float, shown: str, key: str) -> None:
     if not 0.0 <= value <= 1.0:
         raise _fail(shown, key, f"must be between 0 and 1 (a share of the part's points), got {value}")
@@ -262,6 +273,9 @@ def _problem(shown: str, index: int, table: Any, templates: dict[str, Template])
     points = float(_get(table, "points", (int, float), 1.0, shown, prefix))
     if not 0 < points <= MAX_POINTS:
         raise _fail(shown, prefix + "points", f"must be a number > 0 and at most {MAX_POINTS:g}, got {points:g}")
+    if "tolerance" in table and not isinstance(table["tolerance"], dict):
+        raise _fail(shown, prefix + "tolerance", f"must be a table, such as {tolerance_example(table['tolerance'])}; "
+                    f"got {table['tolerance']!r}")
     tolerance = _get(table, "tolerance", dict, {}, shown, prefix)
     unknown = sorted(set(tolerance) - {"rtol", "atol"})
     if unknown:

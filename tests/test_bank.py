@@ -139,6 +139,14 @@ LOAD_ERRORS = [
     ("tex-caret-notation", ("inside at 37", "inside ($x^^5cinput$) at 37"),
      "In {path}, key statement: line 1: '^^' is not allowed: TeX reads ^^ and the characters after it as another "
      "character (^^5c is a backslash); put a space or braces between the carets"),
+    ("no-part-weighs", ('misconceptions = ["inverted_ratio"]', 'misconceptions = ["inverted_ratio"]\npoints = 0'),
+     "In {path}, key parts: every part has points = 0, so a problem's points would go to none of them; give at least "
+     "one part a weight above 0 (1 if left out)"),
+    ("tolerance-a-fraction", ('misconceptions = ["inverted_ratio"]', 'misconceptions = ["inverted_ratio"]\ntolerance = 0.02'),
+     "In {path}, key parts.E.tolerance: must be a table, such as tolerance = {{ rtol = 0.02 }} (±2 %); got 0.02"),
+    ("tolerance-a-number", ('misconceptions = ["inverted_ratio"]', 'misconceptions = ["inverted_ratio"]\ntolerance = 2'),
+     "In {path}, key parts.E.tolerance: must be a table, such as tolerance = {{ atol = 2 }} (±2 in the part's unit); "
+     "got 2"),
 ]
 
 

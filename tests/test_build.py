@@ -236,6 +236,15 @@ CONFIG_ERRORS = [
     ("tolerance-as-percent", ("rtol = 0.02", "rtol = 2"),
      "key problems[1].tolerance.rtol (problem 2, line 18): must be from 0 to below 1 (0.02 for 2 %), got 2"),
     ("negative-atol", ("rtol = 0.02", "atol = -1"), "key problems[1].tolerance.atol (problem 2, line 18): must be >= 0, got -1"),
+    ("tolerance-a-fraction", ("tolerance = { rtol = 0.02 }", "tolerance = 0.02"),
+     "key problems[1].tolerance (problem 2, line 18): must be a table, such as tolerance = { rtol = 0.02 } (±2 %); "
+     "got 0.02"),
+    ("tolerance-a-number", ("tolerance = { rtol = 0.02 }", "tolerance = 5"),
+     "key problems[1].tolerance (problem 2, line 18): must be a table, such as tolerance = { atol = 5 } (±5 in each "
+     "part's own unit); got 5"),
+    ("tolerance-a-text", ("tolerance = { rtol = 0.02 }", 'tolerance = "2 %"'),
+     "key problems[1].tolerance (problem 2, line 18): must be a table, such as tolerance = { rtol = 0.02 } (±2 %); "
+     "got '2 %'"),
     ("zero-sigfigs", ("points = 3", "points = 3\nsigfigs = 0"),
      "key problems[1].sigfigs (problem 2, line 18): must be a whole number from 1 to 15, got 0"),
     ("template-and-draw", ('template = "test-nernst"', 'template = "test-nernst"\ndraw = 1'),
