@@ -151,3 +151,20 @@ def test_init_exam_creates_missing_folders_and_never_shows_a_traceback(
 
         assert load_exam(tmp_path / path, all_templates()).id == "neuro101-midterm-2026"
     assert (tmp_path / "exam.toml").read_text(encoding="utf-8") == "mine"
+
+
+# GIVEN the config init-exam writes, WHEN it is built as its header says (no --out), THEN the
+# build is in the folder the header names: the file's name without .toml, where the command ran.
+@pytest.mark.parametrize(("path", "folder"), [("exam.toml", "exam"), ("sub/midterm.toml", "midterm")],
+                         ids=["default-name", "elsewhere"])
+def test_init_exams_header_says_where_the_build_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str,
+                                                      folder: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["init-exam", path]).exit_code == 0
+    header = (tmp_path / path).read_text(encoding="utf-8").split("\nschema_version")[0]
+    assert header == ("# A problemgen exam. Build it with:  problemgen generate <this file> --roster roster.csv\n"
+                      "# The build goes to a folder named like this file without .toml, in the folder you run that\n"
+                      "# command from (exam.toml -> ./exam/), unless you give --out FOLDER.")
+    result = CliRunner().invoke(main, ["generate", path, "--format", "md", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / folder / "manifest.json").is_file()
