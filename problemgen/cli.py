@@ -237,7 +237,8 @@ def grade(exam_dir: Path, submissions: Path, out: Path | None, force: bool, quie
 @click.option("--pool", type=click.IntRange(1), help="At most this many variants per slot (default: every distinct one).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write. Default: EXAM_DIR/lms/moodle.xml or EXAM_DIR/lms/canvas-qti.zip.")
-@click.option("--force", is_flag=True, help="Replace an existing --out file.")
+@click.option("--force", is_flag=True, help="Replace an existing file (--out, or the default one an earlier export or "
+                                            "the build wrote).")
 @_reports_errors
 def export(exam_dir: Path, target: str, pool: int | None, out: Path | None, force: bool) -> None:
     """Export the build in EXAM_DIR as question pools for Moodle or Canvas (one pool per slot)."""
@@ -247,9 +248,9 @@ def export(exam_dir: Path, target: str, pool: int | None, out: Path | None, forc
     click.echo(f"Wrote {summary.path}: {summary.variants} variants in {len(summary.items)} slots "
                f"({sum(summary.items.values())} questions)")
     if summary.limitations:
-        click.echo(f"{len(summary.limitations)} things the format cannot express as problemgen grades them "
+        click.echo(f"{len(summary.grouped)} things the format cannot express as problemgen grades them "
                    f"(all listed in {summary.notes}):", err=True)
-        _echo_first(summary.limitations, 12)
+        _echo_first(summary.grouped, 12)
 
 
 @main.command("init-exam")

@@ -375,8 +375,36 @@ def test_every_limitation_is_listed_in_a_notes_file_beside_the_export(bank: dict
     assert summary.notes == summary.path.with_name(summary.path.name + ".notes.txt")
     lines = summary.notes.read_text(encoding="utf-8").splitlines()
     assert lines[0] == (f"What {'Moodle XML' if to == 'moodle' else 'Canvas QTI'} cannot express as problemgen grades "
-                        f"it, in {summary.path.name} ({len(summary.limitations)}):")
-    assert lines[2:] == [f"- {n}" for n in summary.limitations]
+                        f"it, in {summary.path.name} ({len(summary.grouped)}):")
+    assert lines[2:] == [f"- {n}" for n in summary.grouped]
+    # each reason once, and every place it applies named on its line
+    assert len(summary.grouped) == len({n.reason for n in summary.limitations})
+    for note in summary.limitations:
+        (line,) = [line for line in summary.grouped if line.endswith(f": {note.reason}")]
+        assert f"slot {note.slot} (" in line or f" {note.slot} (" in line or f" {note.slot} and" in line
+        assert note.template in line and note.part in line
+
+
+# GIVEN notes an export made per template, slot and part, WHEN they are listed, THEN each reason is
+# said once, with the places it applies (slots with the same templates together) and how many.
+GROUPED = [
+    ("one-place", [("1", "nernst-cation", "E", "no sigfigs")], ["slot 1 (nernst-cation), part E: no sigfigs"]),
+    ("a-pool-in-two-slots", [("4.1", "a", "", "may repeat"), ("4.1", "b", "", "may repeat"),
+                             ("4.2", "a", "", "may repeat"), ("4.2", "b", "", "may repeat")],
+     ["slots 4.1 and 4.2 (templates a and b), 4 in all: may repeat"]),
+    ("parts-of-templates", [("1", "a", "E", "no partial credit"), ("1", "a", "F", "no partial credit"),
+                            ("3", "b", "G", "no partial credit")],
+     ["slot 1 (a, parts E and F); slot 3 (b, part G), 3 in all: no partial credit"]),
+    ("reasons-apart", [("1", "a", "", "split"), ("2", "b", "", "split"), ("2", "b", "E", "no sigfigs")],
+     ["slot 1 (template a); slot 2 (template b), 2 in all: split", "slot 2 (b), part E: no sigfigs"]),
+]
+
+
+@pytest.mark.parametrize(("notes", "lines"), [case[1:] for case in GROUPED], ids=[case[0] for case in GROUPED])
+def test_a_note_is_said_once_with_where_it_applies(notes: list[tuple[str, str, str, str]], lines: list[str]) -> None:
+    from problemgen.export.lms import Limitation, grouped
+
+    assert list(grouped(tuple(Limitation(*note) for note in notes))) == lines
 
 
 # --- single-part problems, symbolic parts, escaping ---------------------------------------------
@@ -524,6 +552,21 @@ def test_an_export_never_overwrites_a_file_silently(bank_build: Path, tmp_path: 
         assert export_lms(bank_build, "moodle", out=out, force=True).path.read_bytes() != before
 
 
+@pytest.mark.parametrize(("to", "name"), [("moodle", "moodle.xml"), ("canvas", "canvas-qti.zip")])
+def test_an_export_never_overwrites_the_default_file_silently(tmp_path: Path, to: str, name: str) -> None:
+    # GIVEN a build whose config wrote both LMS files (lms = [...]), edited by hand since
+    built = small_exam(tmp_path, lambda text: text.replace("title =", 'lms = ["moodle", "canvas"]\ntitle =', 1))
+    default = built / "lms" / name
+    default.write_bytes(b"edited")
+    # WHEN it is exported again without --force, THEN it is refused and the file is kept
+    with pytest.raises(BuildError) as caught:
+        export_lms(built, to)
+    assert str(caught.value) == f"{default} already exists; use --force to replace it, or choose another --out"
+    assert default.read_bytes() == b"edited"
+    # ... and --force replaces it
+    assert export_lms(built, to, force=True).path.read_bytes() != b"edited"
+
+
 def test_exporting_a_folder_without_a_build_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         export_lms(tmp_path, "canvas")
@@ -568,6 +611,9 @@ def test_moodle_notes_that_a_problem_drawing_two_templates_may_repeat_one(tmp_pa
     drawn = {(note.slot, note.reason) for note in summary.limitations if note.reason == DRAWN_NOTE}
     assert {slot for slot, _ in drawn} == {"3.1", "3.2"}
     assert all(note.slot.startswith("3.") for note in summary.limitations if note.reason == DRAWN_NOTE)
+    # said once, not once per template and slot (the three students drew these)
+    assert [line for line in summary.grouped if DRAWN_NOTE in line] == [
+        f"slot 3.1 (template test-iv); slot 3.2 (templates test-driving and test-nernst), 3 in all: {DRAWN_NOTE}"]
 
 
 @pytest.mark.parametrize("unit_required", [True, False])

@@ -72,13 +72,18 @@ class LmsSummary:
     notes: Path | None = None
     """The file listing every limitation beside the export (``lms/moodle.xml.notes.txt``); None without any."""
 
+    @property
+    def grouped(self) -> tuple[str, ...]:
+        """The limitations as printed: one line per reason, naming every place it applies."""
+        return grouped(self.limitations)
+
     def line(self, root: Path) -> str:
         """One line for a summary: the file, and where the limitations are listed (paths under ``root``)."""
         text = str(self.path.relative_to(root)) if self.path.is_relative_to(root) else str(self.path)
         if self.notes is None:
             return text
         notes = self.notes.relative_to(root) if self.notes.is_relative_to(root) else self.notes
-        return f"{text} ({len(self.limitations)} things {FORMAT_NAMES[self.target]} cannot express; see {notes})"
+        return f"{text} ({len(self.grouped)} things {FORMAT_NAMES[self.target]} cannot express; see {notes})"
 
 
 @dataclass(frozen=True)
@@ -194,9 +199,9 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
     """Export the build in ``exam_dir`` for an LMS: ``to`` is ``moodle`` or ``canvas``.
 
     ``pool`` caps the variants per slot (default: every distinct variant). The file goes to
-    ``out`` (default ``<exam_dir>/lms/moodle.xml`` or ``<exam_dir>/lms/canvas-qti.zip``) and
-    replaces an earlier export only once it is complete. An ``out`` of one's own choosing that
-    exists is replaced only with ``force``, and never a file of the build itself.
+    ``out`` (default ``<exam_dir>/lms/moodle.xml`` or ``<exam_dir>/lms/canvas-qti.zip``); a file
+    that exists there, the default one included, is replaced only with ``force``, and only once
+    the new one is complete; a file of the build itself never is.
     """
     from problemgen.batch import load_manifest
     from problemgen.export.moodle import moodle_xml
@@ -213,8 +218,8 @@ def export_lms(exam_dir: Path, to: str, pool: int | None = None, out: Path | Non
         if inside and not out.resolve().is_relative_to(default.parent.resolve()):
             raise BuildError(f"{out} is inside the build {exam_dir}, whose files grading reads; write the export elsewhere, "
                              f"or leave out --out for {default}")
-        if out.exists() and not force:
-            raise BuildError(f"{out} already exists; use --force to replace it, or choose another --out")
+    if (out or default).exists() and not force:  # NB: the default file too (a build's lms = [...] writes it)
+        raise BuildError(f"{out or default} already exists; use --force to replace it, or choose another --out")
     manifest = load_manifest(exam_dir)
     pools = read_pools(manifest, pool, exam_dir / "keys")
     show_solutions = bool((manifest.get("grading") or {}).get("show_solutions", True))
@@ -244,9 +249,43 @@ FORMAT_NAMES = {"moodle": "Moodle XML", "canvas": "Canvas QTI"}
 
 def notes_text(to: str, path: Path, limitations: tuple[Limitation, ...]) -> str:
     """The notes file of an export: every problem or part the format cannot express, and what was done."""
-    lines = [f"What {FORMAT_NAMES[to]} cannot express as problemgen grades it, in {path.name} "
-             f"({len(limitations)}):", ""]
-    return "\n".join([*lines, *(f"- {limitation}" for limitation in limitations)]) + "\n"
+    lines = grouped(limitations)
+    head = [f"What {FORMAT_NAMES[to]} cannot express as problemgen grades it, in {path.name} ({len(lines)}):", ""]
+    return "\n".join([*head, *(f"- {line}" for line in lines)]) + "\n"
+
+
+def grouped(limitations: tuple[Limitation, ...]) -> tuple[str, ...]:
+    """One line per reason, in the order first met, naming every place it applies: a note made
+    for each template of a pool and each slot it fills is said once (``slots 4.1 and 4.2
+    (templates a, b and c), 6 in all: ...``)."""
+    by_reason: dict[str, list[Limitation]] = {}
+    for limitation in limitations:
+        by_reason.setdefault(limitation.reason, []).append(limitation)
+    return tuple(str(items[0]) if len(items) == 1 else f"{_places(items)}: {reason}"
+                 for reason, items in by_reason.items())
+
+
+def _places(items: list[Limitation]) -> str:
+    """Where one reason applies: slots with the same templates (and parts) are named together."""
+    by_slot: dict[str, dict[str, list[str]]] = {}
+    for item in items:
+        parts = by_slot.setdefault(item.slot, {}).setdefault(item.template, [])
+        if item.part:
+            parts.append(item.part)
+    slots_of: dict[str, list[str]] = {}
+    for slot, templates in by_slot.items():
+        whole = [t for t, parts in templates.items() if not parts]
+        described = [*([f"template{'s' if len(whole) > 1 else ''} {_and(whole)}"] if whole else []),
+                     *(f"{t}, part{'s' if len(parts) > 1 else ''} {_and(parts)}" for t, parts in templates.items() if parts)]
+        slots_of.setdefault("; ".join(described), []).append(slot)
+    places = "; ".join(f"slot{'s' if len(slots) > 1 else ''} {_and(slots)} ({described})"
+                       for described, slots in slots_of.items())
+    return f"{places}, {len(items)} in all"
+
+
+def _and(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
