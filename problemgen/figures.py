@@ -190,7 +190,9 @@ def _trace(axes: Any, given: dict[str, Any], settings: dict[str, Any]) -> None:
     time = np.linspace(0, 6, 600)
     # A smooth spike: rise to the peak at 1.2 ms, fall with an undershoot toward E_K, recovery.
     rise = (peak - rest) * np.exp(-((time - 1.2) / 0.35) ** 2)
-    undershoot = (0.7 * (e_k - rest)) * np.exp(-((time - 2.6) / 0.9) ** 2) * (time > 1.2)
+    # Switched on smoothly after the peak (a step there drew a notch of 1-3 mV below it).
+    onset = np.where(time > 1.2, 1 - np.exp(-((time - 1.2) / 0.4) ** 2), 0.0)
+    undershoot = (0.7 * (e_k - rest)) * np.exp(-((time - 2.6) / 0.9) ** 2) * onset
     axes.plot(time, rest + rise + undershoot, color="#1f5f8b", linewidth=1.8)
     for level, label, color in ((e_na, "$E_{Na}$", "#b8322a"), (e_k, "$E_{K}$", "#2a7a3b")):
         axes.axhline(level, linestyle="--", color=color, linewidth=1)
