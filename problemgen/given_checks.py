@@ -142,7 +142,13 @@ def check_given_units(template: Template) -> list[Finding]:
 
 def _derived_dimensions(template: Template) -> dict[str, str]:
     """Derived given without a unit -> the dimension its expression has (only where it has one)."""
-    from problemgen.validate import _ZERO, _DimensionMismatch, _dimension_name, _dims, infer_dims
+    from problemgen.validate import (
+        _ZERO,
+        _dimension_name,
+        _DimensionMismatch,
+        _dims,
+        infer_dims,
+    )
 
     names: dict[str, Any] = {}
     found: dict[str, str] = {}
