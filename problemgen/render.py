@@ -76,7 +76,40 @@ def _format_number(value: float, decimals: int | None, sigfigs: int, style: str,
 
     if decimals is not None:
         return format_decimals(value, decimals, minus=minus)
-    return format_sig(value, sigfigs, minus=minus, style=style)
+    return _plain_sig(value, sigfigs, minus) or format_sig(value, sigfigs, minus=minus, style=style)
+
+
+def _plain_sig(value: float, sigfigs: int, minus: str) -> str | None:
+    """:func:`~problemgen.numbers.format_sig` of a float that it writes as a plain decimal with
+    ``sigfigs`` figures (``-61.5``, ``0.0234``, ``150.``), else None (zero, scientific, 1500 to 2).
+
+    The same half-up rounding of the float's shortest repr, done on its digits: about a third
+    of the time of the Decimal arithmetic, and a build formats ~200 new numbers per student.
+    """
+    whole, point, fraction = repr(value).partition(".")
+    if not point or "e" in fraction:  # repr of 1e16, 1e-05, inf, nan
+        return None
+    negative = whole[0] == "-"
+    whole = whole.lstrip("-")
+    digits = whole + fraction
+    significant = digits.lstrip("0")
+    if not significant:
+        return None
+    exponent = len(whole) - 1 - (len(digits) - len(significant))  # of the first significant digit
+    kept = significant[:sigfigs].ljust(sigfigs, "0")
+    if significant[sigfigs:sigfigs + 1] >= "5":
+        kept = str(int(kept) + 1)
+        if len(kept) > sigfigs:  # 9.96 -> 10.0: a decade up, still sigfigs digits
+            kept, exponent = kept[:sigfigs], exponent + 1
+    if not -4 <= exponent <= min(5, sigfigs - 1):
+        return None
+    if exponent < 0:
+        text = "0." + "0" * (-exponent - 1) + kept
+    elif exponent == sigfigs - 1:  # a whole number: a trailing point makes its last zero count
+        text = kept + "." if kept[-1] == "0" else kept
+    else:
+        text = f"{kept[:exponent + 1]}.{kept[exponent + 1:]}"
+    return minus + text if negative else text
 
 
 @functools.lru_cache(maxsize=1024)
