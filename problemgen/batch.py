@@ -545,8 +545,8 @@ _LOOSE_FORM_LINE = re.compile(r"^(?P<label>[0-9][0-9.]*[A-Za-z])(?:[).](?=\s)|(?
 #: what the form line had after it. Read only where it names one of the exam's labels (``80 V``
 #: below a label line is an answer, not label 80v).
 #: Like the form's own lines, it needs a ``:``, ``=``, ``)`` or ``.`` before the answer.
-_EDITED_LABEL = re.compile(r"^(?:(?:problem|question|part|q)\s*\.?\s*)?(?P<number>[0-9]+(?:\.[0-9]+)*)\s*[(.\-]?\s*"
-                           r"(?P<letter>[A-Za-z])(?![A-Za-z0-9])\s*(?P<close>\)|\.(?=\s))?(?:\s*\[[^\]]*\])?"
+_EDITED_LABEL = re.compile(r"^\(?(?:(?:problem|question|part|q)\s*\.?\s*)?(?P<number>[0-9]+(?:\.[0-9]+)*)\s*[(.\-]?\s*"
+                           r"(?P<letter>[A-Za-z])(?![A-Za-z0-9])\s*(?P<close>\)(?:\.(?=\s))?|\.(?=\s))?(?:\s*\[[^\]]*\])?"
                            r"(?:\s*\([^)]*\))?(?:\s*\{[^}]*\})?\s*(?P<mark>[=:]?)(?P<answer>.*)$", re.IGNORECASE)
 
 
@@ -619,7 +619,11 @@ def _read_form(path: Path, exam_id: str = "", labels: frozenset[str] = frozenset
         where = f"{path}, line {number}"
         match = _FORM_LINE.match(line.strip())
         loose = None if match else _LOOSE_FORM_LINE.match(line.strip())
-        edited = None if match or loose else _edited_label(line.strip(), labels)
+        edited = _edited_label(line.strip(), labels)
+        if labels and edited and (match or loose) and (match or loose)["label"].lower() not in labels:
+            match = loose = None  # `1.a:` names no label as written, but label 1a as edited
+        elif match or loose:
+            edited = None
         if match or loose or edited:
             label = f"{edited['number']}{edited['letter']}".lower() if edited else (match or loose)["label"].lower()
             answer = _FORM_COMMENT.sub("", (match or loose or edited)["answer"]).strip()
@@ -627,8 +631,8 @@ def _read_form(path: Path, exam_id: str = "", labels: frozenset[str] = frozenset
             if not match:
                 notices.append((where, Notice(where, f"is read as answer {label} ({_shown(line.strip())}), though it is "
                                                      "not a 'label: answer' line")))
-        elif (given and not given[-1][2] and given[-1][0] == f"line {previous}" and not _LABEL_START.match(line.strip())
-              and not _looks_labelled(line.strip())):
+        elif given and not given[-1][2] and given[-1][0] == f"line {previous}" and not _starts_labelled(line.strip(),
+                                                                                                       labels):
             # An answer written on the line below its empty label line.
             place, label, _ = given.pop()
             given.append((place, label, _FORM_COMMENT.sub("", line).strip()))
@@ -643,11 +647,16 @@ def _read_form(path: Path, exam_id: str = "", labels: frozenset[str] = frozenset
                                                                            version=version))]
 
 
-def _looks_labelled(line: str) -> bool:
-    """A line that starts with what reads as a label and a ``:`` or ``=`` (``2.1 a: -80 mV``, a
-    label of no part of this exam): never an answer to the label line above it."""
+def _starts_labelled(line: str, labels: frozenset[str]) -> bool:
+    """A line that starts with a label, so it is never an answer to the empty label line above it:
+    one of the exam's ``labels`` as the form writes it, or what reads as a label (a problem number
+    from 1 and a part letter) followed by ``:`` or ``=`` (``2.1 a: -80 mV``, a label of no part of
+    this exam). ``3.27e-5`` and ``0 V: no current`` are answers."""
+    start = _LABEL_START.match(line)
+    if start and (start.group().lower() in labels if labels else True):
+        return True
     match = _EDITED_LABEL.match(line)
-    return bool(match and match["mark"] in (":", "="))
+    return bool(match and match["mark"] in (":", "=") and not match["number"].startswith("0"))
 
 
 def _one_answer_per_label(where: str, given: Iterable[tuple[str, str, str]], last: bool = False
@@ -679,7 +688,8 @@ def _shown(text: str, limit: int = 60) -> str:
 def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _Entry]]) -> Submissions:
     """Match submissions to roster students; of two for one student the later is graded, except
     that a form without the student's own check code (another student's, an edited one, or none)
-    never replaces one with it, or a CSV row or JSON entry."""
+    never replaces one with it, or a CSV row or JSON entry, and a form from a sheet of an earlier
+    build never replaces one for the current sheet."""
     identities = student_identities(manifest)
     index = StudentIndex(identities)
     versions = {identity.id: identity.form_version for identity in identities}
@@ -690,6 +700,8 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
     sources: dict[str, str] = {}
     foreign: set[str] = set()
     """Students whose graded submission is a form without their own check code."""
+    stale: set[str] = set()
+    """Students whose graded submission is a form from a sheet of an earlier build."""
     notices: list[Notice] = []
     for where, entry in entries:
         if isinstance(entry, Notice):
@@ -724,10 +736,18 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
         current = versions.get(roster_id, "")
         # A form with another student's check code has their version: said once, by its check code.
         if entry.form and entry.version and current and entry.version != current and roster_id not in foreign:
-            notices.append(Notice(where, f"its version code {entry.version!r} is not the one on {roster_id}'s current "
-                                         f"sheet ({current!r}): the form was written on a sheet of an earlier build, "
-                                         "whose problems have changed since; graded against the current key all the "
-                                         f"same: hand {roster_id} the current sheet, or grade this form by hand"))
+            problem = (f"its version code {entry.version!r} is not the one on {roster_id}'s current sheet "
+                       f"({current!r}): the form was written on a sheet of an earlier build, whose problems have "
+                       "changed since")
+            if roster_id in answers and roster_id not in stale:
+                notices.append(Notice(where, f"{problem}; not graded: {roster_id}'s submission for the current sheet "
+                                             f"({sources[roster_id]}) is"))
+                continue
+            notices.append(Notice(where, f"{problem}; graded against the current key all the same: hand {roster_id} "
+                                         "the current sheet, or grade this form by hand"))
+            stale.add(roster_id)
+        else:
+            stale.discard(roster_id)
         given = entry.answers
         if roster_id in answers:
             before = sum(1 for v in answers[roster_id].values() if v.strip())

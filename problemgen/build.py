@@ -20,6 +20,7 @@ import csv
 import dataclasses
 import hashlib
 import hmac
+import math
 import re
 import time
 from array import array
@@ -139,6 +140,7 @@ def build_exam(exam_path: Path | None = None, roster_path: Path | None = None, o
     secret, created = load_or_create_secret(exam.secret_file, save=False)
     chosen = tuple(formats or exam.formats)
     assignment = assign_slots(exam, students, secret)
+    notes = (*notes, *_repeats_on_sheets(assignment))
     slotted, capacity, tolerance_notes = generate_all(exam, templates, students, assignment, secret)
     notes = (*notes, *tolerance_notes)
     with writing_folder(out) as partial:
@@ -279,44 +281,59 @@ def refuse_wrong_keys(exam: ExamConfig, templates: dict[str, Template]) -> None:
                          f"Fix them, then check with: problemgen validate {files}")
 
 
-def _check_exam_tolerance(problem: Problem, template: Template, batch: Any) -> tuple[str, ...]:
-    """Check a tolerance the exam sets (the template's own is checked by validate): raise
-    :class:`BuildError` where it refuses a key as its sheet shows it, and return notes where its
-    ``atol``, in each part's own unit, is wide for the part's keys (see :func:`_wide_atol_notes`)."""
-    if problem.rtol is None and problem.atol is None:
-        return ()
-    variants = [batch.variant(i) for i in range(len(batch))]
-    _require_shown_keys_right(problem, template, variants)
-    return _wide_atol_notes(problem, template, variants)
+@dataclass
+class _WideAtol:
+    """How an exam's ``atol`` compares with one part's keys, summed over the slots of a problem."""
+
+    problem: Problem
+    unit: str
+    students: int = 0
+    wide: int = 0
+    """Students whose key the atol exceeds a tenth of."""
+    signs: int = 0
+    """Students whose window reaches zero (a wrong sign is credited)."""
+    smallest: float = math.inf
+    """The smallest such key."""
+
+    def note(self, template: str, part: str) -> str:
+        atol = f"{self.problem.atol:g}" + (f" {self.unit}" if self.unit else "")
+        key = f"{self.smallest:.3g}" + (f" {self.unit}" if self.unit else "")
+        note = (f"problem {self.problem.number} ({template}), part {part}: the exam's atol {atol} is more than "
+                f"{WIDE_ATOL * 100:g} % of the key for {self.wide} of {self.students} students (e.g. ±{atol} on {key})")
+        if self.signs:
+            note += f"; for {self.signs} it reaches zero, so an answer of the wrong sign is graded correct"
+        fix = "a smaller atol" if self.problem.rtol else "an rtol (tolerance = { rtol = 0.02 }) or a smaller atol"
+        return f"{note}; give this problem {fix}"
 
 
 #: A share of the key above which an exam's ``atol`` is worth a note.
 WIDE_ATOL = 0.1
 
 
-def _wide_atol_notes(problem: Problem, template: Template, variants: list[Variant]) -> tuple[str, ...]:
-    """A note per numeric part whose exam ``atol`` exceeds a tenth of some students' keys: one
-    ``atol`` serves every template of a pool, each in its own unit (±0.5 is ±22 % of 2.22 mV, and
-    ±0.5 pA too), and a window that reaches zero gives credit for a wrong sign."""
+def _check_exam_tolerance(problem: Problem, template: Template, batch: Any,
+                          wide: dict[tuple[int, str, str], _WideAtol]) -> None:
+    """Check a tolerance the exam sets (the template's own is checked by validate): raise
+    :class:`BuildError` where it refuses a key as its sheet shows it, and count in ``wide`` (by
+    problem number, template and part) the students whose keys its ``atol`` dwarfs: one ``atol``
+    serves every template of a pool, each in its own unit (±0.5 is ±22 % of 2.22 mV, and ±0.5 pA
+    too), and a window that reaches zero gives credit for a wrong sign."""
+    if problem.rtol is None and problem.atol is None:
+        return
+    variants = [batch.variant(i) for i in range(len(batch))]
+    _require_shown_keys_right(problem, template, variants)
     if not problem.atol:
-        return ()
-    notes = []
+        return
     for part in template.parts:
         if part.kind != "numeric":
             continue
         keys = [abs(float(next(a for a in v.answers if a.part == part.name).display)) for v in variants]
-        wide = [key for key in keys if problem.atol > WIDE_ATOL * key]
-        if not wide:
-            continue
-        signs = sum(1 for key in keys if problem.atol >= key)
-        smallest = min(wide)
-        note = (f"problem {problem.number} ({template.id}), part {part.name}: the exam's atol {problem.atol:g} "
-                f"{part.unit} is more than {WIDE_ATOL * 100:g} % of the key for {len(wide)} of {len(keys)} students (e.g. "
-                f"±{problem.atol:g} on {smallest:.3g} {part.unit})")
-        if signs:
-            note += f"; for {signs} it reaches zero, so an answer of the wrong sign is graded correct"
-        notes.append(note + "; give this problem an rtol (tolerance = { rtol = 0.02 }) or a smaller atol")
-    return tuple(notes)
+        tally = wide.setdefault((problem.number, template.id, part.name), _WideAtol(problem, part.unit))
+        tally.students += len(keys)
+        for key in keys:
+            if problem.atol > WIDE_ATOL * key:
+                tally.wide += 1
+                tally.signs += problem.atol >= key
+                tally.smallest = min(tally.smallest, key)
 
 
 def _require_shown_keys_right(problem: Problem, template: Template, variants: list[Variant]) -> None:
@@ -397,9 +414,28 @@ def assign_slots(exam: ExamConfig, students: list[Student], secret: bytes) -> di
     return assignment
 
 
+def _repeats_on_sheets(assignment: dict[str, list[tuple[Problem, str, str]]]) -> tuple[str, ...]:
+    """A note when some sheets hold a template twice (pools that share templates and have too few
+    others between them), naming the problems."""
+    students, problems = 0, set()
+    for rows in assignment.values():
+        seen: dict[str, int] = {}
+        repeated = False
+        for problem, _, template in rows:
+            if template in seen:
+                repeated = True
+                problems.update((seen[template], problem.number))
+            seen.setdefault(template, problem.number)
+        students += repeated
+    if not students:
+        return ()
+    listed = " and ".join(str(number) for number in sorted(problems))
+    return (f"{students} of {len(assignment)} sheets hold a template twice, in problems {listed}: their templates "
+            "overlap, with too few others for every draw; widen a pool or draw fewer",)
+
+
 def _pool_overlap_notes(exam: ExamConfig) -> tuple[str, ...]:
-    """Notes on pools that hold templates of the exam's fixed problems: which they leave out, or
-    that some sheets get a template twice where the pool has too few others."""
+    """Notes on pools that hold templates of the exam's fixed problems, which they leave out."""
     fixed = _fixed_templates(exam)
     notes = []
     for problem in exam.problems:
@@ -410,13 +446,9 @@ def _pool_overlap_notes(exam: ExamConfig) -> tuple[str, ...]:
             continue
         named = ", ".join(f"{template!r} (problem {fixed[template]})" for template in shared)
         others = len(problem.candidates) - len(shared)
-        if others >= problem.draw:
+        if others >= problem.draw:  # else the sheets hold it twice, as _repeats_on_sheets says
             notes.append(f"problem {problem.number} draws from a pool that holds {named}: it draws from its {others} "
-                         f"other template{'s' if others != 1 else ''}, so no sheet holds a template twice")
-        else:
-            notes.append(f"problem {problem.number} draws {problem.draw} of a pool of {len(problem.candidates)} that "
-                         f"holds {named}: with only {others} other template{'s' if others != 1 else ''}, every sheet "
-                         "gets one of them twice; narrow the pool or draw fewer")
+                         f"other template{'s' if others != 1 else ''}")
     return tuple(notes)
 
 
@@ -509,14 +541,14 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
             problems[(slot, template_id)] = problem
     slotted = SlotTable(students)
     lines: list[str] = []
-    notes: list[str] = []
+    wide: dict[tuple[int, str, str], _WideAtol] = {}
     for (slot, template_id), members in sorted(groups.items(), key=lambda item: (slot_order(item[0][0]), item[0][1])):
         template = apply_overrides(templates[template_id], problems[(slot, template_id)])
         keys = _GroupKeys(exam.id, slot, [students[position].id for position in members])
         batch = generate_batch(template, _Seeds(variant_seed(secret, key) for key in keys), keys,
                                figures_graded=problems[(slot, template_id)].sigfigs is not None)
         require_gradable(exam, problems[(slot, template_id)], template, batch.variant(0))
-        notes.extend(_check_exam_tolerance(problems[(slot, template_id)], template, batch))
+        _check_exam_tolerance(problems[(slot, template_id)], template, batch, wide)
         slotted.add(slot, template, batch, members)
         supply = capacity(template).accepted
         line = (f"slot {slot} {template_id}: {len(members):,} distinct variant{'s' if len(members) != 1 else ''} "
@@ -526,7 +558,8 @@ def generate_all(exam: ExamConfig, templates: dict[str, Template], students: lis
             line += (f", but only {keys_shown:,} distinct keys: students who share a key share no givens, yet copying "
                      "answers would pay; draw this slot from a pool of templates, or give it fewer students")
         lines.append(line)
-    return slotted, tuple(lines), tuple(notes)
+    notes = tuple(tally.note(template, part) for (_, template, part), tally in sorted(wide.items()) if tally.wide)
+    return slotted, tuple(lines), notes
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -600,7 +633,7 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
         problems.append(sheet)
         sources.append((where.template, variant))
         entries.append(manifest_problem(where.template, variant, problem, sheet, job.exam))
-    version = form_version(job.version_key, _versioned_parts(entries))
+    version = form_version(job.version_key, student.id, _versioned_parts(entries))
     # NB: jinja reads attributes of objects fastest.
     who = SimpleNamespace(id=student.id, name=student.name, check=job.form_checks.get(student.id, ""), version=version)
     folder = job.folders[student.id]
@@ -638,14 +671,15 @@ def _student_files(job: _Job, index: int) -> _StudentOutput:
 
 
 def _versioned_parts(entries: list[dict[str, Any]]) -> Iterator[tuple[object, ...]]:
-    """What a form's version code covers, part by part: the label, the template and the key (not
-    points or tolerances, which change no answer)."""
+    """What a form's version code covers, part by part: what a rebuild compares (see
+    :func:`changed_variants`): label, slot, template, part, kind, key and unit; not points or
+    tolerances, nor the order of a choice's options, which change no answer."""
     for problem in entries:
         for part in problem["parts"]:
             expected = part["expected"]
             key = expected.get("value", expected.get("answer", expected.get("expression")))
-            yield (part["label"], problem["template"], part["name"], expected["kind"], repr(key),
-                   expected.get("unit", ""), "|".join(expected.get("options", ())))
+            yield (part["label"], problem["slot"], problem["template"], part["name"], expected["kind"], key,
+                   expected.get("unit", ""))
 
 
 def _student_outputs(job: _Job, processes: int | None) -> Iterator[_StudentOutput]:

@@ -63,12 +63,13 @@ def form_version_key(secret: bytes) -> bytes:
     return hmac.new(secret, b"problemgen/form-version", hashlib.sha256).digest()
 
 
-def form_version(key: bytes, parts: Iterable[Sequence[object]]) -> str:
-    """The version code printed on an answer form (8 hex digits): a keyed digest of the problems the
-    student answers (each part's label, template and key), so grading can tell a form written on a
-    sheet of an earlier build whose problems have changed since. Only the secret's key makes it, so
-    it reveals nothing about the answers."""
-    digest = hmac.new(key, b"problemgen/form-version/1", hashlib.sha256)
+def form_version(key: bytes, student_id: str, parts: Iterable[Sequence[object]]) -> str:
+    """The version code printed on a student's answer form (8 hex digits): a keyed digest of the
+    problems they answer (each part's label, template and key), so grading can tell a form written
+    on a sheet of an earlier build whose problems have changed since. Only the secret's key makes
+    it, so it reveals nothing about the answers, and with the student's id in it, two students'
+    codes do not tell that they share a key."""
+    digest = hmac.new(key, f"problemgen/form-version/1/{student_id}\n".encode(), hashlib.sha256)
     for part in parts:
         digest.update(json.dumps([str(field) for field in part], ensure_ascii=False).encode())
         digest.update(b"\n")

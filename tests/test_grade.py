@@ -684,6 +684,35 @@ def test_a_form_from_a_sheet_of_an_earlier_build_is_graded_with_a_notice(built: 
         "same: hand a1 the current sheet, or grade this form by hand"] if noticed else [])
 
 
+@pytest.mark.parametrize("saved_last", ["current", "earlier"])
+def test_a_form_from_an_earlier_builds_sheet_never_replaces_one_for_the_current_sheet(built: Path, tmp_path: Path,
+                                                                                       saved_last: str) -> None:
+    # GIVEN a1's form for the current sheet, and one with an earlier build's version code
+    answers, _ = scripted_answers(built)
+    write_forms(tmp_path / "forms", built, {"a1": answers["a1"]})
+    current, earlier = tmp_path / "forms" / "a1.txt", tmp_path / "forms" / "a1-old.txt"
+    lines = current.read_text(encoding="utf-8").splitlines()
+    version = next(line.split(":")[1].strip() for line in lines if line.startswith("version:"))
+    earlier.write_text("\n".join("version: 0badc0de" if line.startswith("version:") else
+                                 line.split(":")[0] + ": 1 mV" if line[:1].isdigit() else line for line in lines) + "\n",
+                       encoding="utf-8")
+    first, last = (earlier, current) if saved_last == "current" else (current, earlier)
+    os.utime(first, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
+    os.utime(last, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+    # WHEN the forms are read, THEN the current sheet's form is graded, whichever was saved last
+    submitted = read_submissions(tmp_path / "forms", load_manifest(built))
+    assert submitted.answers == {"a1": answers["a1"]} and submitted.sources == {"a1": str(current)}
+    stale = (f"{earlier}: its version code '0badc0de' is not the one on a1's current sheet ({version!r}): the form "
+             "was written on a sheet of an earlier build, whose problems have changed since; ")
+    if saved_last == "current":
+        assert [str(n) for n in submitted.notices] == [
+            stale + "graded against the current key all the same: hand a1 the current sheet, or grade this form by hand",
+            f"{current}: a second submission for a1 (first from {earlier}, 4 answered); this one (4 answered) is graded"]
+    else:
+        assert [str(n) for n in submitted.notices] == [
+            stale + f"not graded: a1's submission for the current sheet ({current}) is"]
+
+
 @pytest.mark.parametrize("saved_last", ["own", "foreign"])
 def test_a_form_with_another_students_check_code_never_replaces_a_students_own_form(built: Path, tmp_path: Path,
                                                                                      saved_last: str) -> None:

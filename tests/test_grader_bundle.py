@@ -360,8 +360,7 @@ def test_a_form_of_another_student_is_named_to_the_instructor_not_to_the_submitt
     assert f"Note: {OTHER_FORM}" in results["output"] and "a1" not in results["output"]
 
 
-def test_a_form_from_a_sheet_of_an_earlier_build_tells_the_student_to_fetch_the_current_sheet(built: Path,
-                                                                                            tmp_path: Path) -> None:
+def test_a_form_from_a_sheet_of_an_earlier_build_is_refused_visibly(built: Path, tmp_path: Path) -> None:
     # GIVEN a1's form with the version code of a sheet the exam was rebuilt over, handed in by a1
     from problemgen.export.runtime import STALE_FORM
 
@@ -370,9 +369,11 @@ def test_a_form_from_a_sheet_of_an_earlier_build_tells_the_student_to_fetch_the_
     root = autograder_root(built, tmp_path / "autograder")
     (root / "submission" / "answers.txt").write_text(stale + "\n1a: -64 mV\n", encoding="utf-8")
     results = run_autograder(root, {"email": "jane@example.edu", "id": 5, "name": "Jane"})
-    # THEN it is graded as a1's, and a1 is told the form is out of date (not the current code)
-    assert results["extra_data"]["student_id"] == "a1"
-    assert f"Note: {STALE_FORM}" in results["output"] and "0badc0de" not in results["output"]
+    # THEN nothing is graded, and a1 sees now (failures are shown whatever the exam's visibility)
+    # that the form is out of date (not the codes)
+    assert results["extra_data"] == {"error": "earlier_sheet", "student_id": "a1"}
+    assert results["visibility"] == "visible" and results["score"] == 0 and results["tests"] == []
+    assert results["output"] == f"{STALE_FORM[0].upper()}{STALE_FORM[1:]}. Nothing was graded."
 
 
 @pytest.mark.parametrize("content", [None, "# my notes\nremember the units\n"], ids=["blank-form", "not-a-form"])

@@ -346,8 +346,16 @@ def test_an_answer_given_twice_on_a_form_is_named(tmp_path: Path) -> None:
      ["F, line 6: is read as answer 1a, written below its label line"]),
     ("1 a 5 mV\n", {},                                             # no separator: not guessed
      ["F, line 5: is not a 'label: answer' line ('1 a 5 mV'); ignored"]),
+    ("1.a: 5 mV\n(1b): 6 mV\n2(a). 7 mV\n", {"1a": "5 mV", "1b": "6 mV", "2a": "7 mV"},
+     ["F, line 5: is read as answer 1a ('1.a: 5 mV'), though it is not a 'label: answer' line",
+      "F, line 6: is read as answer 1b ('(1b): 6 mV'), though it is not a 'label: answer' line",
+      "F, line 7: is read as answer 2a ('2(a). 7 mV'), though it is not a 'label: answer' line"]),
+    ("1a:\n3.27e-5\n1b:\n0 V: no current\n", {"1a": "3.27e-5", "1b": "0 V: no current"},
+     ["F, line 6: is read as answer 1a, written below its label line",
+      "F, line 8: is read as answer 1b, written below its label line"]),
 ], ids=["edited-separators", "answer-below-its-label", "answered-label", "no-separator", "spaced-labels",
-        "prefixed-and-dashed", "unknown-label-below-a-label", "unit-like-answer-below", "spaced-no-separator"])
+        "prefixed-and-dashed", "unknown-label-below-a-label", "unit-like-answer-below", "spaced-no-separator",
+        "dotted-and-bracketed", "number-like-answers-below"])
 def test_a_form_line_a_student_edited_is_read_where_its_meaning_is_plain(
         tmp_path: Path, lines: str, answers: dict[str, str], notices: list[str]) -> None:
     path = tmp_path / "a1.txt"

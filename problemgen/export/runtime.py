@@ -190,6 +190,11 @@ def autograde(root: Path, grader_dir: Path) -> dict[str, Any]:
         print(f"{student['id']}: every answer in {path} is blank", *shown, *hidden, sep="\n")
         return failure("\n".join([BLANK.format(name=path.name), *(f"Note: {_shown_to_student(note)}" for note in shown)]),
                        "blank", student["id"])
+    if any(": its version code " in note for note in shown):
+        # Graded against problems the student never saw, the scores would mislead: refused now,
+        # whatever the exam's visibility, so the student hands in the current sheet's form.
+        print(f"{student['id']}: {path} is a form from a sheet of an earlier build", *shown, *hidden, sep="\n")
+        return failure(f"{STALE_FORM[0].upper()}{STALE_FORM[1:]}. Nothing was graded.", "earlier_sheet", student["id"])
     result = grade_student(student, answers, str(path.relative_to(folder)))
     print(f"{result.student_id}: {_shown_points(result.points)} of {_shown_points(result.max_points)} points from "
           f"{result.source}", *shown, *hidden, sep="\n")
