@@ -723,14 +723,11 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
             else:
                 problem = f"it has no check code (its 'check:' line is missing or blank), so it is not known to be " \
                           f"{roster_id}'s own form"
-            if roster_id in answers and roster_id not in foreign:
-                notices.append(Notice(where, f"{problem}; not graded: {roster_id}'s own submission "
-                                             f"({sources[roster_id]}) is. Was a form handed in under another student's "
-                                             "id?"))
+            if not _doubtful_form(notices, where, roster_id, problem, foreign, roster_id in answers,
+                                  f"{roster_id}'s own submission ({sources.get(roster_id)}) is. Was a form handed in "
+                                  "under another student's id?",
+                                  f"graded as {roster_id} all the same: was a form handed in under another student's id?"):
                 continue
-            notices.append(Notice(where, f"{problem}; graded as {roster_id} all the same: was a form handed in under "
-                                         "another student's id?"))
-            foreign.add(roster_id)
         else:
             foreign.discard(roster_id)
         current = versions.get(roster_id, "")
@@ -739,13 +736,11 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
             problem = (f"its version code {entry.version!r} is not the one on {roster_id}'s current sheet "
                        f"({current!r}): the form was written on a sheet of an earlier build, whose problems have "
                        "changed since")
-            if roster_id in answers and roster_id not in stale:
-                notices.append(Notice(where, f"{problem}; not graded: {roster_id}'s submission for the current sheet "
-                                             f"({sources[roster_id]}) is"))
+            if not _doubtful_form(notices, where, roster_id, problem, stale, roster_id in answers,
+                                  f"{roster_id}'s submission for the current sheet ({sources.get(roster_id)}) is",
+                                  f"graded against the current key all the same: hand {roster_id} the current sheet, "
+                                  "or grade this form by hand"):
                 continue
-            notices.append(Notice(where, f"{problem}; graded against the current key all the same: hand {roster_id} "
-                                         "the current sheet, or grade this form by hand"))
-            stale.add(roster_id)
         else:
             stale.discard(roster_id)
         given = entry.answers
@@ -760,6 +755,19 @@ def _merge(manifest: Mapping[str, Any], entries: Iterable[tuple[str, Notice | _E
         answers[roster_id] = {k: v for k, v in given.items() if k in labels}
         sources[roster_id] = where
     return Submissions(answers, sources, tuple(notices))
+
+
+def _doubtful_form(notices: list[Notice], where: str, roster_id: str, problem: str, flagged: set[str],
+                   answered: bool, kept: str, graded: str) -> bool:
+    """Say why a form is doubtful (another student's check code, an earlier build's version) and
+    whether it is graded: not where the student has a submission already that is not doubtful in
+    this way (``flagged`` holds the students whose graded submission is)."""
+    if answered and roster_id not in flagged:
+        notices.append(Notice(where, f"{problem}; not graded: {kept}"))
+        return False
+    notices.append(Notice(where, f"{problem}; {graded}"))
+    flagged.add(roster_id)
+    return True
 
 
 def label_order(label: str) -> tuple[Any, ...]:
