@@ -30,7 +30,7 @@ def document_environment() -> jinja2.Environment:
     from problemgen.render import markdown_to_html
 
     env.filters["markdown"] = lambda text: Markup(markdown_to_html(text))
-    env.filters["markdown_inline"] = lambda text: Markup(_strip_paragraph(markdown_to_html(text)))
+    env.filters["markdown_inline"] = lambda text: Markup(_inline_html(text))
     env.filters["points"] = _points
     env.filters["short_points"] = _short_points
     env.filters["hundredths"] = _hundredths
@@ -115,6 +115,15 @@ def striptags(value: Any) -> str:
         text = f"{text[:start]}{text[end + 3:]}"
     # A "<" with no ">" after it ends the removal there, in markupsafe as in this pattern.
     return html.unescape(" ".join(_TAG.sub("", text).split()))
+
+
+@functools.lru_cache(maxsize=2048)
+def _inline_html(text: str) -> str:
+    """HTML of a one-paragraph Markdown text without its <p> (cached: a sheet and its key show each
+    prompt, and most prompts are the same for every student)."""
+    from problemgen.render import markdown_to_html
+
+    return _strip_paragraph(markdown_to_html(text))
 
 
 def _strip_paragraph(html: str) -> str:

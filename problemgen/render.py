@@ -413,6 +413,11 @@ class _BankSandbox(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         return _BINOPS[operator](left, right)
 
+    def make_globals(self, d: Any) -> dict[str, Any]:  # type: ignore[override]
+        """A compiled text's globals as one dict: jinja's ChainMap over the environment's costs
+        3 µs of every render to copy (the environment's globals are final when texts compile)."""
+        return {**self.globals, **(d or {})}
+
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         _step(__context)
         if __obj is _loop_items:
@@ -648,6 +653,13 @@ _SLOT_PATTERN = re.compile(r"8086(\d{4})6808")
 # Digits right after an operator that takes no argument (\cdot445, \times3.5) are ordinary
 # numbers: a space (which TeX ignores after a control word) lets them become slots too.
 _OPERATOR_BEFORE_DIGIT = re.compile(r"(\\(?:cdot|times|pm|mp|div|approx|sim|simeq|leq?|geq?|neq?|to|quad|qquad))(?=\d)")
+
+
+def _space_after(operator: re.Match[str]) -> str:
+    """``\\cdot`` before a digit, with a space (a function: half the time of the ``r"\\1 "`` template)."""
+    return operator.group(1) + " "
+
+
 #: Formulas in Markdown text: $$...$$ or $...$.
 _MATH_SPAN = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 # latex2mathml draws a single letter in \mathrm{} in italics; \text{} keeps it upright.
@@ -662,7 +674,7 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
         numbers.append(match.group())
         return _SLOT.format(len(numbers) - 1)
 
-    latex = _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", latex)
+    latex = _OPERATOR_BEFORE_DIGIT.sub(_space_after, latex)
     if "\\begin{" in latex:
         latex = _ALIGNMENT.sub(_as_array, latex)
     from problemgen.latex import upright_subscripts
@@ -763,7 +775,7 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
     their numbers, so a build renders each template's text only a few times.
     """
     if _OPERATOR_BEFORE_DIGIT.search(text):  # only inside math: code spans and prose keep their text
-        text = _MATH_SPAN.sub(lambda math: _OPERATOR_BEFORE_DIGIT.sub(r"\1 ", math.group()), text)
+        text = _MATH_SPAN.sub(lambda math: _OPERATOR_BEFORE_DIGIT.sub(_space_after, math.group()), text)
     parts = _NUMBER_SPLIT.split(text)  # text, number, text, number, ..., text
     numbers = parts[1::2]
     if len(numbers) <= len(_TEXT_SLOTS) and not _LIST_MARKER.search(text):
