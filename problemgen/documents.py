@@ -41,7 +41,6 @@ def document_environment() -> jinja2.Environment:
     env.filters["css_string"] = lambda text: Markup(css_string(str(text)))
     env.globals["trailing_point_note"] = TRAILING_POINT_NOTE
     env.filters["code_span"] = _code_span
-    env.filters["striptags"] = striptags
     env.globals["css"] = Markup((Path(_templates_dir()) / "sheet.css").read_text(encoding="utf-8"))
     return env
 
@@ -101,20 +100,6 @@ def _code_span(text: str) -> str:
     longest = max((len(m) for m in re.findall("`+", text)), default=0)
     fence = "`" * (longest + 1)
     return f"{fence} {text} {fence}"
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def striptags(value: Any) -> str:
-    """jinja's ``striptags`` with the same result, in linear time: markupsafe rebuilds the whole
-    text for every tag it removes, which is quadratic on a MathML worked solution."""
-    text = value.__html__() if hasattr(value, "__html__") else str(value)
-    # Comments first, as markupsafe does (a comment holding a tag would otherwise end early).
-    while (start := text.find("<!--")) != -1 and (end := text.find("-->", start)) != -1:
-        text = f"{text[:start]}{text[end + 3:]}"
-    # A "<" with no ">" after it ends the removal there, in markupsafe as in this pattern.
-    return html.unescape(" ".join(_TAG.sub("", text).split()))
 
 
 @functools.lru_cache(maxsize=2048)
