@@ -208,12 +208,11 @@ class VariantBatch:
             if param.kind == "derived":
                 shown[param.name] = float(_pick(env[param.name], i)) / solver.factors[param.name]
             else:
-                value = self.values[param.name][i]
-                shown[param.name] = value.item() if hasattr(value, "item") else value
+                shown[param.name] = self.values[param.name].item(i)  # a Python float, int or str
         seed = self.seeds[i]
         answers = tuple(_answer(part, env, self.wrong.get(part.name, {}), solver, i, seed,
-                                tuple(float(a[i]) for a in self.arguments.get(part.name, ())),
-                                float(self.allowance[part.name][i]) if part.name in self.allowance else 0.0)
+                                tuple(a.item(i) for a in self.arguments.get(part.name, ())),
+                                self.allowance[part.name].item(i) if part.name in self.allowance else 0.0)
                         for part in template.parts)
         figure: dict[str, Any] = {}
         if template.figure is not None:

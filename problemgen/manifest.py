@@ -54,7 +54,7 @@ def student_lines(student: Student, entry: dict[str, Any]) -> StudentLines:
 
     name = spreadsheet_text(student.name)
     buffer = io.StringIO()
-    csv.DictWriter(buffer, fieldnames=KEY_COLUMNS).writerows(
+    csv.writer(buffer).writerows(
         key_row(student, problem, part, name) for problem in entry["problems"] for part in problem["parts"])
     return StudentLines(json.dumps(entry, sort_keys=True, ensure_ascii=False), grading_line(entry), buffer.getvalue())
 
@@ -98,14 +98,13 @@ KEY_COLUMNS = ["student_id", "student_name", "label", "slot", "template", "part"
                "atol", "sigfigs", "points"]
 
 
-def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any], name: str) -> dict[str, Any]:
-    """One master-key row; ``name`` is the student's name as written to a CSV (formula-safe)."""
+def key_row(student: Student, entry: dict[str, Any], part: dict[str, Any], name: str) -> list[Any]:
+    """One master-key row, in :data:`KEY_COLUMNS` order (a list: a DictWriter checks every row's
+    keys); ``name`` is the student's name as written to a CSV (formula-safe)."""
     e = part["expected"]
     answer = e.get("value", e.get("answer", e.get("expression")))
-    return {"student_id": student.id, "student_name": name, "label": part["label"], "slot": entry["slot"],
-            "template": entry["template"], "part": part["name"], "kind": e["kind"], "answer": answer,
-            "unit": e.get("unit", ""), "rtol": e.get("rtol", ""), "atol": e.get("atol", ""),
-            "sigfigs": e.get("sigfigs") or "", "points": round(part["points"], 6)}
+    return [student.id, name, part["label"], entry["slot"], entry["template"], part["name"], e["kind"], answer,
+            e.get("unit", ""), e.get("rtol", ""), e.get("atol", ""), e.get("sigfigs") or "", round(part["points"], 6)]
 
 
 def manifest_header(exam: ExamConfig, templates: Iterable[Template], secret_fingerprint: str = "",

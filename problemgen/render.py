@@ -778,9 +778,12 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
         text = _MATH_SPAN.sub(lambda math: _OPERATOR_BEFORE_DIGIT.sub(_space_after, math.group()), text)
     parts = _NUMBER_SPLIT.split(text)  # text, number, text, number, ..., text
     numbers = parts[1::2]
-    if len(numbers) <= len(_TEXT_SLOTS) and not _LIST_MARKER.search(text):
+    if len(numbers) <= len(_TEXT_SLOTS):
         parts[1::2] = _TEXT_SLOTS[:len(numbers)]  # the usual text: every number is a slot
-        return _fill(_markdown_shape("".join(parts), math), numbers)
+        shape = "".join(parts)
+        if not _slot_may_mark_list(shape) or not _LIST_MARKER.search(text):
+            return _fill(_markdown_shape(shape, math), numbers)
+        parts[1::2] = numbers
     numbers = []
     for index in range(1, len(parts), 2):
         number = parts[index]
@@ -789,6 +792,16 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
         parts[index] = _TEXT_SLOT.format(len(numbers))
         numbers.append(number)
     return _fill(_markdown_shape("".join(parts), math), numbers)
+
+
+#: A slot where :data:`_LIST_MARKER` would find a list marker: a list marker's digits are a number,
+#: so only a text whose shape has a slot there can have one (the shape's answer is cached).
+_SLOT_LIST_MARKER = re.compile(_LIST_MARKER.pattern.replace(r"\d{1,9}", r"7097\d{4}7907"), re.M)
+
+
+@functools.lru_cache(maxsize=8192)
+def _slot_may_mark_list(shape: str) -> bool:
+    return _SLOT_LIST_MARKER.search(shape) is not None
 
 
 def _starts_line(parts: list[str], index: int) -> bool:
