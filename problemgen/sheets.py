@@ -23,8 +23,17 @@ from problemgen.problem import render_problem
 from problemgen.render import Quantity, unit_text
 
 
+class _Subscriptable:
+    """Fields readable as ``obj["name"]`` too: jinja's attribute filters (``selectattr("unit")``,
+    ``map(attribute="feedback")``) try a subscript first, and a failed one costs an exception
+    (~800 a student in the documents)."""
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+
 @dataclass(frozen=True)
-class Mistake:
+class Mistake(_Subscriptable):
     """A recognised wrong answer as the key shows it."""
 
     value: str
@@ -34,7 +43,7 @@ class Mistake:
 
 
 @dataclass(frozen=True)
-class SheetPart:
+class SheetPart(_Subscriptable):
     """One answer box: the student sees letter, prompt, unit and options; the key the rest."""
 
     letter: str
@@ -59,7 +68,7 @@ class SheetPart:
 
 
 @dataclass(frozen=True)
-class SheetProblem:
+class SheetProblem(_Subscriptable):
     """One problem on a student's sheet (and key)."""
 
     number: str
