@@ -796,11 +796,12 @@ def markdown_to_html(text: str, math: str = "mathml") -> str:
 
 #: A slot where :data:`_LIST_MARKER` would find a list marker: a list marker's digits are a number,
 #: so only a text whose shape has a slot there can have one (the shape's answer is cached).
-_SLOT_LIST_MARKER = re.compile(_LIST_MARKER.pattern.replace(r"\d{1,9}", r"7097\d{4}7907"), re.M)
+_SLOT_LIST_MARKER = re.compile(_LIST_MARKER.pattern.replace(r"\d{1,9}", _TEXT_SLOT_PATTERN.pattern), re.M)
 
 
 @functools.lru_cache(maxsize=8192)
 def _slot_may_mark_list(shape: str) -> bool:
+    """Whether a text of this shape may hold a list marker (else the text need not be searched)."""
     return _SLOT_LIST_MARKER.search(shape) is not None
 
 
